@@ -1,0 +1,159 @@
+"""Loads what lamlint knows (``lamlint/rules/*.toml``) into typed, immutable tables."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, cast
+
+from lamlint.findings import SEVERITIES, Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+DOCS_URL_BASE = "https://lamlint.dev/rules/"
+CODE_RE = re.compile(r"^LAM[0-9]{3}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+FAMILIES: Mapping[str, str] = MappingProxyType(
+    {
+        "LAM1": "State kept between invocations",
+        "LAM2": "Side effects and idempotency",
+        "LAM3": "Filesystem",
+        "LAM4": "Timeouts and time budget",
+        "LAM5": "Handler contract and runtime behaviour",
+        "LAM6": "Deployment configuration",
+        "LAM7": "Packaging and artifacts",
+        "LAM9": "lamlint itself",
+    }
+)
+
+
+class CatalogueError(ValueError):
+    """A rules file is malformed (a packaging bug, or a user extension gone wrong)."""
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    why: str
+    fix: str
+    bad: str
+    good: str
+    default_enabled: bool = True
+    fixable: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_URL_BASE}{self.code}"
+
+    @property
+    def family(self) -> str:
+        return FAMILIES[self.code[:4]]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    rules: Mapping[str, RuleMeta]
+    tables: Mapping[str, Any]
+
+    def rule(self, code: str) -> RuleMeta:
+        return self.rules[code]
+
+    def by_name(self, name: str) -> RuleMeta | None:
+        for meta in self.rules.values():
+            if meta.name == name:
+                return meta
+        return None
+
+    def codes(self) -> list[str]:
+        return sorted(self.rules)
+
+
+_RULE_KEYS = {
+    "code",
+    "name",
+    "severity",
+    "summary",
+    "why",
+    "fix",
+    "bad",
+    "good",
+    "default",
+    "fixable",
+}
+
+
+def _rule_from_table(table: Mapping[str, Any], source: str) -> RuleMeta:
+    unknown = set(table) - _RULE_KEYS
+    if unknown:
+        raise CatalogueError(f"{source}: unknown rule key(s) {sorted(unknown)}")
+    try:
+        code = str(table["code"])
+        meta = RuleMeta(
+            code=code,
+            name=str(table["name"]),
+            severity=cast(Severity, table["severity"]),
+            summary=str(table["summary"]).strip(),
+            why=str(table["why"]).strip(),
+            fix=str(table["fix"]).strip(),
+            bad=str(table["bad"]).strip("\n"),
+            good=str(table["good"]).strip("\n"),
+            default_enabled=bool(table.get("default", True)),
+            fixable=bool(table.get("fixable", False)),
+        )
+    except KeyError as exc:
+        raise CatalogueError(f"{source}: rule is missing key {exc.args[0]!r}") from None
+    if not CODE_RE.match(meta.code) or meta.code[:4] not in FAMILIES:
+        raise CatalogueError(f"{source}: bad rule code {meta.code!r}")
+    if not NAME_RE.match(meta.name):
+        raise CatalogueError(f"{source}: rule name {meta.name!r} is not kebab-case")
+    if meta.severity not in SEVERITIES:
+        raise CatalogueError(f"{source}: {code}: severity must be one of {SEVERITIES}")
+    return meta
+
+
+def build_catalogue(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> Catalogue:
+    rules: dict[str, RuleMeta] = {}
+    tables: dict[str, Any] = {}
+    for source, doc in documents:
+        for key, value in doc.items():
+            if key == "rule":
+                for table in value:
+                    meta = _rule_from_table(table, source)
+                    if meta.code in rules:
+                        raise CatalogueError(f"{source}: duplicate rule code {meta.code}")
+                    rules[meta.code] = meta
+            elif key in tables:
+                raise CatalogueError(f"{source}: table {key!r} is defined twice")
+            else:
+                tables[key] = value
+    names = [m.name for m in rules.values()]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise CatalogueError(f"duplicate rule name(s): {sorted(dupes)}")
+    return Catalogue(
+        rules=MappingProxyType(dict(sorted(rules.items()))),
+        tables=MappingProxyType(tables),
+    )
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    """The catalogue shipped with lamlint (works from an installed wheel too)."""
+    folder = resources.files("lamlint") / "rules"
+    documents = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            documents.append((f"rules/{entry.name}", tomllib.loads(entry.read_text("utf-8"))))
+    return build_catalogue(documents)

@@ -1,0 +1,78 @@
+"""What every check is: a batchable libcst visitor with a code and a way to report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import libcst as cst
+from libcst.metadata import CodeRange, PositionProvider, ProviderT
+
+from lamlint.catalogue import Catalogue
+from lamlint.check.graph import ModuleInfo
+from lamlint.config import Settings
+from lamlint.findings import Finding, Fix, Span
+from lamlint.project import Handler, ProjectFacts
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """What a check knows about the file it visits and the project around it."""
+
+    display: str
+    settings: Settings
+    catalogue: Catalogue
+    facts: ProjectFacts
+    module: ModuleInfo | None = None
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+
+    def handler_named(self, qualname: str) -> Handler | None:
+        return self.handlers.get(qualname)
+
+    def invoked_by(self, qualname: str) -> frozenset[str]:
+        return self.facts.invoked_by(self.display, qualname)
+
+
+def span_of(code_range: CodeRange) -> Span:
+    """libcst ranges have 0-based columns; findings use 1-based ones."""
+    return Span(
+        code_range.start.line,
+        code_range.start.column + 1,
+        code_range.end.line,
+        code_range.end.column + 1,
+    )
+
+
+class Check(cst.BatchableCSTVisitor):
+    """Subclasses set CODE, visit nodes and call :meth:`report`.
+
+    ``VALID`` and ``INVALID`` are small handler files (as text): the test suite runs the check
+    on each, expecting no finding of this code for VALID and at least one for INVALID.
+    """
+
+    CODE: ClassVar[str]
+    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = (PositionProvider,)
+    VALID: ClassVar[tuple[str, ...]] = ()
+    INVALID: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.meta = ctx.catalogue.rule(self.CODE)
+        self.findings: list[Finding] = []
+
+    def report(self, node: cst.CSTNode, message: str, fix: Fix | None = None) -> None:
+        position = self.get_metadata(PositionProvider, node)
+        self.findings.append(
+            Finding(
+                code=self.meta.code,
+                name=self.meta.name,
+                severity=self.meta.severity,
+                message=message,
+                path=self.ctx.display,
+                span=span_of(position),
+                url=self.meta.url,
+                fix=fix,
+            )
+        )

@@ -1,0 +1,263 @@
+"""Runs the checks: parse each file once, compute project facts once, visit each file once.
+
+The per-file step (:func:`check_file`) takes only plain inputs (the parsed file, the settings,
+the enabled codes and the project facts) so that it can move to worker processes and its
+result can be cached by file content, settings and facts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from lamlint.catalogue import Catalogue
+from lamlint.check.base import Check, FileContext
+from lamlint.check.graph import ModuleInfo
+from lamlint.check.registry import CHECKS
+from lamlint.check.summary import ModuleSummary, summarize
+from lamlint.check.suppress import parse_suppressions, statement_first_lines
+from lamlint.config import Settings
+from lamlint.files import FileFilter, Skipped, collect_python_files, make_spec
+from lamlint.findings import Finding, Span
+from lamlint.project import ProjectFacts, build_facts
+
+UNPARSABLE = "LAM901"
+CHECK_CRASHED = "LAM902"
+UNKNOWN_SUPPRESSION = "LAM903"
+
+
+@dataclass
+class ParsedFile:
+    path: Path
+    display: str
+    source: str | None = None
+    wrapper: MetadataWrapper | None = None
+    summary: ModuleSummary | None = None
+    error: str | None = None
+    error_span: Span = field(default_factory=lambda: Span(1, 1, 1, 1))
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    files_checked: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    facts: list[tuple[Settings, ProjectFacts]] = field(default_factory=list)
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        rel = os.path.relpath(path, cwd)
+        return Path(rel).as_posix() if not rel.startswith("..") else path.as_posix()
+
+
+def parse_file(path: Path, display: str, data: bytes | None = None) -> ParsedFile:
+    """Read and parse one file; failures are kept on the result, never raised."""
+    parsed = ParsedFile(path, display)
+    try:
+        if data is None:
+            data = path.read_bytes()
+    except OSError as exc:
+        parsed.error = f"cannot read file: {exc.strerror or exc}"
+        return parsed
+    if b"\x00" in data:
+        parsed.error = "binary file (contains NUL bytes), not Python source"
+        return parsed
+    try:
+        module = cst.parse_module(data)
+    except cst.ParserSyntaxError as exc:
+        parsed.error = f"syntax error: {exc.message}"
+        line, column = exc.editor_line, exc.editor_column
+        parsed.error_span = Span(line, column, line, column + 1)
+        parsed.source = _decode_leniently(data)
+        return parsed
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        parsed.error = f"cannot decode file: {exc}"
+        return parsed
+    except RecursionError:
+        parsed.error = "file is nested too deeply to parse"
+        return parsed
+    parsed.source = module.code
+    parsed.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    try:
+        parsed.summary = summarize(parsed.wrapper)
+    except RecursionError:
+        parsed.error = "file is nested too deeply to analyse"
+        parsed.wrapper = None
+    return parsed
+
+
+def _decode_leniently(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _finding(catalogue: Catalogue, code: str, display: str, span: Span, message: str) -> Finding:
+    meta = catalogue.rule(code)
+    return Finding(code, meta.name, meta.severity, message, display, span, meta.url)
+
+
+def _run_checks(
+    wrapper: MetadataWrapper, checks: list[Check], catalogue: Catalogue, display: str
+) -> list[Finding]:
+    """All checks in one traversal; if one crashes, find it by running each alone."""
+    try:
+        wrapper.visit_batched(checks)
+        return [f for check in checks for f in check.findings]
+    except Exception:
+        pass
+    findings: list[Finding] = []
+    for check in checks:
+        fresh = type(check)(check.ctx)
+        try:
+            wrapper.visit_batched([fresh])
+        except Exception as exc:
+            findings.append(
+                _finding(
+                    catalogue,
+                    CHECK_CRASHED,
+                    display,
+                    Span(1, 1, 1, 1),
+                    f"check {fresh.CODE} ({fresh.meta.name}) crashed on this file: "
+                    f"{type(exc).__name__}: {exc}; the other checks ran. Please report this bug.",
+                )
+            )
+            continue
+        findings.extend(fresh.findings)
+    return findings
+
+
+def check_file(
+    parsed: ParsedFile,
+    settings: Settings,
+    catalogue: Catalogue,
+    enabled: frozenset[str],
+    facts: ProjectFacts,
+    module: ModuleInfo | None,
+) -> list[Finding]:
+    """Every finding for one file, after suppressions and per-file ignores."""
+    enabled = enabled - _per_file_ignored(parsed.path, settings, catalogue)
+    if parsed.error is not None or parsed.wrapper is None:
+        if UNPARSABLE not in enabled:
+            return []
+        return [_finding(catalogue, UNPARSABLE, parsed.display, parsed.error_span, parsed.error or "")]
+    assert parsed.source is not None
+    context = FileContext(
+        display=parsed.display,
+        settings=settings,
+        catalogue=catalogue,
+        facts=facts,
+        module=module,
+        handlers=facts.handlers_in(parsed.display),
+    )
+    checks = [CHECKS[code](context) for code in sorted(enabled) if code in CHECKS]
+    findings = _run_checks(parsed.wrapper, checks, catalogue, parsed.display) if checks else []
+    suppressions = parse_suppressions(parsed.source, list(catalogue.rules))
+    if UNKNOWN_SUPPRESSION in enabled:
+        for unknown in suppressions.unknown:
+            findings.append(
+                _finding(
+                    catalogue,
+                    UNKNOWN_SUPPRESSION,
+                    parsed.display,
+                    Span(unknown.line, unknown.column, unknown.line, unknown.column + 1),
+                    f"suppression names {unknown.code!r}, which is no lamlint code or prefix; "
+                    "it suppresses nothing (see `lamlint rules`)",
+                )
+            )
+    if suppressions.empty:
+        return findings
+    first_lines: dict[int, int] | None = None
+    kept = []
+    for finding in findings:
+        lines = [finding.span.line]
+        if not suppressions.covers(finding.code, lines):
+            if first_lines is None:
+                first_lines = statement_first_lines(parsed.wrapper)
+            lines.append(first_lines.get(finding.span.line, finding.span.line))
+            if suppressions.covers(finding.code, lines):
+                continue
+            kept.append(finding)
+    return kept
+
+
+def _per_file_ignored(path: Path, settings: Settings, catalogue: Catalogue) -> frozenset[str]:
+    if not settings.per_file_ignores:
+        return frozenset()
+    try:
+        rel = path.relative_to(settings.root).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    ignored: set[str] = set()
+    for pattern, codes in settings.per_file_ignores:
+        if make_spec([pattern]).match_file(rel):
+            ignored.update(codes)
+    if not ignored:
+        return frozenset()
+    return frozenset(
+        code
+        for code in catalogue.rules
+        if any(sel == "ALL" or code.startswith(sel) for sel in ignored)
+    )
+
+
+def project_files(settings: Settings, requested: Sequence[Path]) -> tuple[list[Path], list[Skipped]]:
+    """Every Python file of the project (for the facts), the requested ones included."""
+    file_filter = FileFilter(
+        settings.root, (*settings.exclude, *settings.extend_exclude), settings.respect_gitignore
+    )
+    files, skipped = collect_python_files([settings.root], file_filter)
+    return sorted({*files, *requested}), skipped
+
+
+def check_project(
+    settings: Settings,
+    requested: Sequence[Path],
+    catalogue: Catalogue,
+    enabled: frozenset[str],
+    cwd: Path,
+    *,
+    stdin: tuple[Path, bytes] | None = None,
+    result: RunResult | None = None,
+) -> RunResult:
+    """Check ``requested`` files of one project; the rest of the project feeds the facts."""
+    result = result if result is not None else RunResult()
+    all_files, _ = project_files(settings, requested)
+    wanted = set(requested)
+    parsed: dict[Path, ParsedFile] = {}
+    modules: list[ModuleInfo] = []
+    for path in all_files:
+        data = stdin[1] if stdin and path == stdin[0] else None
+        one = parse_file(path, display_path(path, cwd), data)
+        if path not in wanted:
+            one.wrapper = None  # only the summary is needed from files we do not check
+        parsed[path] = one
+        if one.summary is not None:
+            modules.append(ModuleInfo(path, one.display, one.summary))
+    facts = build_facts(settings, modules)
+    result.facts.append((settings, facts))
+    by_path = {m.path: m for m in modules}
+    for display, reason in sorted(facts.skipped.items()):
+        result.skipped.append((display, reason))
+    for path in requested:
+        one = parsed[path]
+        if one.display in facts.skipped:
+            continue
+        result.files_checked += 1
+        if one.source is not None:
+            result.sources[one.display] = one.source
+        result.findings.extend(
+            check_file(one, settings, catalogue, enabled, facts, by_path.get(path))
+        )
+    return result
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(set(findings), key=Finding.sort_key)

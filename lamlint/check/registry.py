@@ -1,0 +1,13 @@
+"""Every check lamlint has, by code."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from lamlint.check.base import Check
+from lamlint.check.handler_contract import AsyncHandler
+
+CHECKS: Mapping[str, type[Check]] = MappingProxyType(
+    {check.CODE: check for check in (AsyncHandler,)}
+)

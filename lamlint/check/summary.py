@@ -1,0 +1,211 @@
+"""What one module defines, imports and refers to: the per-file input of the project facts.
+
+A summary is plain data (picklable, cacheable by file content) so that it can be computed in a
+worker process and reused across runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+# Parameter names that say "this is a Lambda event / context" for name-based discovery.
+EVENT_PARAM_NAMES = frozenset({"event", "evt", "_event", "e", "event_data", "lambda_event", "_"})
+CONTEXT_PARAM_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
+
+
+@dataclass(frozen=True)
+class ImportRef:
+    """``local`` names ``target`` (``level`` > 0 for relative imports, as in ``from ..x import y``)."""
+
+    local: str
+    target: str
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    qualname: str  # "handler", "Service.run"
+    line: int
+    is_async: bool
+    positional: tuple[str, ...]  # names of parameters that can be passed positionally
+    required_positional: int
+    has_varargs: bool
+    context_annotation: str | None  # annotation of the second positional parameter
+    decorators: tuple[str, ...]  # dotted names, call decorators by their callee
+    references: tuple[str, ...]  # dotted names read or called in the body (nested defs included)
+    is_method: bool
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    imports: tuple[ImportRef, ...]
+    functions: tuple[FunctionSummary, ...]
+    classes: tuple[str, ...]
+    instances: tuple[tuple[str, str], ...]  # module-level ``name = SomeClass(...)``
+    handler_decorator_factories: tuple[str, ...]  # functions made by @lambda_handler_decorator
+    imported_modules: tuple[str, ...]  # every absolute module imported anywhere (for Greengrass etc.)
+
+    def function(self, qualname: str) -> FunctionSummary | None:
+        for fn in self.functions:
+            if fn.qualname == qualname:
+                return fn
+        return None
+
+
+def dotted(node: cst.CSTNode) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, the callee for a Call, else None."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    if isinstance(node, cst.Name | cst.Attribute):
+        return get_full_name_for_node(node)
+    return None
+
+
+def _module_name(node: cst.BaseExpression | None) -> str:
+    if node is None:
+        return ""
+    return get_full_name_for_node(node) or ""
+
+
+class _Summarizer(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.imports: list[ImportRef] = []
+        self.functions: list[FunctionSummary] = []
+        self.classes: list[str] = []
+        self.instances: list[tuple[str, str]] = []
+        self.factories: list[str] = []
+        self.imported: set[str] = set()
+        self._class_stack: list[str] = []
+        self._function_depth = 0
+        self._refs: list[str] = []
+
+    # imports (at any level: a function-local import still binds a name we can resolve)
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = _module_name(alias.name)
+            self.imported.add(name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.imports.append(ImportRef(alias.asname.name.value, name))
+            else:
+                first = name.split(".")[0]
+                self.imports.append(ImportRef(first, first))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = _module_name(node.module)
+        level = len(node.relative)
+        if level == 0:
+            self.imported.add(module)
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = _module_name(alias.name)
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            target = f"{module}.{name}" if module else name
+            self.imports.append(ImportRef(local, target, level))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        if self._function_depth or self._class_stack:
+            return True  # nested classes are part of their enclosing scope
+        self.classes.append(node.name.value)
+        self._class_stack.append(node.name.value)
+        return True
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        if (
+            self._class_stack
+            and self._class_stack[-1] == original_node.name.value
+            and not self._function_depth
+        ):
+            self._class_stack.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._function_depth += 1
+        if self._function_depth == 1:
+            self._refs = []
+        return True
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._function_depth -= 1
+        if self._function_depth:
+            return
+        if len(self._class_stack) > 1:
+            return
+        node = original_node
+        prefix = f"{self._class_stack[0]}." if self._class_stack else ""
+        params = node.params
+        positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+        required = sum(1 for p in (*params.posonly_params, *params.params) if p.default is None)
+        is_method = bool(self._class_stack)
+        all_pos = [*params.posonly_params, *params.params]
+        if is_method and positional and not _is_staticmethod(node):
+            positional = positional[1:]
+            required = max(0, required - 1)
+            all_pos = all_pos[1:]
+        annotation = None
+        if len(all_pos) >= 2 and all_pos[1].annotation is not None:
+            annotation = dotted(all_pos[1].annotation.annotation)
+        decorators = tuple(d for d in (dotted(dec.decorator) for dec in node.decorators) if d)
+        if "lambda_handler_decorator" in {d.rsplit(".", 1)[-1] for d in decorators}:
+            self.factories.append(node.name.value)
+        self.functions.append(
+            FunctionSummary(
+                qualname=prefix + node.name.value,
+                line=self.get_metadata(PositionProvider, node).start.line,
+                is_async=node.asynchronous is not None,
+                positional=tuple(positional),
+                required_positional=required,
+                has_varargs=isinstance(params.star_arg, cst.Param),
+                context_annotation=annotation,
+                decorators=decorators,
+                references=tuple(dict.fromkeys(self._refs)),
+                is_method=is_method,
+            )
+        )
+
+    # references inside function bodies: calls, callbacks, attribute chains
+    def visit_Name(self, node: cst.Name) -> None:
+        if self._function_depth:
+            self._refs.append(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if self._function_depth:
+            name = get_full_name_for_node(node)
+            if name:
+                self._refs.append(name)
+                return False
+        return True
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._function_depth or self._class_stack:
+            return
+        if isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            target = node.targets[0].target
+            callee = dotted(node.value)
+            if isinstance(target, cst.Name) and callee:
+                self.instances.append((target.value, callee))
+
+
+def _is_staticmethod(node: cst.FunctionDef) -> bool:
+    return any(dotted(d.decorator) == "staticmethod" for d in node.decorators)
+
+
+def summarize(wrapper: MetadataWrapper) -> ModuleSummary:
+    visitor = _Summarizer()
+    wrapper.visit(visitor)
+    return ModuleSummary(
+        imports=tuple(visitor.imports),
+        functions=tuple(visitor.functions),
+        classes=tuple(visitor.classes),
+        instances=tuple(visitor.instances),
+        handler_decorator_factories=tuple(visitor.factories),
+        imported_modules=tuple(sorted(visitor.imported)),
+    )

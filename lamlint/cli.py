@@ -1,0 +1,299 @@
+"""The ``lamlint`` command: parses arguments, chooses a reporter, and sets the exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from lamlint import __version__
+from lamlint.catalogue import Catalogue, CatalogueError, load_catalogue
+from lamlint.check.engine import RunResult, check_project, display_path, sort_findings
+from lamlint.config import ConfigError, Settings, check_selector, find_config, load_settings
+from lamlint.files import FileFilter, PathError, collect_python_files
+from lamlint.output import OutputError, write_output
+from lamlint.report import FORMATS, ReportContext, renderer_for
+from lamlint.rule_docs import rule_markdown
+from lamlint.selection import enabled_codes
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UserError(Exception):
+    """Anything the user can fix: printed as one line, exit code 2."""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"lamlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _guarded(func: F) -> F:
+    """Turns every expected error into one line and exit 2, and anything else too."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ConfigError, PathError, UserError, CatalogueError, OutputError) as exc:
+            _fail(str(exc))
+        except (BrokenPipeError, KeyboardInterrupt):
+            sys.exit(EXIT_ERROR)
+        except Exception as exc:
+            _fail(f"internal error: {type(exc).__name__}: {exc} (please report this bug)")
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def _codes(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(c.strip().upper() for v in values for c in v.split(",") if c.strip())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="lamlint")
+def main() -> None:
+    """Find what breaks on AWS Lambda before you deploy, and package it right."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Use this configuration file instead of finding one.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces config).")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable as well.")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--output-format", type=click.Choice(FORMATS), default=None,
+              help="How to print findings (default: full).")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported.")
+@click.option("--stdin-filename", help="Read the code from standard input; report it as this file.")
+@click.option("--show-files", is_flag=True, help="List the files that would be checked, and stop.")
+@click.option("--show-settings", is_flag=True,
+              help="Show the configuration and the handlers found, and stop.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply exclusions to files named on the command line too (for pre-commit).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the output.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@_guarded
+def check(
+    paths: tuple[Path, ...],
+    config_path: Path | None,
+    isolated: bool,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str | None,
+    output_file: Path | None,
+    statistics: bool,
+    exit_zero: bool,
+    stdin_filename: str | None,
+    show_files: bool,
+    show_settings: bool,
+    force_exclude: bool,
+    color: str,
+    quiet: bool,
+) -> None:
+    """Check Python files for what breaks or misbehaves on AWS Lambda."""
+    catalogue = load_catalogue()
+    known = list(catalogue.rules)
+    for option, values in (("--select", select), ("--extend-select", extend_select),
+                           ("--ignore", ignore)):
+        for code in _codes(values):
+            check_selector(code, known, option)
+    cwd = Path.cwd()
+    stdin: tuple[Path, bytes] | None = None
+    if stdin_filename is not None:
+        stdin = (Path(os.path.abspath(stdin_filename)), sys.stdin.buffer.read())
+        paths = tuple(p for p in paths if str(p) != "-")
+    elif not paths:
+        paths = (Path("."),)
+    groups = _group_by_settings(paths, stdin, config_path, isolated, catalogue, cwd)
+    result = RunResult()
+    for settings, group_paths in groups:
+        file_filter = FileFilter(settings.root, (*settings.exclude, *settings.extend_exclude),
+                                 settings.respect_gitignore)
+        files, skipped = collect_python_files(group_paths, file_filter, force_exclude=force_exclude)
+        if stdin is not None:
+            files = [stdin[0]]
+        result.skipped += [(display_path(s.path, cwd), s.reason) for s in skipped]
+        if show_files:
+            for path in files:
+                click.echo(display_path(path, cwd))
+            continue
+        enabled = enabled_codes(
+            catalogue,
+            _codes(select) or settings.select,
+            (*settings.extend_select, *_codes(extend_select)),
+            (*settings.ignore, *_codes(ignore)),
+        )
+        check_project(settings, files, catalogue, enabled, cwd, stdin=stdin, result=result)
+        if show_settings:
+            _print_settings(settings, result, enabled)
+    if show_files:
+        for path_text, reason in result.skipped:
+            click.echo(f"skipped {path_text}: {reason}", err=True)
+        return
+    if show_settings:
+        return
+    _report(result, catalogue, output_format or "full", output_file, statistics, color, quiet)
+    if result.files_checked == 0 and not quiet:
+        click.echo("lamlint: warning: no Python files found to check", err=True)
+    sys.exit(EXIT_OK if exit_zero or not result.findings else EXIT_FINDINGS)
+
+
+def _group_by_settings(
+    paths: Sequence[Path],
+    stdin: tuple[Path, bytes] | None,
+    config_path: Path | None,
+    isolated: bool,
+    catalogue: Catalogue,
+    cwd: Path,
+) -> list[tuple[Settings, list[Path]]]:
+    """One group of paths per configuration file that governs them (found like ruff does)."""
+    known = list(catalogue.rules)
+    if config_path is not None and not config_path.is_file():
+        raise UserError(f"--config: {config_path}: no such file")
+    targets = [stdin[0]] if stdin else list(paths)
+    for target in targets:
+        if stdin is None and not target.exists() and not target.is_symlink():
+            raise PathError(f"{target}: no such file or directory")
+    groups: dict[Path | None, tuple[Settings, list[Path]]] = {}
+    for target in targets:
+        absolute = Path(os.path.abspath(target))
+        if isolated:
+            found = None
+        elif config_path is not None:
+            found = config_path.resolve()
+        else:
+            found = find_config(absolute)
+        if found not in groups:
+            root = _default_root(absolute, cwd)
+            groups[found] = (load_settings(found, known, root=root), [])
+        groups[found][1].append(target)
+    return list(groups.values())
+
+
+def _default_root(target: Path, cwd: Path) -> Path:
+    """Without configuration the project is the working directory, or the checked folder."""
+    if target == cwd or cwd in target.parents:
+        return cwd
+    return target if target.is_dir() else target.parent
+
+
+def _print_settings(settings: Settings, result: RunResult, enabled: frozenset[str]) -> None:
+    facts = result.facts[-1][1]
+    click.echo(f"configuration: {settings.display_config()}")
+    click.echo(f"project root: {settings.root}")
+    click.echo(f"runtime: {settings.runtime}  architecture: {settings.architecture}")
+    click.echo(f"rules enabled: {', '.join(sorted(enabled))}")
+    if not facts.handlers:
+        click.echo("handlers: none found")
+    for handler in facts.handlers:
+        triggers = ", ".join(handler.triggers) or "unknown"
+        timeout = f"{handler.timeout} s" if handler.timeout else "unknown"
+        click.echo(f"handler {handler.name}: {handler.key[0]}:{handler.line} {handler.key[1]}")
+        click.echo(f"    from: {handler.origin}")
+        click.echo(f"    triggers: {triggers}  timeout: {timeout}")
+        reached = sorted(k for k, names in facts.reachable.items() if handler.name in names)
+        click.echo(f"    reaches {len(reached)} function(s)")
+    for display, reason in sorted(facts.skipped.items()):
+        click.echo(f"skipped {display}: {reason}")
+
+
+def _report(
+    result: RunResult,
+    catalogue: Catalogue,
+    fmt: str,
+    output_file: Path | None,
+    statistics: bool,
+    color: str,
+    quiet: bool,
+) -> None:
+    findings = sort_findings(result.findings)
+    result.findings = findings
+    use_color = color == "always" or (
+        color == "auto"
+        and output_file is None
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    context = ReportContext(
+        catalogue=catalogue,
+        source_of=result.sources.get,
+        color=use_color,
+        files_checked=result.files_checked,
+        tool_version=__version__,
+    )
+    text = renderer_for(fmt)(findings, context)
+    if statistics:
+        text = _statistics(findings, catalogue, fmt)
+    if output_file is not None:
+        write_output(output_file, text)
+    elif text:
+        click.echo(text, nl=False)
+
+
+def _statistics(findings: Sequence[Any], catalogue: Catalogue, fmt: str) -> str:
+    counts = Counter(f.code for f in findings)
+    rows = [
+        {"code": code, "name": catalogue.rule(code).name, "count": count}
+        for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    if fmt == "json":
+        return json.dumps(rows, indent=2) + "\n"
+    width = max((len(str(r["count"])) for r in rows), default=1)
+    return "".join(f"{r['count']:>{width}}\t{r['code']}\t{r['name']}\n" for r in rows)
+
+
+@main.command("rules")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@_guarded
+def rules_command(output_format: str) -> None:
+    """List every rule: code, name, default on/off, fixable, summary."""
+    catalogue = load_catalogue()
+    metas = list(catalogue.rules.values())
+    if output_format == "json":
+        rows = [
+            {
+                "code": m.code,
+                "name": m.name,
+                "severity": m.severity,
+                "default": m.default_enabled,
+                "fixable": m.fixable,
+                "summary": m.summary,
+                "url": m.url,
+            }
+            for m in metas
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    name_width = max(len(m.name) for m in metas)
+    for m in metas:
+        default = "on " if m.default_enabled else "off"
+        fixable = "fix" if m.fixable else "   "
+        click.echo(f"{m.code}  {m.name:<{name_width}}  {m.severity:<7}  {default}  {fixable}  {m.summary}")
+
+
+@main.command("rule")
+@click.argument("code")
+@_guarded
+def rule_command(code: str) -> None:
+    """Print the full documentation of a rule (by code or name)."""
+    catalogue = load_catalogue()
+    meta = catalogue.rules.get(code.upper()) or catalogue.by_name(code.lower())
+    if meta is None:
+        raise UserError(f"unknown rule {code!r} (see `lamlint rules`)")
+    click.echo(rule_markdown(meta), nl=False)

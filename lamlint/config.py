@@ -1,0 +1,354 @@
+"""Reading and validating ``[tool.lamlint]``: every error names the file, the key and the value."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from lamlint import lambda_facts as facts
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILENAMES = ("lamlint.toml", ".lamlint.toml", "pyproject.toml")
+
+
+class ConfigError(Exception):
+    """Bad configuration: one line naming the file, the key and the value."""
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    name: str
+    code: str = "."
+    handler: str = "app.handler"
+    timeout: int | None = None
+    memory: int | None = None
+    triggers: tuple[str, ...] = ()
+    requirements: str | None = None
+    layers: tuple[str, ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()
+    runtime: str | None = None
+    architecture: str | None = None
+    mounts: tuple[str, ...] = ()
+    key: str = ""  # where it was written, e.g. "tool.lamlint.functions[0]"
+
+
+@dataclass(frozen=True)
+class LayerConfig:
+    name: str
+    code: str
+    requirements: str | None = None
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings for one project (one configuration file, or none)."""
+
+    root: Path
+    config_path: Path | None = None
+    select: tuple[str, ...] = ("LAM",)
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    runtime: str = facts.DEFAULT_RUNTIME
+    architecture: str = facts.DEFAULT_ARCHITECTURE
+    functions: tuple[FunctionConfig, ...] = ()
+    layers: tuple[LayerConfig, ...] = ()
+    sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def display_config(self) -> str:
+        return str(self.config_path) if self.config_path else "(defaults)"
+
+
+# --- the schema ---------------------------------------------------------------------------
+
+Checker = Callable[[str, Any], Any]
+
+
+def _fail(where: str, message: str) -> ConfigError:
+    return ConfigError(f"{where}: {message}")
+
+
+def _str(where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _fail(where, f"expected a string, got {_show(value)}")
+    return value
+
+
+def _bool(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(where, f"expected true or false, got {_show(value)}")
+    return value
+
+
+def _str_list(where: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(where, f"expected a list of strings, got {_show(value)}")
+    return tuple(value)
+
+
+def _int_in(low: int, high: int, unit: str) -> Checker:
+    def check(where: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _fail(where, f"expected a whole number of {unit}, got {_show(value)}")
+        if not low <= value <= high:
+            raise _fail(where, f"{value} is outside {low}-{high} {unit}")
+        return value
+
+    return check
+
+
+def _one_of(choices: Sequence[str], what: str) -> Checker:
+    def check(where: str, value: Any) -> str:
+        text = _str(where, value)
+        if text not in choices:
+            raise _fail(where, f"unknown {what} {text!r}{_suggest(text, choices)}")
+        return text
+
+    return check
+
+
+def _triggers(where: str, value: Any) -> tuple[str, ...]:
+    items = _str_list(where, value)
+    for item in items:
+        if item not in facts.TRIGGERS:
+            raise _fail(where, f"unknown trigger {item!r}{_suggest(item, facts.TRIGGERS)}")
+    return items
+
+
+def _environment(where: str, value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise _fail(where, f"expected a table of names to strings, got {_show(value)}")
+    pairs = []
+    for name, val in value.items():
+        if not isinstance(val, str | int | float | bool):
+            raise _fail(f"{where}.{name}", f"expected a string, got {_show(val)}")
+        pairs.append((name, val if isinstance(val, str) else str(val).lower()))
+    return tuple(pairs)
+
+
+def _show(value: Any) -> str:
+    kind = {
+        str: "string",
+        int: "integer",
+        float: "number",
+        bool: "boolean",
+        list: "array",
+        dict: "table",
+    }.get(type(value), type(value).__name__)
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{kind} {text}"
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+_runtime = _one_of(sorted(facts.RUNTIME_GLIBC), "runtime")
+_architecture = _one_of(facts.ARCHITECTURES, "architecture")
+
+FUNCTION_KEYS: Mapping[str, Checker] = {
+    "name": _str,
+    "code": _str,
+    "handler": _str,
+    "timeout": _int_in(facts.TIMEOUT_MIN_S, facts.TIMEOUT_MAX_MANAGED_INSTANCES_S, "seconds"),
+    "memory": _int_in(facts.MEMORY_MIN_MB, facts.MEMORY_MAX_MB, "MB"),
+    "triggers": _triggers,
+    "requirements": _str,
+    "layers": _str_list,
+    "environment": _environment,
+    "runtime": _runtime,
+    "architecture": _architecture,
+    "mounts": _str_list,
+}
+
+LAYER_KEYS: Mapping[str, Checker] = {
+    "name": _str,
+    "code": _str,
+    "requirements": _str,
+}
+
+
+def _per_file_ignores(where: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise _fail(where, f"expected a table of glob patterns to lists of codes, got {_show(value)}")
+    return tuple((pattern, _str_list(f"{where}.{pattern!r}", codes)) for pattern, codes in value.items())
+
+
+TOP_KEYS: Mapping[str, Checker] = {
+    "select": _str_list,
+    "extend-select": _str_list,
+    "ignore": _str_list,
+    "per-file-ignores": _per_file_ignores,
+    "exclude": _str_list,
+    "extend-exclude": _str_list,
+    "respect-gitignore": _bool,
+    "runtime": _runtime,
+    "architecture": _architecture,
+    "functions": lambda where, value: value,  # validated entry by entry below
+    "layers": lambda where, value: value,
+}
+
+
+def _check_keys(where: str, table: Mapping[str, Any], schema: Mapping[str, Checker]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in schema:
+            raise _fail(f"{where}.{key}", f"unknown key{_suggest(key, list(schema))}")
+        out[key.replace("-", "_")] = schema[key](f"{where}.{key}", value)
+    return out
+
+
+def _tables(where: str, value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise _fail(where, f"expected an array of tables ([[{where}]]), got {_show(value)}")
+    return value
+
+
+def parse_settings(
+    table: Mapping[str, Any],
+    *,
+    root: Path,
+    config_path: Path | None,
+    prefix: str,
+    known_codes: Sequence[str] = (),
+) -> Settings:
+    """Validate a ``[tool.lamlint]`` table (``prefix`` is how its keys are shown)."""
+    loc = f"{config_path.name}: " if config_path else ""
+    try:
+        values = _check_keys(prefix, table, TOP_KEYS)
+        functions = []
+        names: set[str] = set()
+        for i, entry in enumerate(_tables(f"{prefix}.functions", table.get("functions", []))):
+            key = f"{prefix}.functions[{i}]"
+            fields = _check_keys(key, entry, FUNCTION_KEYS)
+            if "name" not in fields:
+                raise _fail(key, "missing required key 'name'")
+            if fields["name"] in names:
+                raise _fail(f"{key}.name", f"duplicate function name {fields['name']!r}")
+            names.add(fields["name"])
+            functions.append(FunctionConfig(key=key, **fields))
+        layers = []
+        layer_names: set[str] = set()
+        for i, entry in enumerate(_tables(f"{prefix}.layers", table.get("layers", []))):
+            key = f"{prefix}.layers[{i}]"
+            fields = _check_keys(key, entry, LAYER_KEYS)
+            for required in ("name", "code"):
+                if required not in fields:
+                    raise _fail(key, f"missing required key {required!r}")
+            if fields["name"] in layer_names:
+                raise _fail(f"{key}.name", f"duplicate layer name {fields['name']!r}")
+            layer_names.add(fields["name"])
+            layers.append(LayerConfig(key=key, **fields))
+        for fn in functions:
+            for j, layer in enumerate(fn.layers):
+                if layer not in layer_names:
+                    raise _fail(
+                        f"{fn.key}.layers[{j}]",
+                        f"unknown layer {layer!r}{_suggest(layer, sorted(layer_names))}",
+                    )
+            if not _valid_handler(fn.handler):
+                raise _fail(
+                    f"{fn.key}.handler",
+                    f"{fn.handler!r} is not of the form module.function (for example 'app.handler')",
+                )
+        values["functions"] = tuple(functions)
+        values["layers"] = tuple(layers)
+        if known_codes:
+            for key in ("select", "extend_select", "ignore"):
+                for j, code in enumerate(values.get(key, ())):
+                    check_selector(code, known_codes, f"{prefix}.{key.replace('_', '-')}[{j}]")
+            for pattern, codes in values.get("per_file_ignores", ()):
+                for code in codes:
+                    check_selector(code, known_codes, f"{prefix}.per-file-ignores.{pattern!r}")
+    except ConfigError as exc:
+        raise ConfigError(f"{loc}{exc}") from None
+    return Settings(root=root, config_path=config_path, **values)
+
+
+def _valid_handler(handler: str) -> bool:
+    module, _, function = handler.rpartition(".")
+    parts = module.replace("/", ".").split(".") if module else []
+    return bool(parts) and all(p.isidentifier() for p in parts) and function.isidentifier()
+
+
+def check_selector(code: str, known_codes: Sequence[str], where: str) -> None:
+    """A selector is ``ALL``, a code, or a prefix of at least one known code."""
+    if code == "ALL" or (code.startswith("LAM") and any(k.startswith(code) for k in known_codes)):
+        return
+    raise _fail(where, f"unknown rule code {code!r}{_suggest(code, list(known_codes))}")
+
+
+# --- finding and loading the file ---------------------------------------------------------
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def lamlint_table(path: Path) -> tuple[Mapping[str, Any], str] | None:
+    """The lamlint table in ``path`` and how its keys are named, or None if it has none."""
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict) or "lamlint" not in tool:
+            return None
+        table = tool["lamlint"]
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: tool.lamlint: expected a table")
+        return table, "tool.lamlint"
+    return data, "lamlint"
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest file with lamlint settings, walking up from ``start`` (like ruff)."""
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        for name in CONFIG_FILENAMES:
+            candidate = folder / name
+            if candidate.is_file() and lamlint_table(candidate) is not None:
+                return candidate
+    return None
+
+
+def load_settings(config_path: Path | None, known_codes: Sequence[str], *, root: Path) -> Settings:
+    """Settings from ``config_path`` (or the defaults, rooted at ``root``, when None)."""
+    if config_path is None:
+        return Settings(root=root)
+    found = lamlint_table(config_path)
+    if found is None:
+        if config_path.name == "pyproject.toml":
+            return Settings(root=config_path.parent.resolve(), config_path=config_path)
+        found = ({}, "lamlint")
+    table, prefix = found
+    return parse_settings(
+        table,
+        root=config_path.parent.resolve(),
+        config_path=config_path,
+        prefix=prefix,
+        known_codes=known_codes,
+    )

@@ -1,0 +1,147 @@
+"""Which files a run looks at: Python files under the given paths, minus excludes and .gitignore."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+DEFAULT_EXCLUDES = (
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".venv/",
+    "venv/",
+    ".tox/",
+    ".nox/",
+    ".eggs/",
+    "*.egg-info/",
+    "__pycache__/",
+    "node_modules/",
+    "site-packages/",
+    "build/",
+    "dist/",
+    ".aws-sam/",
+    "cdk.out/",
+    ".serverless/",
+    ".mypy_cache/",
+    ".pytest_cache/",
+    ".ruff_cache/",
+    ".lamlint_cache/",
+)
+PYTHON_SUFFIXES = (".py",)
+
+
+class PathError(Exception):
+    """A path given on the command line cannot be used."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    reason: str
+
+
+def make_spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+class FileFilter:
+    """Decides whether a path under ``root`` is excluded (built-ins, config, .gitignore)."""
+
+    def __init__(self, root: Path, patterns: Iterable[str], respect_gitignore: bool) -> None:
+        self.root = root
+        self.spec = make_spec([*DEFAULT_EXCLUDES, *patterns])
+        self.respect_gitignore = respect_gitignore
+        self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+
+    def _gitignore(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
+        if folder not in self._gitignores:
+            spec = None
+            candidate = folder / ".gitignore"
+            if candidate.is_file():
+                try:
+                    spec = make_spec(candidate.read_text("utf-8", errors="replace").splitlines())
+                except OSError:
+                    spec = None
+            self._gitignores[folder] = spec
+        return self._gitignores[folder]
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        suffix = "/" if is_dir else ""
+        rel = _relative(path, self.root)
+        if rel is not None and rel != "." and self.spec.match_file(rel + suffix):
+            return True
+        if rel is None and self.spec.match_file(path.name + suffix):
+            return True
+        if not self.respect_gitignore:
+            return False
+        folder = path.parent
+        while True:
+            spec = self._gitignore(folder)
+            sub = _relative(path, folder)
+            if spec is not None and sub and spec.match_file(sub + suffix):
+                return True
+            if folder == self.root or folder.parent == folder or (folder / ".git").exists():
+                return False
+            folder = folder.parent
+
+
+def collect_python_files(
+    paths: Iterable[Path], file_filter: FileFilter, *, force_exclude: bool = False
+) -> tuple[list[Path], list[Skipped]]:
+    """Absolute paths of Python files under ``paths``, sorted, and what was passed over.
+
+    A file named explicitly is checked even when excluded, unless ``force_exclude`` (for
+    pre-commit, which names files one by one). Directory symlinks are not followed, so a
+    symlink loop cannot trap the walk.
+    """
+    found: dict[Path, None] = {}
+    skipped: list[Skipped] = []
+    for given in paths:
+        if not given.exists() and not given.is_symlink():
+            raise PathError(f"{given}: no such file or directory")
+        path = Path(os.path.abspath(given))
+        if path.is_file():
+            if force_exclude and file_filter.excluded(path, is_dir=False):
+                skipped.append(Skipped(path, "excluded"))
+            else:
+                found[path] = None
+            continue
+        if not path.is_dir():
+            skipped.append(Skipped(path, "not a regular file or folder (broken link?)"))
+            continue
+        if path != file_filter.root and file_filter.excluded(path, is_dir=True) and force_exclude:
+            skipped.append(Skipped(path, "excluded"))
+            continue
+        for folder, dirnames, filenames in os.walk(path, onerror=None):
+            here = Path(folder)
+            keep = []
+            for name in sorted(dirnames):
+                sub = here / name
+                if sub.is_symlink():
+                    skipped.append(Skipped(sub, "folder symlink not followed"))
+                elif not file_filter.excluded(sub, is_dir=True):
+                    keep.append(name)
+            dirnames[:] = keep
+            for name in sorted(filenames):
+                if not name.endswith(PYTHON_SUFFIXES):
+                    continue
+                file = here / name
+                if file_filter.excluded(file, is_dir=False):
+                    continue
+                if not file.is_file():
+                    skipped.append(Skipped(file, "broken symlink"))
+                    continue
+                found[file] = None
+    return sorted(found), skipped

@@ -1,0 +1,85 @@
+"""AWS Lambda limits and runtime facts, as named constants (see shared FACTS.md).
+
+Every number lamlint enforces comes from here, never from a literal elsewhere.
+"""
+
+from __future__ import annotations
+
+# Deployment package limits (bytes).
+MAX_ZIPPED_DIRECT_UPLOAD = 52_428_800
+MAX_UNZIPPED_WITH_LAYERS = 262_144_000
+MAX_LAYERS = 5
+
+# Function configuration ranges.
+TIMEOUT_MIN_S = 1
+TIMEOUT_MAX_S = 900
+TIMEOUT_MAX_MANAGED_INSTANCES_S = 5_400
+TIMEOUT_DEFAULT_S = 3
+MEMORY_MIN_MB = 128
+MEMORY_MAX_MB = 10_240
+MEMORY_DEFAULT_MB = 128
+EPHEMERAL_MIN_MB = 512
+EPHEMERAL_MAX_MB = 10_240
+ENVIRONMENT_MAX_BYTES = 4_096
+API_GATEWAY_TIMEOUT_S = 29
+INIT_PHASE_S = 10
+
+RESERVED_ENVIRONMENT_VARIABLES = frozenset(
+    {
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+    }
+)
+
+# Python runtimes Lambda offers, with the glibc of their OS image.
+RUNTIME_GLIBC: dict[str, tuple[int, int]] = {
+    "python3.9": (2, 26),
+    "python3.10": (2, 26),
+    "python3.11": (2, 26),
+    "python3.12": (2, 34),
+    "python3.13": (2, 34),
+    "python3.14": (2, 34),
+}
+DEFAULT_RUNTIME = "python3.12"
+
+ARCHITECTURES = ("x86_64", "arm64")
+DEFAULT_ARCHITECTURE = "x86_64"
+
+# Event sources a function can be triggered by, as lamlint names them.
+TRIGGERS = (
+    "api",
+    "function-url",
+    "alb",
+    "sqs",
+    "sns",
+    "s3",
+    "eventbridge",
+    "schedule",
+    "dynamodb",
+    "kinesis",
+    "kafka",
+    "mq",
+    "async",
+    "sync",
+)
+
+# Filesystem layout inside the execution environment.
+TASK_ROOT = "/var/task"
+LAYER_ROOT = "/opt"
+WRITABLE_ROOT = "/tmp"

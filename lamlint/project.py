@@ -1,0 +1,173 @@
+"""The project model: which functions are Lambda handlers, and what each one can reach."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from lamlint.check.graph import (
+    FuncKey,
+    ModuleIndex,
+    ModuleInfo,
+    call_edges,
+    module_names,
+    reachable_from,
+)
+from lamlint.check.summary import CONTEXT_PARAM_NAMES, EVENT_PARAM_NAMES, FunctionSummary
+from lamlint.config import ConfigError, FunctionConfig, Settings
+
+POWERTOOLS_HANDLER_DECORATORS = frozenset(
+    {
+        "inject_lambda_context",
+        "capture_lambda_handler",
+        "log_metrics",
+        "event_source",
+        "idempotent",
+        "lambda_handler_decorator",
+    }
+)
+HANDLER_NAMES = frozenset({"handler", "lambda_handler"})
+# Modules importing these are not cloud Lambda code, even with a handler-shaped function.
+NOT_LAMBDA_MODULES = {"greengrasssdk": "AWS IoT Greengrass code (imports greengrasssdk)"}
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str
+    key: FuncKey
+    line: int
+    triggers: tuple[str, ...] = ()
+    timeout: int | None = None
+    origin: str = ""
+    function: FunctionConfig | None = None
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    handlers: tuple[Handler, ...] = ()
+    reachable: Mapping[FuncKey, frozenset[str]] = field(default_factory=dict)
+    skipped: Mapping[str, str] = field(default_factory=dict)
+
+    def handlers_in(self, display: str) -> dict[str, Handler]:
+        return {h.key[1]: h for h in self.handlers if h.key[0] == display}
+
+    def invoked_by(self, display: str, qualname: str) -> frozenset[str]:
+        """Names of the handlers from which this function can run at invoke time."""
+        return self.reachable.get((display, qualname), frozenset())
+
+
+def discovery_reason(fn: FunctionSummary, factories: frozenset[str]) -> str | None:
+    """Why ``fn`` looks like a Lambda handler, or None."""
+    if fn.is_method:
+        return None
+    decorator_names = {d.rsplit(".", 1)[-1] for d in fn.decorators}
+    powertools = decorator_names & (POWERTOOLS_HANDLER_DECORATORS | factories)
+    if powertools:
+        return f"decorated with @{sorted(powertools)[0]}"
+    if fn.context_annotation and fn.context_annotation.rsplit(".", 1)[-1] == "LambdaContext":
+        return "second parameter annotated LambdaContext"
+    takes_two = (len(fn.positional) >= 2 or fn.has_varargs) and fn.required_positional <= 2
+    if not takes_two:
+        return None
+    name = fn.qualname
+    if name in HANDLER_NAMES:
+        return f"named {name!r} with (event, context) parameters"
+    suffix_named = name.endswith(("_handler", "Handler"))
+    if (
+        suffix_named
+        and len(fn.positional) >= 2
+        and fn.positional[0] in EVENT_PARAM_NAMES
+        and fn.positional[1] in CONTEXT_PARAM_NAMES
+    ):
+        return f"named {name!r} with (event, context) parameters"
+    return None
+
+
+def _not_lambda_reason(info: ModuleInfo) -> str | None:
+    for module in info.summary.imported_modules:
+        top = module.split(".")[0]
+        if top in NOT_LAMBDA_MODULES:
+            return NOT_LAMBDA_MODULES[top]
+    return None
+
+
+def _configured_handler(fn: FunctionConfig, settings: Settings, index: ModuleIndex) -> Handler:
+    where = f"{settings.config_path.name if settings.config_path else 'config'}: {fn.key}.handler"
+    module, _, func = fn.handler.rpartition(".")
+    code_dir = (settings.root / fn.code).resolve()
+    if not code_dir.is_dir():
+        raise ConfigError(f"{where.replace('.handler', '.code')}: folder {fn.code!r} does not exist")
+    parts = module.replace("/", ".").split(".")
+    base = code_dir.joinpath(*parts)
+    options = [base.with_suffix(".py"), base / "__init__.py"]
+    info = next((index.by_path[p] for p in options if p in index.by_path), None)
+    if info is None:
+        shown = ", ".join(str(p.relative_to(settings.root)) for p in options)
+        raise ConfigError(f"{where}: module {module!r} not found (looked for {shown})")
+    summary = info.summary.function(func)
+    if summary is None or summary.is_method:
+        raise ConfigError(f"{where}: {info.display} defines no function {func!r}")
+    return Handler(
+        name=fn.name,
+        key=(info.display, func),
+        line=summary.line,
+        triggers=fn.triggers,
+        timeout=fn.timeout,
+        origin=fn.key,
+        function=fn,
+    )
+
+
+def source_roots(settings: Settings) -> list[Path]:
+    roots = [settings.root]
+    roots += [(settings.root / fn.code).resolve() for fn in settings.functions]
+    for layer in settings.layers:
+        folder = (settings.root / layer.code).resolve()
+        roots += [folder, folder / "python"]
+    return roots
+
+
+def build_facts(settings: Settings, modules: Iterable[ModuleInfo]) -> ProjectFacts:
+    """Handlers, reachability and skipped modules for one project."""
+    module_list = list(modules)
+    index = ModuleIndex(module_list, source_roots(settings))
+    skipped = {}
+    for info in module_list:
+        reason = _not_lambda_reason(info)
+        if reason:
+            skipped[info.display] = reason
+    handlers: list[Handler] = []
+    if settings.functions:
+        handlers = [_configured_handler(fn, settings, index) for fn in settings.functions]
+    else:
+        factories = frozenset(
+            name for info in module_list for name in info.summary.handler_decorator_factories
+        )
+        for info in module_list:
+            if info.display in skipped:
+                continue
+            for fn in info.summary.functions:
+                reason = discovery_reason(fn, factories)
+                if reason:
+                    names = [n for n in _names(info, settings) if n] or [info.display]
+                    handlers.append(
+                        Handler(
+                            name=f"{names[0]}.{fn.qualname}",
+                            key=(info.display, fn.qualname),
+                            line=fn.line,
+                            origin=f"discovered: {reason}",
+                        )
+                    )
+    starts = {h.name: h.key for h in handlers}
+    reachable = reachable_from(starts, call_edges(index))
+    return ProjectFacts(
+        handlers=tuple(handlers),
+        reachable=MappingProxyType(reachable),
+        skipped=MappingProxyType(skipped),
+    )
+
+
+def _names(info: ModuleInfo, settings: Settings) -> list[str]:
+    return module_names(info.path, [settings.root])

@@ -1,0 +1,39 @@
+"""Output formats: one module per format, each with a ``render`` function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from lamlint.catalogue import Catalogue
+from lamlint.findings import Finding
+
+FORMATS = ("full", "concise", "json", "sarif", "github")
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a reporter may use besides the findings."""
+
+    catalogue: Catalogue
+    # The text of a checked file by its display path (None when it cannot be read).
+    source_of: Callable[[str], str | None]
+    color: bool = False
+    files_checked: int = 0
+    tool_version: str = ""
+
+
+Renderer = Callable[[Sequence[Finding], ReportContext], str]
+
+
+def renderer_for(fmt: str) -> Renderer:
+    from lamlint.report import concise, full, github, json_format, sarif
+
+    table: Mapping[str, Renderer] = {
+        "full": full.render,
+        "concise": concise.render,
+        "json": json_format.render,
+        "sarif": sarif.render,
+        "github": github.render,
+    }
+    return table[fmt]

@@ -1,0 +1,96 @@
+"""The reference page of a rule, as Markdown: shown by `lamlint rule` and kept in docs/rules/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from lamlint.catalogue import Catalogue, RuleMeta, load_catalogue
+
+
+def rule_markdown(meta: RuleMeta) -> str:
+    default = "on" if meta.default_enabled else "off (turn it on with `select`)"
+    fixable = "yes" if meta.fixable else "no"
+    return f"""# {meta.code} {meta.name}
+
+{meta.summary}
+
+| severity | default | fixable | family |
+|---|---|---|---|
+| {meta.severity} | {default} | {fixable} | {meta.family} |
+
+## Why this matters on Lambda
+
+{meta.why}
+
+## Example
+
+Reported:
+
+```python
+{meta.bad}
+```
+
+Instead:
+
+```python
+{meta.good}
+```
+
+## How to fix
+
+{meta.fix}
+
+## How to suppress
+
+On the reported line, or on the first line of its statement:
+
+```python
+...  # noqa: {meta.code}
+```
+
+For a whole file, a comment anywhere in it: `# lamlint: noqa: {meta.code}`. For a folder, in
+`pyproject.toml`:
+
+```toml
+[tool.lamlint]
+per-file-ignores = {{ "scripts/**" = ["{meta.code}"] }}
+```
+
+To turn the rule off everywhere: `ignore = ["{meta.code}"]`.
+"""
+
+
+def rules_index_markdown(catalogue: Catalogue) -> str:
+    lines = [
+        "# Rule reference",
+        "",
+        "Generated from `lamlint/rules/*.toml`; `lamlint rules` prints the same list.",
+        "",
+        "| code | name | severity | default | summary |",
+        "|---|---|---|---|---|",
+    ]
+    for meta in catalogue.rules.values():
+        default = "on" if meta.default_enabled else "off"
+        summary = meta.summary.replace("|", r"\|")
+        lines.append(
+            f"| [{meta.code}]({meta.code}.md) | {meta.name} | {meta.severity} | {default} "
+            f"| {summary} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def expected_pages(catalogue: Catalogue) -> dict[str, str]:
+    pages = {f"{code}.md": rule_markdown(meta) for code, meta in catalogue.rules.items()}
+    pages["index.md"] = rules_index_markdown(catalogue)
+    return pages
+
+
+def write_pages(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in expected_pages(load_catalogue()).items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m lamlint.rule_docs docs/rules
+    write_pages(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules"))
