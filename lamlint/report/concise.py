@@ -1,0 +1,15 @@
+"""``--output-format concise``: one ``path:line:col: CODE [*] message`` line per finding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lamlint.findings import Finding
+from lamlint.report import ReportContext
+from lamlint.report.summary import finding_header, summary_lines
+
+
+def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
+    lines = [finding_header(finding, ctx.color) for finding in findings]
+    lines.extend(summary_lines(findings))
+    return "\n".join(lines) + "\n"
