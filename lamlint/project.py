@@ -25,7 +25,6 @@ POWERTOOLS_HANDLER_DECORATORS = frozenset(
         "log_metrics",
         "event_source",
         "idempotent",
-        "lambda_handler_decorator",
     }
 )
 HANDLER_NAMES = frozenset({"handler", "lambda_handler"})

@@ -217,18 +217,13 @@ def project_files(settings: Settings, requested: Sequence[Path]) -> tuple[list[P
     return sorted({*files, *requested}), skipped
 
 
-def check_project(
+def parse_project(
     settings: Settings,
     requested: Sequence[Path],
-    catalogue: Catalogue,
-    enabled: frozenset[str],
     cwd: Path,
-    *,
     stdin: tuple[Path, bytes] | None = None,
-    result: RunResult | None = None,
-) -> RunResult:
-    """Check ``requested`` files of one project; the rest of the project feeds the facts."""
-    result = result if result is not None else RunResult()
+) -> tuple[dict[Path, ParsedFile], list[ModuleInfo]]:
+    """Parse every file of the project once; keep trees only for the requested files."""
     all_files, _ = project_files(settings, requested)
     wanted = set(requested)
     parsed: dict[Path, ParsedFile] = {}
@@ -241,6 +236,22 @@ def check_project(
         parsed[path] = one
         if one.summary is not None:
             modules.append(ModuleInfo(path, one.display, one.summary))
+    return parsed, modules
+
+
+def check_project(
+    settings: Settings,
+    requested: Sequence[Path],
+    catalogue: Catalogue,
+    enabled: frozenset[str],
+    cwd: Path,
+    *,
+    stdin: tuple[Path, bytes] | None = None,
+    result: RunResult | None = None,
+) -> RunResult:
+    """Check ``requested`` files of one project; the rest of the project feeds the facts."""
+    result = result if result is not None else RunResult()
+    parsed, modules = parse_project(settings, requested, cwd, stdin)
     facts = build_facts(settings, modules)
     result.facts.append((settings, facts))
     by_path = {m.path: m for m in modules}

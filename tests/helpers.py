@@ -1,0 +1,43 @@
+"""Shared test helpers: run the engine on fixture projects and snippets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lamlint.catalogue import load_catalogue
+from lamlint.check.engine import RunResult, check_project, parse_project
+from lamlint.config import Settings, find_config, load_settings
+from lamlint.files import FileFilter, collect_python_files
+from lamlint.findings import Finding
+from lamlint.project import ProjectFacts, build_facts
+from lamlint.selection import enabled_codes
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def settings_for(root: Path) -> Settings:
+    config = find_config(root)
+    if config is not None and config.parent != root.resolve():
+        config = None  # never pick up the repository's own pyproject.toml
+    return load_settings(config, list(load_catalogue().rules), root=root.resolve())
+
+
+def facts_for(root: Path) -> ProjectFacts:
+    settings = settings_for(root)
+    _, modules = parse_project(settings, [], root.resolve())
+    return build_facts(settings, modules)
+
+
+def run_on(root: Path, select: tuple[str, ...] = ("ALL",)) -> RunResult:
+    settings = settings_for(root)
+    catalogue = load_catalogue()
+    file_filter = FileFilter(settings.root, settings.exclude, settings.respect_gitignore)
+    files, _ = collect_python_files([settings.root], file_filter)
+    enabled = enabled_codes(catalogue, select)
+    return check_project(settings, files, catalogue, enabled, root.resolve())
+
+
+def check_snippet(tmp_path: Path, source: str, filename: str = "app.py") -> list[Finding]:
+    """Check ``source`` as the only file of a project without configuration."""
+    (tmp_path / filename).write_text(source, encoding="utf-8")
+    return run_on(tmp_path).findings
