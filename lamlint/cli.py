@@ -235,6 +235,7 @@ def _report(
         color=use_color,
         files_checked=result.files_checked,
         tool_version=__version__,
+        summary=not quiet,
     )
     text = renderer_for(fmt)(findings, context)
     if statistics:

@@ -21,6 +21,7 @@ class ReportContext:
     color: bool = False
     files_checked: int = 0
     tool_version: str = ""
+    summary: bool = True  # the closing "Found N findings" lines of the human formats (not with -q)
 
 
 Renderer = Callable[[Sequence[Finding], ReportContext], str]

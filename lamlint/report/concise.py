@@ -11,5 +11,6 @@ from lamlint.report.summary import finding_header, summary_lines
 
 def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
     lines = [finding_header(finding, ctx.color) for finding in findings]
-    lines.extend(summary_lines(findings))
-    return "\n".join(lines) + "\n"
+    if ctx.summary:
+        lines.extend(summary_lines(findings))
+    return "\n".join(lines) + "\n" if lines else ""

@@ -149,5 +149,6 @@ def _source_lines(source_of: Callable[[str], str | None]) -> Callable[[str], lis
 def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
     lines_of = _source_lines(ctx.source_of)
     blocks = ["\n".join(_block(f, lines_of(f.path), ctx.color)) for f in findings]
-    blocks.append("\n".join(summary_lines(findings)))
-    return "\n\n".join(blocks) + "\n"
+    if ctx.summary:
+        blocks.append("\n".join(summary_lines(findings)))
+    return "\n\n".join(blocks) + "\n" if blocks else ""
