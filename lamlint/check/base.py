@@ -11,6 +11,7 @@ from libcst.metadata import CodeRange, PositionProvider, ProviderT
 
 from lamlint.catalogue import Catalogue
 from lamlint.check.graph import ModuleInfo
+from lamlint.check.scope import ScopeState
 from lamlint.config import Settings
 from lamlint.findings import Finding, Fix, Span
 from lamlint.project import Handler, ProjectFacts
@@ -26,12 +27,29 @@ class FileContext:
     facts: ProjectFacts
     module: ModuleInfo | None = None
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    scope: ScopeState = field(default_factory=ScopeState)
 
     def handler_named(self, qualname: str) -> Handler | None:
         return self.handlers.get(qualname)
 
     def invoked_by(self, qualname: str) -> frozenset[str]:
         return self.facts.invoked_by(self.display, qualname)
+
+    def current_handlers(self) -> frozenset[str]:
+        """Handlers from which the code being visited runs at invoke time (empty: init phase,
+        or code no handler reaches)."""
+        if self.scope.function is None:
+            return frozenset()
+        return self.invoked_by(self.scope.function)
+
+    @property
+    def in_invoke_phase(self) -> bool:
+        return bool(self.current_handlers())
+
+    @property
+    def in_init_phase(self) -> bool:
+        """Module or class body: runs once, at import, during the cold start."""
+        return self.scope.function is None
 
 
 def span_of(code_range: CodeRange) -> Span:

@@ -19,6 +19,7 @@ from lamlint.catalogue import Catalogue
 from lamlint.check.base import Check, FileContext
 from lamlint.check.graph import ModuleInfo
 from lamlint.check.registry import CHECKS
+from lamlint.check.scope import ScopeEnter, ScopeLeave
 from lamlint.check.summary import ModuleSummary, summarize
 from lamlint.check.suppress import parse_suppressions, statement_first_lines
 from lamlint.config import Settings
@@ -104,20 +105,27 @@ def _finding(catalogue: Catalogue, code: str, display: str, span: Span, message:
     return Finding(code, meta.name, meta.severity, message, display, span, meta.url)
 
 
+def _bracketed(checks: list[Check], ctx: FileContext) -> list[cst.BatchableCSTVisitor]:
+    """The checks between the scope tracker's enter and leave halves (see check/scope.py)."""
+    ctx.scope.reset()
+    return [ScopeEnter(ctx.scope), *checks, ScopeLeave(ctx.scope)]
+
+
 def _run_checks(
-    wrapper: MetadataWrapper, checks: list[Check], catalogue: Catalogue, display: str
+    wrapper: MetadataWrapper, checks: list[Check], catalogue: Catalogue, ctx: FileContext
 ) -> list[Finding]:
     """All checks in one traversal; if one crashes, find it by running each alone."""
+    display = ctx.display
     try:
-        wrapper.visit_batched(checks)
+        wrapper.visit_batched(_bracketed(checks, ctx))
         return [f for check in checks for f in check.findings]
-    except Exception:
+    except Exception:  # a crashing check must never stop the run
         pass
     findings: list[Finding] = []
     for check in checks:
         fresh = type(check)(check.ctx)
         try:
-            wrapper.visit_batched([fresh])
+            wrapper.visit_batched(_bracketed([fresh], ctx))
         except Exception as exc:
             findings.append(
                 _finding(
@@ -158,7 +166,7 @@ def check_file(
         handlers=facts.handlers_in(parsed.display),
     )
     checks = [CHECKS[code](context) for code in sorted(enabled) if code in CHECKS]
-    findings = _run_checks(parsed.wrapper, checks, catalogue, parsed.display) if checks else []
+    findings = _run_checks(parsed.wrapper, checks, catalogue, context) if checks else []
     suppressions = parse_suppressions(parsed.source, list(catalogue.rules))
     if UNKNOWN_SUPPRESSION in enabled:
         for unknown in suppressions.unknown:
