@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider, ProviderT
+from libcst.metadata import CodeRange, ProviderT
 
 from lamlint.catalogue import Catalogue
 from lamlint.check.graph import ModuleInfo
@@ -62,15 +62,27 @@ def span_of(code_range: CodeRange) -> Span:
     )
 
 
+@dataclass(frozen=True)
+class Report:
+    """A finding before its position is known (positions are resolved only when needed)."""
+
+    node: cst.CSTNode
+    message: str
+    fix: Fix | None = None
+
+
 class Check(cst.BatchableCSTVisitor):
     """Subclasses set CODE, visit nodes and call :meth:`report`.
 
     ``VALID`` and ``INVALID`` are small handler files (as text): the test suite runs the check
     on each, expecting no finding of this code for VALID and at least one for INVALID.
+    A check that needs libcst metadata lists its providers in ``METADATA_DEPENDENCIES``;
+    positions of reported nodes are resolved by the engine, once, and only for files with
+    something to report.
     """
 
     CODE: ClassVar[str]
-    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = (PositionProvider,)
+    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = ()
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[str, ...]] = ()
 
@@ -78,19 +90,22 @@ class Check(cst.BatchableCSTVisitor):
         super().__init__()
         self.ctx = ctx
         self.meta = ctx.catalogue.rule(self.CODE)
-        self.findings: list[Finding] = []
+        self.reports: list[Report] = []
 
     def report(self, node: cst.CSTNode, message: str, fix: Fix | None = None) -> None:
-        position = self.get_metadata(PositionProvider, node)
-        self.findings.append(
+        self.reports.append(Report(node, message, fix))
+
+    def findings(self, positions: Mapping[cst.CSTNode, CodeRange]) -> list[Finding]:
+        return [
             Finding(
                 code=self.meta.code,
                 name=self.meta.name,
                 severity=self.meta.severity,
-                message=message,
+                message=report.message,
                 path=self.ctx.display,
-                span=span_of(position),
+                span=span_of(positions[report.node]),
                 url=self.meta.url,
-                fix=fix,
+                fix=report.fix,
             )
-        )
+            for report in self.reports
+        ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lamlint.catalogue import Catalogue
 from lamlint.check.base import Check, FileContext
@@ -30,6 +30,7 @@ from lamlint.project import ProjectFacts, build_facts
 UNPARSABLE = "LAM901"
 CHECK_CRASHED = "LAM902"
 UNKNOWN_SUPPRESSION = "LAM903"
+TOO_DEEP = "expressions are nested too deeply for lamlint to analyse"
 
 
 @dataclass
@@ -84,14 +85,15 @@ def parse_file(path: Path, display: str, data: bytes | None = None) -> ParsedFil
         parsed.error = f"cannot decode file: {exc}"
         return parsed
     except RecursionError:
-        parsed.error = "file is nested too deeply to parse"
+        parsed.error = TOO_DEEP
         return parsed
-    parsed.source = module.code
+    # Decode with the encoding libcst found (PEP 263) rather than regenerating the code.
+    parsed.source = data.decode(module.encoding, errors="replace")
     parsed.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
-        parsed.summary = summarize(parsed.wrapper)
+        parsed.summary = summarize(module, parsed.source)
     except RecursionError:
-        parsed.error = "file is nested too deeply to analyse"
+        parsed.error = TOO_DEEP
         parsed.wrapper = None
     return parsed
 
@@ -115,31 +117,36 @@ def _run_checks(
     wrapper: MetadataWrapper, checks: list[Check], catalogue: Catalogue, ctx: FileContext
 ) -> list[Finding]:
     """All checks in one traversal; if one crashes, find it by running each alone."""
-    display = ctx.display
     try:
         wrapper.visit_batched(_bracketed(checks, ctx))
-        return [f for check in checks for f in check.findings]
+        return _positioned(wrapper, checks)
+    except RecursionError:
+        raise  # the tree is too deep for any check: the caller reports the file, not a check
     except Exception:  # a crashing check must never stop the run
         pass
     findings: list[Finding] = []
+    survivors: list[Check] = []
     for check in checks:
         fresh = type(check)(check.ctx)
         try:
             wrapper.visit_batched(_bracketed([fresh], ctx))
         except Exception as exc:
-            findings.append(
-                _finding(
-                    catalogue,
-                    CHECK_CRASHED,
-                    display,
-                    Span(1, 1, 1, 1),
-                    f"check {fresh.CODE} ({fresh.meta.name}) crashed on this file: "
-                    f"{type(exc).__name__}: {exc}; the other checks ran. Please report this bug.",
-                )
+            message = (
+                f"check {fresh.CODE} ({fresh.meta.name}) crashed on this file: "
+                f"{type(exc).__name__}: {exc}; the other checks ran. Please report this bug."
             )
+            findings.append(_finding(catalogue, CHECK_CRASHED, ctx.display, Span(1, 1, 1, 1), message))
             continue
-        findings.extend(fresh.findings)
-    return findings
+        survivors.append(fresh)
+    return findings + _positioned(wrapper, survivors)
+
+
+def _positioned(wrapper: MetadataWrapper, checks: list[Check]) -> list[Finding]:
+    """Findings of the checks; positions are computed only if there is something to report."""
+    if not any(check.reports for check in checks):
+        return []
+    positions = wrapper.resolve(PositionProvider)
+    return [finding for check in checks for finding in check.findings(positions)]
 
 
 def check_file(
@@ -166,7 +173,11 @@ def check_file(
         handlers=facts.handlers_in(parsed.display),
     )
     checks = [CHECKS[code](context) for code in sorted(enabled) if code in CHECKS]
-    findings = _run_checks(parsed.wrapper, checks, catalogue, context) if checks else []
+    try:
+        findings = _run_checks(parsed.wrapper, checks, catalogue, context) if checks else []
+    except RecursionError:
+        parsed.error = TOO_DEEP
+        return [_finding(catalogue, UNPARSABLE, parsed.display, parsed.error_span, TOO_DEEP)]
     suppressions = parse_suppressions(parsed.source, list(catalogue.rules))
     if UNKNOWN_SUPPRESSION in enabled:
         for unknown in suppressions.unknown:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from lamlint.check.base import Check
 
@@ -29,11 +28,11 @@ class AsyncHandler(Check):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.asynchronous is None:
             return
+        # Only a module-level def is the handler; a method or nested def of the same name is not.
+        if self.ctx.scope.function != node.name.value:
+            return
         handler = self.ctx.handler_named(node.name.value)
         if handler is None:
-            return
-        line = self.get_metadata(PositionProvider, node).start.line
-        if handler.line != line:
             return
         self.report(
             node.asynchronous,

@@ -6,11 +6,11 @@ worker process and reused across runs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 # Parameter names that say "this is a Lambda event / context" for name-based discovery.
 EVENT_PARAM_NAMES = frozenset({"event", "evt", "_event", "e", "event_data", "lambda_event", "_"})
@@ -72,10 +72,9 @@ def _module_name(node: cst.BaseExpression | None) -> str:
 
 
 class _Summarizer(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self) -> None:
+    def __init__(self, def_lines: DefLines) -> None:
         super().__init__()
+        self.def_lines = def_lines
         self.imports: list[ImportRef] = []
         self.functions: list[FunctionSummary] = []
         self.classes: list[str] = []
@@ -140,7 +139,8 @@ class _Summarizer(cst.CSTVisitor):
         if len(self._class_stack) > 1:
             return
         node = original_node
-        prefix = f"{self._class_stack[0]}." if self._class_stack else ""
+        owner = self._class_stack[0] if self._class_stack else None
+        prefix = f"{owner}." if owner else ""
         params = node.params
         positional = [p.name.value for p in (*params.posonly_params, *params.params)]
         required = sum(1 for p in (*params.posonly_params, *params.params) if p.default is None)
@@ -159,7 +159,7 @@ class _Summarizer(cst.CSTVisitor):
         self.functions.append(
             FunctionSummary(
                 qualname=prefix + node.name.value,
-                line=self.get_metadata(PositionProvider, node).start.line,
+                line=self.def_lines.line_of(node.name.value, owner),
                 is_async=node.asynchronous is not None,
                 positional=tuple(positional),
                 required_positional=required,
@@ -198,9 +198,40 @@ def _is_staticmethod(node: cst.FunctionDef) -> bool:
     return any(dotted(d.decorator) == "staticmethod" for d in node.decorators)
 
 
-def summarize(wrapper: MetadataWrapper) -> ModuleSummary:
-    visitor = _Summarizer()
-    wrapper.visit(visitor)
+class DefLines:
+    """Line numbers of ``def`` and ``class`` statements, read from the text.
+
+    Positions from libcst cost a code-generation pass over the whole file; the summary only
+    needs the line of each function (for messages and ``--show-settings``), so it reads them
+    off the source lines instead.
+    """
+
+    _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
+
+    def __init__(self, source: str) -> None:
+        self.top: dict[str, int] = {}
+        self.methods: dict[tuple[str, str], int] = {}
+        current_class: str | None = None
+        for number, line in enumerate(source.splitlines(), start=1):
+            match = self._DEF.match(line)
+            if not match:
+                continue
+            indent, kind, name = match.groups()
+            if not indent:
+                current_class = name if kind == "class" else None
+                self.top.setdefault(name, number)
+            elif current_class and kind == "def":
+                self.methods.setdefault((current_class, name), number)
+
+    def line_of(self, name: str, owner: str | None) -> int:
+        if owner:
+            return self.methods.get((owner, name), self.top.get(owner, 0))
+        return self.top.get(name, 0)
+
+
+def summarize(module: cst.Module, source: str) -> ModuleSummary:
+    visitor = _Summarizer(DefLines(source))
+    module.visit(visitor)
     return ModuleSummary(
         imports=tuple(visitor.imports),
         functions=tuple(visitor.functions),
