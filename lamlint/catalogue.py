@@ -62,7 +62,7 @@ class RuleMeta:
         return FAMILIES[self.code[:4]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per run
 class Catalogue:
     rules: Mapping[str, RuleMeta]
     tables: Mapping[str, Any]

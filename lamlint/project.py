@@ -12,6 +12,7 @@ from lamlint.check.graph import (
     ModuleIndex,
     ModuleInfo,
     call_edges,
+    import_edges,
     module_names,
     reachable_from,
 )
@@ -47,10 +48,15 @@ class Handler:
 class ProjectFacts:
     handlers: tuple[Handler, ...] = ()
     reachable: Mapping[FuncKey, frozenset[str]] = field(default_factory=dict)
+    # module display path -> handlers whose cold start imports it (its top level is init code)
+    loaded_by: Mapping[str, frozenset[str]] = field(default_factory=dict)
     skipped: Mapping[str, str] = field(default_factory=dict)
 
     def handlers_in(self, display: str) -> dict[str, Handler]:
         return {h.key[1]: h for h in self.handlers if h.key[0] == display}
+
+    def handler(self, name: str) -> Handler | None:
+        return next((h for h in self.handlers if h.name == name), None)
 
     def invoked_by(self, display: str, qualname: str) -> frozenset[str]:
         """Names of the handlers from which this function can run at invoke time."""
@@ -161,9 +167,11 @@ def build_facts(settings: Settings, modules: Iterable[ModuleInfo]) -> ProjectFac
                     )
     starts = {h.name: h.key for h in handlers}
     reachable = reachable_from(starts, call_edges(index))
+    loaded_by = reachable_from({h.name: h.key[0] for h in handlers}, import_edges(index))
     return ProjectFacts(
         handlers=tuple(handlers),
         reachable=MappingProxyType(reachable),
+        loaded_by=MappingProxyType(loaded_by),
         skipped=MappingProxyType(skipped),
     )
 

@@ -51,3 +51,16 @@ def test_invoked_by_names_the_handler() -> None:
     display = next(d for d, _ in facts.reachable if d.endswith("lib/notify.py"))
     assert facts.invoked_by(display, "_publish") == frozenset({"handlers.orders.handler"})
     assert facts.invoked_by(display, "nonexistent") == frozenset()
+
+
+def test_modules_loaded_by_the_cold_start() -> None:
+    facts = facts_for(SHOP)
+    loaded = {display for display, names in facts.loaded_by.items() if names}
+    assert loaded == {
+        "handlers/orders.py",
+        "handlers/__init__.py",
+        "handlers/audit.py",
+        "lib/__init__.py",
+        "lib/storage.py",
+        "lib/notify.py",
+    }

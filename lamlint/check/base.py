@@ -12,7 +12,7 @@ from libcst.metadata import CodeRange, ProviderT
 from lamlint.catalogue import Catalogue
 from lamlint.check.graph import ModuleInfo
 from lamlint.check.scope import ScopeState
-from lamlint.config import Settings
+from lamlint.config import FunctionConfig, Settings
 from lamlint.findings import Finding, Fix, Span
 from lamlint.project import Handler, ProjectFacts
 
@@ -36,20 +36,31 @@ class FileContext:
         return self.facts.invoked_by(self.display, qualname)
 
     def current_handlers(self) -> frozenset[str]:
-        """Handlers from which the code being visited runs at invoke time (empty: init phase,
-        or code no handler reaches)."""
+        """Handlers under which the code being visited runs: at invoke time inside functions
+        they reach, at init time on the top level of modules their cold start imports."""
+        if self.scope.main_guard is not None:
+            return frozenset()  # `if __name__ == "__main__":` never runs on Lambda
         if self.scope.function is None:
-            return frozenset()
+            return self.facts.loaded_by.get(self.display, frozenset())
         return self.invoked_by(self.scope.function)
 
     @property
     def in_invoke_phase(self) -> bool:
-        return bool(self.current_handlers())
+        return self.scope.function is not None and bool(self.current_handlers())
 
     @property
     def in_init_phase(self) -> bool:
-        """Module or class body: runs once, at import, during the cold start."""
-        return self.scope.function is None
+        """Module or class body of a module a handler imports: runs once, in the cold start."""
+        return self.scope.function is None and bool(self.current_handlers())
+
+    def functions_here(self) -> list[FunctionConfig]:
+        """The configured functions whose handlers run the code being visited."""
+        found = []
+        for name in sorted(self.current_handlers()):
+            handler = self.facts.handler(name)
+            if handler is not None and handler.function is not None:
+                found.append(handler.function)
+        return found
 
 
 def span_of(code_range: CodeRange) -> Span:

@@ -10,9 +10,10 @@ resolved simply adds no edge.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from lamlint.check.summary import ModuleSummary
 
@@ -168,11 +169,12 @@ def call_edges(index: ModuleIndex) -> dict[FuncKey, tuple[FuncKey, ...]]:
     return edges
 
 
-def reachable_from(
-    starts: Mapping[str, FuncKey], edges: Mapping[FuncKey, tuple[FuncKey, ...]]
-) -> dict[FuncKey, frozenset[str]]:
-    """For each function, the names of the handlers (``starts``) that can reach it."""
-    reached: dict[FuncKey, set[str]] = {}
+K = TypeVar("K", bound=Hashable)
+
+
+def reachable_from(starts: Mapping[str, K], edges: Mapping[K, Iterable[K]]) -> dict[K, frozenset[str]]:
+    """For each node, the names of the ``starts`` (handlers) from which it can be reached."""
+    reached: dict[K, set[str]] = {}
     for handler_name, start in starts.items():
         seen = {start}
         queue = deque([start])
@@ -184,3 +186,28 @@ def reachable_from(
                     seen.add(nxt)
                     queue.append(nxt)
     return {key: frozenset(names) for key, names in reached.items()}
+
+
+def import_edges(index: ModuleIndex) -> dict[str, set[str]]:
+    """For every project module, the project modules importing it loads (packages included)."""
+    edges: dict[str, set[str]] = {}
+    for module in index.by_display.values():
+        loaded: set[str] = set()
+        for ref in module.summary.imports:
+            parts = ref.target.split(".") if ref.target else []
+            if ref.level == 0:
+                # "import a.b.c" runs a/__init__.py and a/b/__init__.py as well.
+                for end in range(1, len(parts)):
+                    package = index.find_module(".".join(parts[:end]), 0, module)
+                    if package is not None:
+                        loaded.add(package.display)
+            elif ref.level:
+                package = index.find_module("", ref.level, module)
+                if package is not None:
+                    loaded.add(package.display)
+            symbol = index.resolve_dotted(parts, ref.level, module)
+            if symbol is not None:
+                loaded.add(symbol.display)
+        loaded.discard(module.display)
+        edges[module.display] = loaded
+    return edges

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from lamlint.check.base import Check
+from lamlint.check.filesystem import WriteOutsideTmp
 from lamlint.check.handler_contract import AsyncHandler
 
 CHECKS: Mapping[str, type[Check]] = MappingProxyType(
-    {check.CODE: check for check in (AsyncHandler,)}
+    {check.CODE: check for check in (AsyncHandler, WriteOutsideTmp)}
 )

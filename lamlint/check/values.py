@@ -32,6 +32,7 @@ class PathValue:
     text: str = ""  # the whole value when ``exact``, else its known beginning
     exact: bool = False
     origin: str = ""  # what it was derived from, for messages ("__file__", "os.getcwd()")
+    pathlib: bool = False  # a pathlib object, not a str (receivers of Path methods must be)
 
     @property
     def known(self) -> bool:
@@ -92,6 +93,10 @@ def _join(parts: list[PathValue]) -> PathValue:
         joined = posixpath.join(result.text, part.text)
         result = PathValue(result.kind, joined, part.exact, result.origin or part.origin)
     return result or UNKNOWN
+
+
+def _as_pathlib(value: PathValue) -> PathValue:
+    return replace(value, pathlib=True) if value.known else value
 
 
 def _dirname(value: PathValue) -> PathValue:
@@ -302,8 +307,10 @@ class PathEvaluator:
             return _concat(self.evaluate(node.left, local, depth + 1),
                            self.evaluate(node.right, local, depth + 1))
         if isinstance(node.operator, cst.Divide):
-            return _join([self.evaluate(node.left, local, depth + 1),
-                          self.evaluate(node.right, local, depth + 1)])
+            left = self.evaluate(node.left, local, depth + 1)
+            if not left.pathlib:
+                return UNKNOWN  # "/" on strings or numbers is no path
+            return _as_pathlib(_join([left, self.evaluate(node.right, local, depth + 1)]))
         if isinstance(node.operator, cst.Modulo):
             template = _string_value(node.left)
             return _leading_literal(template, "%") if template is not None else UNKNOWN
@@ -354,7 +361,7 @@ class PathEvaluator:
         if name in ("os.path.join", "posixpath.join"):
             return _join(args()) if positional else UNKNOWN
         if name in _PATH_CONSTRUCTORS:
-            return _join(args()) if positional else _literal(".")
+            return _as_pathlib(_join(args()) if positional else _literal("."))
         if name in ("os.path.abspath", "os.path.realpath"):
             return _absolute(self._first(positional, local, depth))
         if name == "os.path.dirname":
@@ -367,10 +374,12 @@ class PathEvaluator:
             if name == "os.path.expanduser" and value.known and value.text.startswith("~"):
                 return PathValue("absolute", HOME + value.text[1:], value.exact, "the home directory")
             return value if value.known and not value.text.startswith(("~", "$")) else UNKNOWN
-        if name in ("os.getcwd", "os.getcwdb", "pathlib.Path.cwd"):
+        if name in ("os.getcwd", "os.getcwdb"):
             return PathValue("absolute", facts.TASK_ROOT, True, "the working directory")
+        if name == "pathlib.Path.cwd":
+            return PathValue("absolute", facts.TASK_ROOT, True, "the working directory", True)
         if name == "pathlib.Path.home":
-            return PathValue("absolute", HOME, True, "the home directory")
+            return PathValue("absolute", HOME, True, "the home directory", True)
         if name == "tempfile.gettempdir":
             return PathValue("absolute", facts.WRITABLE_ROOT, True, "tempfile.gettempdir()")
         if name in _TEMPFILE_MAKERS:
@@ -382,7 +391,7 @@ class PathEvaluator:
         if name in ("os.environ.get", "os.getenv") and positional:
             return self._environment(positional[0])
         if name in ("str", "os.fspath", "os.fsdecode"):
-            return self._first(positional, local, depth)
+            return replace(self._first(positional, local, depth), pathlib=False)
         if isinstance(node.func, cst.Attribute):
             return self._method(node, positional, local, depth)
         return UNKNOWN
@@ -402,15 +411,20 @@ class PathEvaluator:
         if method not in _PATH_METHODS:
             return UNKNOWN
         base = self.evaluate(receiver, local, depth + 1)
-        if not base.known:
+        if not base.known or not base.pathlib:
             return UNKNOWN
+        return _as_pathlib(self._path_method(method, base, positional, local, depth))
+
+    def _path_method(self, method: str, base: PathValue, positional: list[cst.BaseExpression],
+                     local: Mapping[str, cst.BaseExpression], depth: int) -> PathValue:
         if method == "joinpath":
             return _join([base, *(self.evaluate(a, local, depth + 1) for a in positional)])
         if method in ("resolve", "absolute"):
             return _absolute(base)
         if method == "expanduser":
-            return base if not base.text.startswith("~") else PathValue(
-                "absolute", HOME + base.text[1:], base.exact, "the home directory")
+            if not base.text.startswith("~"):
+                return base
+            return PathValue("absolute", HOME + base.text[1:], base.exact, "the home directory")
         if method in ("with_suffix", "with_name", "with_stem"):
             argument = self._first(positional, local, depth)
             if not (base.exact and argument.exact):

@@ -1,0 +1,112 @@
+"""Typed views of the API tables in ``lamlint/rules/*.toml`` (what the checks consult).
+
+Supporting one more API is an edit to a table, never to a check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import libcst as cst
+
+from lamlint.catalogue import Catalogue, CatalogueError
+
+
+@dataclass(frozen=True)
+class Argument:
+    """Where an argument is passed: by position and/or keyword; ``default`` when omitted."""
+
+    position: int | None = None
+    keyword: str | None = None
+    default: str | None = None
+
+    def find(self, call: cst.Call) -> cst.BaseExpression | None:
+        if self.keyword is not None:
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == self.keyword:
+                    return arg.value
+        if self.position is not None:
+            positional = [a for a in call.args if a.keyword is None]
+            if any(a.star for a in positional[: self.position + 1]):
+                return None  # *args: cannot tell which argument is which
+            if self.position < len(positional):
+                return positional[self.position].value
+        return None
+
+    def unknowable(self, call: cst.Call) -> bool:
+        """``**kwargs`` or ``*args`` may carry this argument."""
+        return any(a.star for a in call.args)
+
+
+@dataclass(frozen=True)
+class WriteApi:
+    """A call that writes (creates, changes or removes) something at a path."""
+
+    call: str | None  # qualified callee ("open", "os.makedirs", "shutil.copy")
+    method: str | None  # or a method name ("write_text", "download_file")
+    path: Argument | None  # None: the receiver is the path (Path(...).write_text())
+    mode: Argument | None = None  # the argument saying whether it writes; None: always writes
+    writing: tuple[str, ...] = ()  # mode characters, or flag names, that mean writing
+    mode_is_flags: bool = False  # mode is an or-ed set of flags (os.open)
+    requires_import: str | None = None  # only in modules importing this (PIL for Image.save)
+    harmless: tuple[str, ...] = ()  # path values that touch no file (":memory:")
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.call or f".{self.method}()"
+
+
+def _argument(value: Any, where: str) -> Argument:
+    if not isinstance(value, dict) or not set(value) <= {"position", "keyword", "default"}:
+        raise CatalogueError(f"{where}: expected {{position, keyword, default}}")
+    return Argument(value.get("position"), value.get("keyword"), value.get("default"))
+
+
+def _write_api(entry: Mapping[str, Any], where: str) -> WriteApi:
+    allowed = {"call", "method", "path", "mode", "writing", "flags", "requires_import", "harmless",
+               "label"}
+    unknown = set(entry) - allowed
+    if unknown:
+        raise CatalogueError(f"{where}: unknown key(s) {sorted(unknown)}")
+    if ("call" in entry) == ("method" in entry):
+        raise CatalogueError(f"{where}: give exactly one of 'call' or 'method'")
+    path = entry.get("path", "receiver")
+    mode = entry.get("mode")
+    return WriteApi(
+        call=entry.get("call"),
+        method=entry.get("method"),
+        path=None if path == "receiver" else _argument(path, f"{where}.path"),
+        mode=_argument(mode, f"{where}.mode") if mode is not None else None,
+        writing=tuple(entry.get("writing", entry.get("flags", ()))),
+        mode_is_flags="flags" in entry,
+        requires_import=entry.get("requires_import"),
+        harmless=tuple(entry.get("harmless", ())),
+        label=entry.get("label", ""),
+    )
+
+
+@dataclass(frozen=True)
+class WriteApis:
+    by_call: Mapping[str, tuple[WriteApi, ...]]
+    by_method: Mapping[str, tuple[WriteApi, ...]]
+
+
+@cache
+def write_apis(catalogue: Catalogue) -> WriteApis:
+    by_call: dict[str, list[WriteApi]] = {}
+    by_method: dict[str, list[WriteApi]] = {}
+    for i, entry in enumerate(catalogue.tables.get("write_api", [])):
+        api = _write_api(entry, f"write_api[{i}]")
+        if api.call:
+            by_call.setdefault(api.call, []).append(api)
+        else:
+            assert api.method is not None
+            by_method.setdefault(api.method, []).append(api)
+    return WriteApis(
+        {k: tuple(v) for k, v in by_call.items()},
+        {k: tuple(v) for k, v in by_method.items()},
+    )
