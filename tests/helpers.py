@@ -41,3 +41,24 @@ def check_snippet(tmp_path: Path, source: str, filename: str = "app.py") -> list
     """Check ``source`` as the only file of a project without configuration."""
     (tmp_path / filename).write_text(source, encoding="utf-8")
     return run_on(tmp_path).findings
+
+
+def expected_markers(root: Path, prefix: str = "LAM") -> set[tuple[str, int, str]]:
+    """(path relative to root, line, code) of every `# expect: CODE[, CODE]` comment."""
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if "# expect:" in line:
+                codes = line.split("# expect:", 1)[1]
+                for code in codes.replace(",", " ").split():
+                    if code.startswith(prefix):
+                        found.add((path.relative_to(root).as_posix(), number, code))
+    return found
+
+
+def assert_matches_markers(root: Path, findings: list[Finding], prefix: str) -> None:
+    expected = expected_markers(root, prefix)
+    actual = {(f.path, f.line, f.code) for f in findings if f.code.startswith(prefix)}
+    missing = sorted(expected - actual)
+    extra = sorted(actual - expected)
+    assert not missing and not extra, f"missing: {missing}\nunexpected: {extra}"
