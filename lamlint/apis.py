@@ -110,3 +110,58 @@ def write_apis(catalogue: Catalogue) -> WriteApis:
         {k: tuple(v) for k, v in by_call.items()},
         {k: tuple(v) for k, v in by_method.items()},
     )
+
+
+@dataclass(frozen=True)
+class StateApis:
+    """What the LAM1xx checks consult (``[state]``, ``[[process_setting]]``,
+    ``[[import_time_value]]`` in lam1_state.toml)."""
+
+    container_constructors: frozenset[str]
+    accumulating_methods: frozenset[str]
+    keyed_methods: frozenset[str]
+    thread_constructors: frozenset[str]
+    thread_waits: frozenset[str]
+    executor_constructors: frozenset[str]
+    executor_waits: frozenset[str]
+    logging_setup_methods: frozenset[str]
+    logging_setup_calls: frozenset[str]
+    setting_calls: Mapping[str, str]  # qualified call -> what it changes
+    setting_objects: Mapping[str, str]  # object whose items are assigned -> what it is
+    import_time_calls: Mapping[str, str]  # qualified call -> what its value is
+
+
+@cache
+def state_apis(catalogue: Catalogue) -> StateApis:
+    table = catalogue.tables.get("state", {})
+
+    def names(key: str) -> frozenset[str]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise CatalogueError(f"state.{key}: expected a list of strings")
+        return frozenset(value)
+
+    calls: dict[str, str] = {}
+    objects: dict[str, str] = {}
+    for i, entry in enumerate(catalogue.tables.get("process_setting", [])):
+        if "call" in entry:
+            calls[entry["call"]] = entry["what"]
+        elif "assign" in entry:
+            objects[entry["assign"]] = entry["what"]
+        else:
+            raise CatalogueError(f"process_setting[{i}]: needs 'call' or 'assign'")
+    values = {e["call"]: e["what"] for e in catalogue.tables.get("import_time_value", [])}
+    return StateApis(
+        container_constructors=names("container_constructors"),
+        accumulating_methods=names("accumulating_methods"),
+        keyed_methods=names("keyed_methods"),
+        thread_constructors=names("thread_constructors"),
+        thread_waits=names("thread_waits"),
+        executor_constructors=names("executor_constructors"),
+        executor_waits=names("executor_waits"),
+        logging_setup_methods=names("logging_setup_methods"),
+        logging_setup_calls=names("logging_setup_calls"),
+        setting_calls=calls,
+        setting_objects=objects,
+        import_time_calls=values,
+    )

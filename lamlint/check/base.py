@@ -28,6 +28,8 @@ class FileContext:
     module: ModuleInfo | None = None
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     scope: ScopeState = field(default_factory=ScopeState)
+    # Per-file analyses shared by the checks of this file (see check/analysis.py).
+    shared: dict[str, object] = field(default_factory=dict)
 
     def handler_named(self, qualname: str) -> Handler | None:
         return self.handlers.get(qualname)

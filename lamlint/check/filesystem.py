@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import libcst as cst
 
 from lamlint import lambda_facts as facts
 from lamlint.apis import Argument, WriteApi, write_apis
+from lamlint.check.analysis import FileAnalysis
 from lamlint.check.base import Check, FileContext
-from lamlint.check.names import import_table, qualified_name
-from lamlint.check.values import HOME, PathEvaluator, PathValue, single_bindings, writable_on_lambda
+from lamlint.check.names import qualified_name
+from lamlint.check.values import HOME, PathValue, writable_on_lambda
 
 
 def _flag_names(node: cst.BaseExpression) -> set[str] | None:
@@ -23,53 +22,6 @@ def _flag_names(node: cst.BaseExpression) -> set[str] | None:
     if isinstance(node, cst.Name):
         return {node.value}
     return None
-
-
-class FileAccess:
-    """What one file's checks share: its imports, constants, per-function locals and evaluator."""
-
-    def __init__(self, ctx: FileContext, module: cst.Module) -> None:
-        self.ctx = ctx
-        self.imports = import_table(ctx.module.summary if ctx.module else None)
-        self.imported_packages = {target.lstrip(".").split(".")[0] for target in self.imports.values()}
-        self.constants = single_bindings(module)
-        self._locals: dict[int, Mapping[str, cst.BaseExpression]] = {}
-
-    def local_bindings(self) -> Mapping[str, cst.BaseExpression]:
-        node = self.ctx.scope.function_node
-        if node is None:
-            return {}
-        key = id(node)
-        if key not in self._locals:
-            self._locals[key] = single_bindings(node)
-        return self._locals[key]
-
-    def evaluator(self) -> PathEvaluator:
-        functions = self.ctx.functions_here()
-        environments = {fn.environment for fn in functions}
-        environment = dict(next(iter(environments))) if len(environments) == 1 else None
-        return PathEvaluator(self.imports, self.constants, self._module_file(), environment)
-
-    def mounts(self) -> tuple[str, ...]:
-        return tuple(m for fn in self.ctx.functions_here() for m in fn.mounts)
-
-    def _module_file(self) -> str | None:
-        """Where this module lives inside the execution environment."""
-        module = self.ctx.module
-        if module is None:
-            return None
-        settings = self.ctx.settings
-        for fn in self.ctx.functions_here():
-            code = (settings.root / fn.code).resolve()
-            if module.path.is_relative_to(code):
-                return f"{facts.TASK_ROOT}/{module.path.relative_to(code).as_posix()}"
-        for layer in settings.layers:
-            code = (settings.root / layer.code).resolve()
-            if module.path.is_relative_to(code):
-                return f"{facts.LAYER_ROOT}/{module.path.relative_to(code).as_posix()}"
-        if module.path.is_relative_to(settings.root):
-            return f"{facts.TASK_ROOT}/{module.path.relative_to(settings.root).as_posix()}"
-        return None
 
 
 def _mode_writes(api: WriteApi, call: cst.Call) -> bool:
@@ -143,10 +95,10 @@ class WriteOutsideTmp(Check):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.apis = write_apis(ctx.catalogue)
-        self.access: FileAccess | None = None
+        self.access: FileAnalysis | None = None
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.access = FileAccess(self.ctx, node)
+        self.access = FileAnalysis.of(self.ctx, node)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.access is None or not self.ctx.current_handlers():
@@ -159,7 +111,7 @@ class WriteOutsideTmp(Check):
                 continue
             if value.exact and value.text in api.harmless:
                 continue
-            if writable_on_lambda(value, self.access.mounts()) is False:
+            if writable_on_lambda(value, self.access.mounts(self.ctx)) is False:
                 self.report(node, self._message(api, value))
                 return
 
@@ -176,8 +128,8 @@ class WriteOutsideTmp(Check):
 
     def _path_of(self, api: WriteApi, node: cst.Call) -> PathValue | None:
         assert self.access is not None
-        evaluator = self.access.evaluator()
-        local = self.access.local_bindings()
+        evaluator = self.access.evaluator(self.ctx)
+        local = self.access.local_bindings(self.ctx)
         if api.path is None:
             if not isinstance(node.func, cst.Attribute):
                 return None

@@ -8,7 +8,29 @@ from types import MappingProxyType
 from lamlint.check.base import Check
 from lamlint.check.filesystem import WriteOutsideTmp
 from lamlint.check.handler_contract import AsyncHandler
+from lamlint.check.state import (
+    BackgroundWorkNotAwaited,
+    GlobalCarriedOver,
+    ImportTimeValue,
+    LoggingSetupPerInvocation,
+    ModuleStateMutation,
+    MutableDefaultMutated,
+    ProcessSettingPerInvocation,
+)
 
 CHECKS: Mapping[str, type[Check]] = MappingProxyType(
-    {check.CODE: check for check in (AsyncHandler, WriteOutsideTmp)}
+    {
+        check.CODE: check
+        for check in (
+            ModuleStateMutation,
+            GlobalCarriedOver,
+            MutableDefaultMutated,
+            ProcessSettingPerInvocation,
+            LoggingSetupPerInvocation,
+            ImportTimeValue,
+            BackgroundWorkNotAwaited,
+            WriteOutsideTmp,
+            AsyncHandler,
+        )
+    }
 )

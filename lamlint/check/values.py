@@ -140,6 +140,8 @@ class LocalBindings(cst.CSTVisitor):
         self.root = root
         self.counts: dict[str, int] = {}
         self.values: dict[str, cst.BaseExpression] = {}
+        self.globals: set[str] = set()
+        self.with_bound: set[str] = set()  # `with X() as name:` (closed when the block ends)
 
     def _bind(self, name: str, value: cst.BaseExpression | None) -> None:
         self.counts[name] = self.counts.get(name, 0) + 1
@@ -187,6 +189,7 @@ class LocalBindings(cst.CSTVisitor):
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
             if isinstance(node.asname.name, cst.Name):
+                self.with_bound.add(node.asname.name.value)
                 self._bind(node.asname.name.value, node.item)
             else:
                 self._names_in(node.asname.name)
@@ -197,6 +200,7 @@ class LocalBindings(cst.CSTVisitor):
 
     def visit_Global(self, node: cst.Global) -> None:
         for item in node.names:
+            self.globals.add(item.name.value)
             self._bind(item.name.value, None)
             self._bind(item.name.value, None)
 
@@ -229,15 +233,20 @@ class LocalBindings(cst.CSTVisitor):
         return {name: value for name, value in self.values.items() if self.counts.get(name) == 1}
 
 
-def single_bindings(root: cst.Module | cst.FunctionDef) -> dict[str, cst.BaseExpression]:
-    """Names assigned exactly once in ``root`` (a module's top level, or a function body)."""
+def bindings_of(root: cst.Module | cst.FunctionDef) -> LocalBindings:
+    """The bindings of a module's top level, or of a function body."""
     visitor = LocalBindings(root)
     if isinstance(root, cst.Module):
         for statement in root.body:
             statement.visit(visitor)
     else:
         root.visit(visitor)
-    return visitor.single()
+    return visitor
+
+
+def single_bindings(root: cst.Module | cst.FunctionDef) -> dict[str, cst.BaseExpression]:
+    """Names assigned exactly once in ``root`` (a module's top level, or a function body)."""
+    return bindings_of(root).single()
 
 
 @dataclass

@@ -1,0 +1,113 @@
+"""Per-file analyses shared by every check of a file, built once and on demand.
+
+Imports, module-level bindings, the bindings of each function, the event taint of handlers and
+the path evaluator live here, so that two checks that need them do not compute them twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+
+from lamlint import lambda_facts as facts
+from lamlint.check.base import FileContext
+from lamlint.check.names import import_table
+from lamlint.check.taint import request_parameters, tainted_names
+from lamlint.check.values import LocalBindings, PathEvaluator, bindings_of
+
+
+class FileAnalysis:
+    def __init__(self, ctx: FileContext, module: cst.Module) -> None:
+        self.module = module
+        self.imports = import_table(ctx.module.summary if ctx.module else None)
+        self.imported_packages = {t.lstrip(".").split(".")[0] for t in self.imports.values()}
+        self.top = bindings_of(module)
+        self.constants = self.top.single()
+        self._bindings: dict[int, LocalBindings] = {}
+        self._taint: dict[int, frozenset[str]] = {}
+
+    @classmethod
+    def of(cls, ctx: FileContext, module: cst.Module) -> FileAnalysis:
+        found = ctx.shared.get("analysis")
+        if not isinstance(found, FileAnalysis) or found.module is not module:
+            found = cls(ctx, module)
+            ctx.shared["analysis"] = found
+        return found
+
+    # --- functions -------------------------------------------------------------------------
+
+    def bindings(self, node: cst.FunctionDef) -> LocalBindings:
+        key = id(node)
+        if key not in self._bindings:
+            self._bindings[key] = bindings_of(node)
+        return self._bindings[key]
+
+    def local_bindings(self, ctx: FileContext) -> Mapping[str, cst.BaseExpression]:
+        node = ctx.scope.function_node
+        return self.bindings(node).single() if node is not None else {}
+
+    def is_module_name(self, ctx: FileContext, name: str) -> bool:
+        """Does ``name``, where the visit is now, refer to the module-level binding?"""
+        node = ctx.scope.function_node
+        if node is None:
+            return name in self.top.counts
+        local = self.bindings(node)
+        if name in local.globals:
+            return True
+        return name in self.top.counts and name not in local.counts
+
+    def module_target(self, ctx: FileContext, name: str) -> str | None:
+        """The module-level name that ``name`` stands for here: itself, or what a local alias
+        (``items = ITEMS``) bound once in the function points at."""
+        if self.is_module_name(ctx, name):
+            return name
+        node = ctx.scope.function_node
+        if node is None:
+            return None
+        value = self.bindings(node).single().get(name)
+        if isinstance(value, cst.Name) and value.value in self.top.counts:
+            alias_local = self.bindings(node)
+            if value.value not in alias_local.counts or value.value in alias_local.globals:
+                return value.value
+        return None
+
+    def request_taint(self, ctx: FileContext) -> frozenset[str]:
+        """Names derived from the request in the handler being visited (empty elsewhere)."""
+        node = ctx.scope.function_node
+        if node is None or ctx.handler_named(ctx.scope.function or "") is None:
+            return frozenset()
+        key = id(node)
+        if key not in self._taint:
+            self._taint[key] = tainted_names(node, request_parameters(node))
+        return self._taint[key]
+
+    # --- paths -----------------------------------------------------------------------------
+
+    def evaluator(self, ctx: FileContext) -> PathEvaluator:
+        functions = ctx.functions_here()
+        environments = {fn.environment for fn in functions}
+        environment = dict(next(iter(environments))) if len(environments) == 1 else None
+        return PathEvaluator(self.imports, self.constants, self._module_file(ctx), environment)
+
+    def mounts(self, ctx: FileContext) -> tuple[str, ...]:
+        return tuple(m for fn in ctx.functions_here() for m in fn.mounts)
+
+    @staticmethod
+    def _module_file(ctx: FileContext) -> str | None:
+        """Where this module lives inside the execution environment."""
+        module = ctx.module
+        if module is None:
+            return None
+        settings = ctx.settings
+        for fn in ctx.functions_here():
+            code = (settings.root / fn.code).resolve()
+            if module.path.is_relative_to(code):
+                return f"{facts.TASK_ROOT}/{module.path.relative_to(code).as_posix()}"
+        for layer in settings.layers:
+            code = (settings.root / layer.code).resolve()
+            if module.path.is_relative_to(code):
+                return f"{facts.LAYER_ROOT}/{module.path.relative_to(code).as_posix()}"
+        if module.path.is_relative_to(settings.root):
+            return f"{facts.TASK_ROOT}/{module.path.relative_to(settings.root).as_posix()}"
+        return None

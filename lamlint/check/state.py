@@ -1,0 +1,551 @@
+"""LAM1xx: state kept between invocations of a warm execution environment.
+
+Every check here reports only in code that runs per invocation (invoke phase): functions a
+handler reaches. Module-level code runs once per environment and is where state belongs.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lamlint.apis import StateApis, state_apis
+from lamlint.check.analysis import FileAnalysis
+from lamlint.check.base import Check, FileContext
+from lamlint.check.names import qualified_name
+from lamlint.check.taint import is_tainted, names_read
+
+_NONE_GUARDS = ("is None", "not ")
+
+
+class StateCheck(Check):
+    """What the LAM1xx checks share: the file analysis, the state tables, enclosing `if`s."""
+
+    CODE = ""
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.apis: StateApis = state_apis(ctx.catalogue)
+        self.analysis: FileAnalysis | None = None
+        self.conditions: list[cst.BaseExpression] = []
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.analysis = FileAnalysis.of(self.ctx, node)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.conditions.append(node.test)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self.conditions.pop()
+
+    @property
+    def per_invocation(self) -> bool:
+        return self.analysis is not None and self.ctx.in_invoke_phase
+
+    def handlers_text(self) -> str:
+        return ", ".join(sorted(self.ctx.current_handlers()))
+
+    def qualified(self, node: cst.CSTNode) -> str | None:
+        assert self.analysis is not None
+        return qualified_name(node, self.analysis.imports)
+
+    def guarded_by_emptiness(self, name: str) -> bool:
+        """Inside ``if not X:`` / ``if X is None:`` / ``if len(X) == 0:`` about ``name``: a
+        fill-once initialisation rather than accumulation."""
+        for test in self.conditions:
+            if name not in names_read(test):
+                continue
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                return True
+            if isinstance(test, cst.Comparison):
+                op = test.comparisons[0].operator
+                if isinstance(op, cst.Is | cst.Equal):
+                    return True
+            if isinstance(test, cst.BooleanOperation):
+                return True
+        return False
+
+    def container_kind(self, name: str) -> str | None:
+        """'list', 'dict', ... when the module-level ``name`` is bound once to a container."""
+        assert self.analysis is not None
+        value = self.analysis.constants.get(name)
+        if isinstance(value, cst.List | cst.ListComp):
+            return "list"
+        if isinstance(value, cst.Dict | cst.DictComp):
+            return "dict"
+        if isinstance(value, cst.Set | cst.SetComp):
+            return "set"
+        if isinstance(value, cst.Call):
+            callee = self.qualified(value.func)
+            if callee in self.apis.container_constructors:
+                return callee.rsplit(".", 1)[-1] if callee else None
+        return None
+
+
+class ModuleStateMutation(StateCheck):
+    """LAM101: module-level containers changed per invocation."""
+
+    CODE = "LAM101"
+    VALID = (
+        "SEEN = []\n\ndef handler(event, context):\n    seen = []\n    seen.append(event['id'])\n"
+        "    return seen\n",
+        "CACHE = {}\nCACHE['region'] = 'eu-west-1'\n\ndef handler(event, context):\n"
+        "    return CACHE['region']\n",
+        "import os\nCONFIG = {}\n\ndef handler(event, context):\n"
+        "    CONFIG['stage'] = os.environ['STAGE']\n    return CONFIG\n",
+        "ITEMS = []\n\ndef handler(event, context):\n    ITEMS.clear()\n    return len(ITEMS)\n",
+        "CLIENTS = []\n\ndef handler(event, context):\n    if not CLIENTS:\n"
+        "        CLIENTS.append(make_client())\n    return CLIENTS[0].get()\n",
+        "QUEUE = []\n\ndef tool():\n    QUEUE.append(1)\n\ndef handler(event, context):\n    return 1\n",
+    )
+    INVALID = (
+        "SEEN = []\n\ndef handler(event, context):\n    SEEN.append(event['id'])\n",
+        "from collections import defaultdict\nCOUNTS = defaultdict(int)\n\n"
+        "def handler(event, context):\n    COUNTS[event['user']] += 1\n",
+        "USERS = {}\n\ndef handler(event, context):\n    user = event['user']\n"
+        "    USERS[user['id']] = user\n",
+        "SEEN = set()\n\ndef remember(x):\n    SEEN.add(x)\n\n"
+        "def handler(event, context):\n    remember(event['id'])\n",
+        "EVENTS = []\n\ndef handler(event, context):\n    events = EVENTS\n"
+        "    events.extend(event['Records'])\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.per_invocation or not isinstance(node.func, cst.Attribute):
+            return
+        receiver = node.func.value
+        if not isinstance(receiver, cst.Name):
+            return
+        method = node.func.attr.value
+        accumulates = method in self.apis.accumulating_methods
+        keyed = method in self.apis.keyed_methods
+        if not (accumulates or keyed):
+            return
+        self._mutation(node, receiver.value, f".{method}()", request_keyed=keyed,
+                       key=node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._subscript(target.target, node)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self._mutation(node, node.target.value, "+=", request_keyed=False, key=node)
+        else:
+            self._subscript(node.target, node)
+
+    def _subscript(self, target: cst.BaseExpression, statement: cst.CSTNode) -> None:
+        if not self.per_invocation or not isinstance(target, cst.Subscript):
+            return
+        if isinstance(target.value, cst.Name):
+            self._mutation(statement, target.value.value, "[key] =", request_keyed=True,
+                           key=target.slice[0])
+
+    def _mutation(self, node: cst.CSTNode, name: str, how: str, *, request_keyed: bool,
+                  key: cst.CSTNode) -> None:
+        assert self.analysis is not None
+        target = self.analysis.module_target(self.ctx, name)
+        if target is None:
+            return
+        kind = self.container_kind(target)
+        if kind is None or self.guarded_by_emptiness(name):
+            return
+        if request_keyed:
+            if not is_tainted(key, self.analysis.request_taint(self.ctx)):
+                return  # the same keys on every invocation: overwritten, not accumulated
+            effect = "keyed by request data, so one caller's data is served to the next"
+        else:
+            effect = "so it grows with every request the environment serves"
+        alias = f" (through `{name}`)" if name != target else ""
+        self.report(
+            node,
+            f"module-level {kind} `{target}`{alias} is changed ({how}) when "
+            f"{self.handlers_text()} runs: it survives between invocations of a warm "
+            f"environment, {effect}; keep it local to the invocation, or bound it and key it "
+            "by configuration",
+        )
+
+
+class GlobalCarriedOver(StateCheck):
+    """LAM102: `global` rebinding that carries a value into the next invocation."""
+
+    CODE = "LAM102"
+    VALID = (
+        "CLIENT = None\n\ndef handler(event, context):\n    global CLIENT\n"
+        "    if CLIENT is None:\n        CLIENT = make_client(region='eu-west-1')\n"
+        "    return CLIENT.get()\n",
+        "SESSION = None\n\ndef handler(event, context):\n    global SESSION\n"
+        "    SESSION = assume(event['role_arn'])\n    return SESSION.get()\n",
+        "COUNT = 0\n\ndef handler(event, context):\n    global COUNT\n    return COUNT\n",
+        "def handler(event, context):\n    count = 0\n    count += 1\n    return count\n",
+        "TOTAL = 0\n\ndef tool():\n    global TOTAL\n    TOTAL += 1\n\n"
+        "def handler(event, context):\n    return 1\n",
+    )
+    INVALID = (
+        "COUNT = 0\n\ndef handler(event, context):\n    global COUNT\n    COUNT += 1\n"
+        "    return COUNT\n",
+        "HISTORY = ()\n\ndef handler(event, context):\n    global HISTORY\n"
+        "    HISTORY = HISTORY + (event['id'],)\n",
+        "CLIENT = None\n\ndef handler(event, context):\n    global CLIENT\n"
+        "    if CLIENT is None:\n        CLIENT = make_client(endpoint_url=event['endpoint'])\n"
+        "    return CLIENT.get()\n",
+    )
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if self.per_invocation and isinstance(node.target, cst.Name):
+            self._rebinding(node, node.target.value, node.value, accumulates=True)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self.per_invocation:
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                name = target.target.value
+                reads_itself = name in names_read(node.value)
+                self._rebinding(node, name, node.value, accumulates=reads_itself)
+
+    def _rebinding(self, node: cst.CSTNode, name: str, value: cst.BaseExpression, *,
+                   accumulates: bool) -> None:
+        assert self.analysis is not None
+        function = self.ctx.scope.function_node
+        if function is None or name not in self.analysis.bindings(function).globals:
+            return
+        if accumulates:
+            self.report(
+                node,
+                f"global `{name}` is built from its own previous value when "
+                f"{self.handlers_text()} runs: it carries over between invocations of a warm "
+                "environment and restarts in every new one; use a local variable or an "
+                "external store",
+            )
+            return
+        if self.conditions and is_tainted(value, self.analysis.request_taint(self.ctx)):
+            self.report(
+                node,
+                f"global `{name}` is set from the request on only some invocations "
+                f"(when {self.handlers_text()} runs): later requests served by the same "
+                "environment get the first caller's value; rebuild it on every invocation or "
+                "keep it local",
+            )
+
+
+class MutableDefaultMutated(StateCheck):
+    """LAM103: a mutable default argument changed in code a handler runs."""
+
+    CODE = "LAM103"
+    VALID = (
+        "def collect(item, bucket=None):\n    bucket = [] if bucket is None else bucket\n"
+        "    bucket.append(item)\n    return bucket\n\ndef handler(event, context):\n"
+        "    return collect(1)\n",
+        "def fmt(item, opts={}):\n    return opts.get(item)\n\ndef handler(event, context):\n"
+        "    return fmt(1)\n",
+        "def collect(item, bucket=[]):\n    bucket.append(item)\n\ndef tool():\n    collect(1)\n",
+    )
+    INVALID = (
+        "def collect(item, bucket=[]):\n    bucket.append(item)\n    return bucket\n\n"
+        "def handler(event, context):\n    return collect(event['id'])\n",
+        "def tally(key, seen={}):\n    seen[key] = seen.get(key, 0) + 1\n    return seen[key]\n\n"
+        "def handler(event, context):\n    return tally(event['k'])\n",
+    )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not self.per_invocation or node is not self.ctx.scope.function_node:
+            return
+        assert self.analysis is not None
+        local = self.analysis.bindings(node)
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            default = param.default
+            mutable = isinstance(default, cst.List | cst.Dict | cst.Set) or (
+                isinstance(default, cst.Call)
+                and self.qualified(default.func) in self.apis.container_constructors
+            )
+            name = param.name.value
+            if not mutable or local.counts.get(name, 0) > 1:
+                continue
+            mutation = _find_mutation(node.body, name, self.apis)
+            if mutation is not None:
+                self.report(
+                    mutation,
+                    f"default argument `{name}` of `{node.name.value}` is created once at import "
+                    f"and changed here when {self.handlers_text()} runs: the change persists "
+                    "into later invocations; default to None and create it inside",
+                )
+
+
+def _find_mutation(body: cst.CSTNode, name: str, apis: StateApis) -> cst.CSTNode | None:
+    finder = _MutationFinder(name, apis)
+    body.visit(finder)
+    return finder.found
+
+
+class _MutationFinder(cst.CSTVisitor):
+    def __init__(self, name: str, apis: StateApis) -> None:
+        super().__init__()
+        self.name = name
+        self.methods = apis.accumulating_methods | apis.keyed_methods
+        self.found: cst.CSTNode | None = None
+
+    def _hit(self, node: cst.CSTNode) -> None:
+        if self.found is None:
+            self.found = node
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == self.name
+            and func.attr.value in self.methods
+        ):
+            self._hit(node)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        target = node.target
+        if (
+            isinstance(target, cst.Subscript)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == self.name
+        ):
+            self._hit(node)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        target = node.target
+        if isinstance(target, cst.Name) and target.value == self.name:
+            self._hit(node)
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and (
+            target.value.value == self.name
+        ):
+            self._hit(node)
+
+
+class ProcessSettingPerInvocation(StateCheck):
+    """LAM104: process-wide settings changed per invocation."""
+
+    CODE = "LAM104"
+    VALID = (
+        "import os\nos.environ['TZ'] = 'UTC'\n\ndef handler(event, context):\n    return 1\n",
+        "import os\n\ndef handler(event, context):\n    return os.environ.get('STAGE')\n",
+        "import sys\nsys.path.append('/opt/vendor')\n\ndef handler(event, context):\n    return 1\n",
+        "import subprocess, os\n\ndef handler(event, context):\n"
+        "    env = dict(os.environ, TENANT=event['tenant'])\n"
+        "    return subprocess.run(['tool'], env=env, timeout=5)\n",
+    )
+    INVALID = (
+        "import os\n\ndef handler(event, context):\n    os.environ['TENANT'] = event['tenant']\n",
+        "import os\n\ndef handler(event, context):\n    os.chdir('/tmp')\n",
+        "import socket\n\ndef handler(event, context):\n    socket.setdefaulttimeout(5)\n",
+        "import sys\n\ndef handler(event, context):\n    sys.path.insert(0, '/tmp/plugins')\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.per_invocation:
+            return
+        what = self.apis.setting_calls.get(self.qualified(node.func) or "")
+        if what:
+            self._report(node, what)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if not self.per_invocation:
+            return
+        target = node.target
+        base = target.value if isinstance(target, cst.Subscript) else target
+        what = self.apis.setting_objects.get(self.qualified(base) or "")
+        if what:
+            self._report(node, what)
+
+    def _report(self, node: cst.CSTNode, what: str) -> None:
+        self.report(
+            node,
+            f"this changes {what} for the whole process when {self.handlers_text()} runs: the "
+            "change outlives the invocation and leaks into later requests of the same "
+            "environment; pass the value explicitly, or set it once at module level",
+        )
+
+
+class LoggingSetupPerInvocation(StateCheck):
+    """LAM105: logging handlers or configuration added per invocation."""
+
+    CODE = "LAM105"
+    VALID = (
+        "import logging\nlogger = logging.getLogger()\nlogger.addHandler(logging.StreamHandler())\n\n"
+        "def handler(event, context):\n    logger.info('x')\n",
+        "import logging.config\nlogging.config.dictConfig({'version': 1})\n\n"
+        "def handler(event, context):\n    return 1\n",
+        "def handler(event, context):\n    return 1\n",
+    )
+    INVALID = (
+        "import logging\nlogger = logging.getLogger()\n\ndef handler(event, context):\n"
+        "    logger.addHandler(logging.StreamHandler())\n",
+        "import logging.config\n\ndef handler(event, context):\n"
+        "    logging.config.dictConfig({'version': 1})\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.per_invocation:
+            return
+        name = self.qualified(node.func) or ""
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else ""
+        if name in self.apis.logging_setup_calls or method in self.apis.logging_setup_methods:
+            self.report(
+                node,
+                f"logging is set up again every time {self.handlers_text()} runs: loggers live "
+                "as long as the environment, so each warm invocation adds one more handler and "
+                "every log line repeats; configure logging once at module level",
+            )
+
+
+class ImportTimeValue(StateCheck):
+    """LAM106: the clock, random ids or DNS answers computed at import and read per request."""
+
+    CODE = "LAM106"
+    VALID = (
+        "import uuid\n\ndef handler(event, context):\n    return str(uuid.uuid4())\n",
+        "import time\nSTARTED = time.time()\n\ndef tool():\n    return STARTED\n\n"
+        "def handler(event, context):\n    return 1\n",
+        "import uuid\nRUN_ID = uuid.uuid4()\n\ndef handler(event, context):\n"
+        "    RUN_ID = uuid.uuid4()\n    return RUN_ID\n",
+    )
+    INVALID = (
+        "import uuid\nRUN_ID = str(uuid.uuid4())\n\ndef handler(event, context):\n"
+        "    return {'run': RUN_ID}\n",
+        "from datetime import datetime\nNOW = datetime.now()\n\ndef handler(event, context):\n"
+        "    return NOW.isoformat()\n",
+        "import socket\nDB_IP = socket.gethostbyname('db.internal')\n\n"
+        "def handler(event, context):\n    return connect(DB_IP)\n",
+    )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.reads: dict[str, set[str]] = {}
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not self.per_invocation:
+            return
+        assert self.analysis is not None
+        if node.value in self.analysis.constants and self.analysis.is_module_name(self.ctx, node.value):
+            self.reads.setdefault(node.value, set()).update(self.ctx.current_handlers())
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self.analysis is None:
+            return
+        for statement in original_node.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+                    continue
+                target = small.targets[0].target
+                if not isinstance(target, cst.Name) or target.value not in self.reads:
+                    continue
+                what = self._volatile(small.value)
+                if what:
+                    handlers = ", ".join(sorted(self.reads[target.value]))
+                    self.report(
+                        small,
+                        f"`{target.value}` holds {what} taken once at import, and {handlers} "
+                        "reads it on every invocation: every request the environment serves "
+                        "sees the same stale value; compute it inside the handler",
+                    )
+
+    def _volatile(self, value: cst.BaseExpression) -> str | None:
+        finder = _CallFinder()
+        value.visit(finder)
+        for call in finder.calls:
+            what = self.apis.import_time_calls.get(self.qualified(call.func) or "")
+            if what:
+                return what
+        return None
+
+
+class _CallFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+
+class BackgroundWorkNotAwaited(StateCheck):
+    """LAM107: threads, timers and executor tasks started per invocation and never waited for."""
+
+    CODE = "LAM107"
+    VALID = (
+        "import threading\n\ndef handler(event, context):\n"
+        "    t = threading.Thread(target=work)\n    t.start()\n    t.join()\n",
+        "from concurrent.futures import ThreadPoolExecutor\n\ndef handler(event, context):\n"
+        "    with ThreadPoolExecutor() as pool:\n        pool.submit(work, event)\n",
+        "from concurrent.futures import ThreadPoolExecutor, wait\nPOOL = ThreadPoolExecutor(4)\n\n"
+        "def handler(event, context):\n    futures = [POOL.submit(work, r) for r in event['Records']]\n"
+        "    wait(futures)\n",
+        "from concurrent.futures import ThreadPoolExecutor\nPOOL = ThreadPoolExecutor(4)\n\n"
+        "def handler(event, context):\n    return POOL.submit(work, event).result(timeout=5)\n",
+    )
+    INVALID = (
+        "import threading\n\ndef handler(event, context):\n"
+        "    threading.Thread(target=work, args=(event,)).start()\n",
+        "import threading\n\ndef handler(event, context):\n"
+        "    timer = threading.Timer(5.0, flush)\n    timer.start()\n    return 1\n",
+        "from concurrent.futures import ThreadPoolExecutor\nPOOL = ThreadPoolExecutor(2)\n\n"
+        "def handler(event, context):\n    POOL.submit(send, event)\n    return {'ok': True}\n",
+        "from concurrent.futures import ThreadPoolExecutor\n\ndef handler(event, context):\n"
+        "    pool = ThreadPoolExecutor()\n    pool.submit(send, event)\n    return 1\n",
+    )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not self.per_invocation or node is not self.ctx.scope.function_node:
+            return
+        finder = _CallFinder()
+        node.body.visit(finder)
+        waited = {
+            call.func.attr.value if isinstance(call.func, cst.Attribute) else
+            (self.qualified(call.func) or "").rsplit(".", 1)[-1]
+            for call in finder.calls
+        }
+        for call in finder.calls:
+            self._check_call(call, waited)
+
+    def _check_call(self, call: cst.Call, waited: set[str]) -> None:
+        assert self.analysis is not None
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return
+        receiver = func.value
+        method = func.attr.value
+        if method == "start":
+            started = self._constructed(receiver, self.apis.thread_constructors)
+            if started and not (waited & self.apis.thread_waits):
+                self._report(call, f"a {started.rsplit('.', 1)[-1]}")
+        elif method == "submit":
+            node = self.ctx.scope.function_node
+            if isinstance(receiver, cst.Name) and node is not None and (
+                receiver.value in self.analysis.bindings(node).with_bound
+            ):
+                return  # the with block waits for its tasks on exit
+            pool = self._constructed(receiver, self.apis.executor_constructors)
+            if pool and not (waited & self.apis.executor_waits):
+                self._report(call, "an executor task")
+
+    def _constructed(self, node: cst.BaseExpression, constructors: frozenset[str]) -> str | None:
+        """The constructor ``node`` was made by: a direct call, a local or module binding."""
+        assert self.analysis is not None
+        if isinstance(node, cst.Call):
+            name = self.qualified(node.func)
+            return name if name in constructors else None
+        if isinstance(node, cst.Name):
+            value = self.analysis.local_bindings(self.ctx).get(node.value)
+            if value is None and self.analysis.is_module_name(self.ctx, node.value):
+                value = self.analysis.constants.get(node.value)
+            if isinstance(value, cst.Call):
+                name = self.qualified(value.func)
+                return name if name in constructors else None
+        return None
+
+    def _report(self, node: cst.CSTNode, what: str) -> None:
+        self.report(
+            node,
+            f"{what} is started when {self.handlers_text()} runs and nothing waits for it: "
+            "Lambda freezes the environment when the handler returns, so the work stops "
+            "midway and resumes (if ever) during a later invocation; join it, call .result(), "
+            "or use the executor in a `with` block",
+        )
