@@ -54,6 +54,7 @@ class WriteApi:
     requires_import: str | None = None  # only in modules importing this (PIL for Image.save)
     harmless: tuple[str, ...] = ()  # path values that touch no file (":memory:")
     label: str = ""
+    kind: str = "file"  # "file" (creates or changes a file), "dir", "remove" or "other"
 
     @property
     def name(self) -> str:
@@ -68,10 +69,12 @@ def _argument(value: Any, where: str) -> Argument:
 
 def _write_api(entry: Mapping[str, Any], where: str) -> WriteApi:
     allowed = {"call", "method", "path", "mode", "writing", "flags", "requires_import", "harmless",
-               "label"}
+               "label", "kind"}
     unknown = set(entry) - allowed
     if unknown:
         raise CatalogueError(f"{where}: unknown key(s) {sorted(unknown)}")
+    if entry.get("kind", "file") not in ("file", "dir", "remove", "other"):
+        raise CatalogueError(f"{where}.kind: expected file, dir, remove or other")
     if ("call" in entry) == ("method" in entry):
         raise CatalogueError(f"{where}: give exactly one of 'call' or 'method'")
     path = entry.get("path", "receiver")
@@ -86,6 +89,7 @@ def _write_api(entry: Mapping[str, Any], where: str) -> WriteApi:
         requires_import=entry.get("requires_import"),
         harmless=tuple(entry.get("harmless", ())),
         label=entry.get("label", ""),
+        kind=entry.get("kind", "file"),
     )
 
 
@@ -165,3 +169,24 @@ def state_apis(catalogue: Catalogue) -> StateApis:
         setting_objects=objects,
         import_time_calls=values,
     )
+
+
+@dataclass(frozen=True)
+class HomeWriter:
+    """A library that writes under HOME or the code folder unless an environment variable
+    redirects it (``[[home_writer]]`` in lam3_filesystem.toml)."""
+
+    module: str
+    redirect: tuple[str, ...]
+    writes: str
+
+
+@cache
+def home_writers(catalogue: Catalogue) -> tuple[HomeWriter, ...]:
+    found = []
+    for i, entry in enumerate(catalogue.tables.get("home_writer", [])):
+        try:
+            found.append(HomeWriter(entry["module"], tuple(entry["redirect"]), entry["writes"]))
+        except KeyError as exc:
+            raise CatalogueError(f"home_writer[{i}]: missing key {exc.args[0]!r}") from None
+    return tuple(found)

@@ -62,3 +62,11 @@ def assert_matches_markers(root: Path, findings: list[Finding], prefix: str) -> 
     missing = sorted(expected - actual)
     extra = sorted(actual - expected)
     assert not missing and not extra, f"missing: {missing}\nunexpected: {extra}"
+
+
+def line_of(path: Path, text: str) -> int:
+    """The 1-based number of the first line of ``path`` containing ``text``."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not found in {path}")

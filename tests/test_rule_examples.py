@@ -11,7 +11,12 @@ from lamlint.catalogue import load_catalogue
 from lamlint.check.registry import CHECKS
 
 # Rules whose documented example cannot be produced from source alone.
-NOT_DEMONSTRABLE = {"LAM902": "needs a bug in lamlint itself"}
+NOT_DEMONSTRABLE = {
+    "LAM902": "needs a bug in lamlint itself",
+    "LAM302": "needs a configured function environment (tests/fixtures/rules/filesystem)",
+}
+# Checks whose positive cases need a project around them, covered by fixture projects instead.
+FIXTURE_ONLY = {"LAM302"}
 
 CASES = [
     (code, kind, i, text)
@@ -25,7 +30,8 @@ def test_every_check_has_examples_and_metadata() -> None:
     catalogue = load_catalogue()
     for code, check in CHECKS.items():
         assert code in catalogue.rules, f"{code} has no entry in lamlint/rules/*.toml"
-        assert len(check.VALID) >= 3 and len(check.INVALID) >= 2, code
+        assert len(check.VALID) >= 3, code
+        assert len(check.INVALID) >= 2 or code in FIXTURE_ONLY, code
 
 
 @pytest.mark.parametrize(("code", "kind", "index", "source"), CASES,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import FIXTURES, assert_matches_markers, run_on
+from helpers import FIXTURES, assert_matches_markers, line_of, run_on
 
 PROJECT = FIXTURES / "rules" / "filesystem"
 
@@ -13,11 +13,19 @@ def test_filesystem_fixture_project_matches_markers() -> None:
 
 
 def test_messages_name_the_resolved_path_and_the_handler() -> None:
-    findings = run_on(PROJECT, select=("LAM301",)).findings
+    findings = run_on(PROJECT, select=("LAM3",)).findings
     by_line = {(f.path, f.line): f.message for f in findings}
-    message = by_line[("thumbnails/app.py", 34)]
-    assert "'/var/task/last.json'" in message and "thumbnails" in message
-    init = by_line[("thumbnails/app.py", 16)]
+
+    def message(path: str, text: str) -> str:
+        return by_line[(path, line_of(PROJECT / path, text))]
+
+    here = message("thumbnails/app.py", 'open(os.path.join(HERE, "last.json"), "w")')
+    assert "'/var/task/last.json'" in here and "thumbnails" in here
+    init = message("thumbnails/app.py", 'os.makedirs("logs"')
     assert "'/var/task/logs'" in init and "cold start" in init
-    deep = by_line[("importer/importer_lib/storage.py", 10)]
+    deep = message("importer/importer_lib/storage.py", 'with open(path, "w")')
     assert "'/var/task/spool/...'" in deep and "when importer runs" in deep
+    home = message("thumbnails/app.py", "import matplotlib")
+    assert "MPLCONFIGDIR" in home and "function thumbnails" in home
+    fixed = message("thumbnails/app.py", '"/tmp/original.jpg"')
+    assert "'/tmp/original.jpg'" in fixed and "finally" in fixed

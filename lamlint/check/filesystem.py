@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 
 from lamlint import lambda_facts as facts
-from lamlint.apis import Argument, WriteApi, write_apis
+from lamlint.apis import Argument, WriteApi, home_writers, write_apis
 from lamlint.check.analysis import FileAnalysis
 from lamlint.check.base import Check, FileContext
 from lamlint.check.names import qualified_name
@@ -60,6 +62,61 @@ def describe(value: PathValue) -> str:
     return f"'{shown}'"
 
 
+def api_call(api: WriteApi) -> str:
+    return api.name if api.name.endswith(")") else f"{api.name}()"
+
+
+@dataclass(frozen=True)
+class Write:
+    """One call that writes at a known path."""
+
+    api: WriteApi
+    value: PathValue
+    argument: cst.BaseExpression  # the path expression (or the receiver)
+
+
+class WriteFinder:
+    """Recognises the write APIs of the catalogue in one file and evaluates their paths."""
+
+    def __init__(self, ctx: FileContext, module: cst.Module) -> None:
+        self.ctx = ctx
+        self.apis = write_apis(ctx.catalogue)
+        self.analysis = FileAnalysis.of(ctx, module)
+
+    def of(self, node: cst.Call) -> list[Write]:
+        """The writes ``node`` makes whose path is known (any kind, see WriteApi.kind)."""
+        found = []
+        for api in self._candidates(node):
+            if not _mode_writes(api, node):
+                continue
+            argument = self._path_argument(api, node)
+            if argument is None:
+                continue
+            value = self.analysis.evaluator(self.ctx).evaluate(
+                argument, self.analysis.local_bindings(self.ctx)
+            )
+            if api.path is None and not value.pathlib:
+                continue  # "a-b".replace(...) is no Path.replace()
+            if not value.known or (value.exact and value.text in api.harmless):
+                continue
+            found.append(Write(api, value, argument))
+        return found
+
+    def _candidates(self, node: cst.Call) -> list[WriteApi]:
+        name = qualified_name(node.func, self.analysis.imports)
+        found = list(self.apis.by_call.get(name or "", ()))
+        if not found and isinstance(node.func, cst.Attribute):
+            found = list(self.apis.by_method.get(node.func.attr.value, ()))
+        packages = self.analysis.imported_packages
+        return [api for api in found if api.requires_import is None or api.requires_import in packages]
+
+    @staticmethod
+    def _path_argument(api: WriteApi, node: cst.Call) -> cst.BaseExpression | None:
+        if api.path is None:
+            return node.func.value if isinstance(node.func, cst.Attribute) else None
+        return _path_argument(api.path, node)
+
+
 class WriteOutsideTmp(Check):
     """LAM301: a write whose path is known to be outside /tmp and any mounted file system."""
 
@@ -94,49 +151,19 @@ class WriteOutsideTmp(Check):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.apis = write_apis(ctx.catalogue)
-        self.access: FileAnalysis | None = None
+        self.writes: WriteFinder | None = None
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.access = FileAnalysis.of(self.ctx, node)
+        self.writes = WriteFinder(self.ctx, node)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.access is None or not self.ctx.current_handlers():
+        if self.writes is None or not self.ctx.current_handlers():
             return
-        for api in self._candidates(node):
-            if not _mode_writes(api, node):
-                continue
-            value = self._path_of(api, node)
-            if value is None or not value.known:
-                continue
-            if value.exact and value.text in api.harmless:
-                continue
-            if writable_on_lambda(value, self.access.mounts(self.ctx)) is False:
-                self.report(node, self._message(api, value))
+        mounts = self.writes.analysis.mounts(self.ctx)
+        for write in self.writes.of(node):
+            if writable_on_lambda(write.value, mounts) is False:
+                self.report(node, self._message(write.api, write.value))
                 return
-
-    def _candidates(self, node: cst.Call) -> list[WriteApi]:
-        assert self.access is not None
-        name = qualified_name(node.func, self.access.imports)
-        found = list(self.apis.by_call.get(name or "", ()))
-        if not found and isinstance(node.func, cst.Attribute):
-            found = list(self.apis.by_method.get(node.func.attr.value, ()))
-        return [
-            api for api in found
-            if api.requires_import is None or api.requires_import in self.access.imported_packages
-        ]
-
-    def _path_of(self, api: WriteApi, node: cst.Call) -> PathValue | None:
-        assert self.access is not None
-        evaluator = self.access.evaluator(self.ctx)
-        local = self.access.local_bindings(self.ctx)
-        if api.path is None:
-            if not isinstance(node.func, cst.Attribute):
-                return None
-            value = evaluator.evaluate(node.func.value, local)
-            return value if value.pathlib else None
-        argument = _path_argument(api.path, node)
-        return evaluator.evaluate(argument, local) if argument is not None else None
 
     def _message(self, api: WriteApi, value: PathValue) -> str:
         handlers = ", ".join(sorted(self.ctx.current_handlers()))
@@ -145,9 +172,202 @@ class WriteOutsideTmp(Check):
             if self.ctx.in_init_phase
             else f"when {handlers} runs"
         )
-        call = api.name if api.name.endswith(")") else f"{api.name}()"
         return (
-            f"`{call}` writes to {describe(value)} {when}: only {facts.WRITABLE_ROOT} is "
+            f"`{api_call(api)}` writes to {describe(value)} {when}: only {facts.WRITABLE_ROOT} is "
             "writable on Lambda ([Errno 30] Read-only file system); write under "
             "tempfile.gettempdir() or /tmp instead"
         )
+
+
+class LibraryWritesHome(Check):
+    """LAM302: a library known to write under HOME, used without redirecting it to /tmp."""
+
+    CODE = "LAM302"
+    VALID = (
+        "import os\nos.environ.setdefault('MPLCONFIGDIR', '/tmp/mpl')\nimport matplotlib\n\n"
+        "def handler(event, context):\n    return 1\n",
+        "import json\n\ndef handler(event, context):\n    return json.dumps(event)\n",
+        "import matplotlib\n\ndef tool():\n    return 1\n",
+    )
+    INVALID = ()  # needs a configured function environment: see tests/fixtures/rules/filesystem
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.writers = home_writers(ctx.catalogue)
+        self.set_in_code: set[str] = set()
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.set_in_code = _environment_keys_set(node)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self._imported(node, cst.helpers.get_full_name_for_node(alias.name) or "")
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.module is not None and not node.relative:
+            self._imported(node, cst.helpers.get_full_name_for_node(node.module) or "")
+
+    def _imported(self, node: cst.CSTNode, module: str) -> None:
+        functions = self.ctx.functions_here()
+        if not functions:
+            return  # the environment is unknown: stay silent
+        for writer in self.writers:
+            if module != writer.module and not module.startswith(writer.module + "."):
+                continue
+            if set(writer.redirect) & self.set_in_code:
+                return
+            unredirected = [
+                fn.name for fn in functions
+                if not any(_writable_value(value) for key, value in fn.environment
+                           if key in writer.redirect)
+            ]
+            if unredirected:
+                self.report(
+                    node,
+                    f"`{writer.module}` writes {writer.writes}, which is read-only on Lambda, "
+                    f"and function {', '.join(unredirected)} does not redirect it: set "
+                    f"{' or '.join(writer.redirect[:2])} to a folder under /tmp in its "
+                    "environment, or with os.environ.setdefault() before the import",
+                )
+            return
+
+
+def _writable_value(value: str) -> bool:
+    return value == facts.WRITABLE_ROOT or value.startswith(facts.WRITABLE_ROOT + "/")
+
+
+def _environment_keys_set(module: cst.Module) -> set[str]:
+    """Environment variable names this file sets with a literal key (os.environ[...] = ...,
+    os.environ.setdefault(...), os.putenv(...))."""
+    finder = _EnvironmentWrites()
+    module.visit(finder)
+    return finder.keys
+
+
+class _EnvironmentWrites(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = cst.helpers.get_full_name_for_node(node.func) or ""
+        if name in ("os.environ.setdefault", "os.putenv", "environ.setdefault") and node.args:
+            self._key(node.args[0].value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        target = node.target
+        if isinstance(target, cst.Subscript) and cst.helpers.get_full_name_for_node(
+            target.value
+        ) in ("os.environ", "environ"):
+            index = target.slice[0].slice
+            if isinstance(index, cst.Index):
+                self._key(index.value)
+
+    def _key(self, node: cst.BaseExpression) -> None:
+        if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str):
+            self.keys.add(node.evaluated_value)
+
+
+class FixedTmpFile(Check):
+    """LAM303: a fixed /tmp file name written per invocation and never removed."""
+
+    CODE = "LAM303"
+    VALID = (
+        "import tempfile\n\ndef handler(event, context):\n"
+        "    with tempfile.NamedTemporaryFile(suffix='.json') as f:\n        f.write(b'x')\n",
+        "import os\n\ndef handler(event, context):\n    path = '/tmp/out.json'\n"
+        "    try:\n        open(path, 'w').write('x')\n    finally:\n        os.remove(path)\n",
+        "import os\n\ndef handler(event, context):\n    if not os.path.exists('/tmp/model.bin'):\n"
+        "        download('/tmp/model.bin')\n        open('/tmp/model.bin', 'wb').write(b'')\n",
+        "def handler(event, context):\n    with open(f\"/tmp/{event['id']}.json\", 'w') as f:\n"
+        "        f.write('x')\n",
+        "open('/tmp/warm.flag', 'w').write('1')\n\ndef handler(event, context):\n    return 1\n",
+    )
+    INVALID = (
+        "def handler(event, context):\n    with open('/tmp/out.json', 'w') as f:\n"
+        "        f.write('x')\n",
+        "import boto3\ns3 = boto3.client('s3')\n\ndef handler(event, context):\n"
+        "    s3.download_file(event['b'], event['k'], '/tmp/input.mp4')\n",
+        "import os\nOUT = os.path.join('/tmp', 'report.csv')\n\ndef handler(event, context):\n"
+        "    with open(OUT, 'a') as f:\n        f.write('row')\n",
+    )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.writes: WriteFinder | None = None
+        self.conditions: list[cst.BaseExpression] = []
+        self._removed: dict[int, tuple[set[str], set[str]]] = {}
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.writes = WriteFinder(self.ctx, node)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.conditions.append(node.test)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self.conditions.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        function = self.ctx.scope.function_node
+        if self.writes is None or function is None or not self.ctx.in_invoke_phase:
+            return
+        if any(_checks_existence(test) for test in self.conditions):
+            return  # a deliberate cache: written once per environment
+        for write in self.writes.of(node):
+            value = write.value
+            if write.api.kind != "file" or not value.exact or value.kind != "absolute":
+                continue
+            if not value.text.startswith(facts.WRITABLE_ROOT + "/") or value.origin:
+                continue
+            removed_paths, removed_names = self._removals(function)
+            name = write.argument.value if isinstance(write.argument, cst.Name) else None
+            if value.text in removed_paths or (name is not None and name in removed_names):
+                continue
+            self.report(
+                node,
+                f"`{api_call(write.api)}` writes the fixed name '{value.text}' every time "
+                f"{', '.join(sorted(self.ctx.current_handlers()))} runs and nothing removes it: "
+                "/tmp survives between warm invocations, so the next request finds this one's "
+                "file (and /tmp fills up); use tempfile for a unique name, or remove it in a "
+                "`finally:`",
+            )
+            return
+
+    def _removals(self, function: cst.FunctionDef) -> tuple[set[str], set[str]]:
+        """Exact paths and variable names the function removes."""
+        key = id(function)
+        if key not in self._removed:
+            assert self.writes is not None
+            paths: set[str] = set()
+            names: set[str] = set()
+            calls = _Calls()
+            function.body.visit(calls)
+            for call in calls.found:
+                for write in self.writes.of(call):
+                    if write.api.kind != "remove":
+                        continue
+                    if write.value.exact:
+                        paths.add(write.value.text)
+                    if isinstance(write.argument, cst.Name):
+                        names.add(write.argument.value)
+            self._removed[key] = (paths, names)
+        return self._removed[key]
+
+
+class _Calls(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.found.append(node)
+
+
+def _checks_existence(test: cst.BaseExpression) -> bool:
+    calls = _Calls()
+    test.visit(calls)
+    for call in calls.found:
+        name = cst.helpers.get_full_name_for_node(call.func) or ""
+        if name.rsplit(".", 1)[-1] in ("exists", "isfile", "is_file", "isdir", "is_dir"):
+            return True
+    return False

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from lamlint.check.base import Check
-from lamlint.check.filesystem import WriteOutsideTmp
+from lamlint.check.filesystem import FixedTmpFile, LibraryWritesHome, WriteOutsideTmp
 from lamlint.check.handler_contract import AsyncHandler
 from lamlint.check.state import (
     BackgroundWorkNotAwaited,
@@ -30,6 +30,8 @@ CHECKS: Mapping[str, type[Check]] = MappingProxyType(
             ImportTimeValue,
             BackgroundWorkNotAwaited,
             WriteOutsideTmp,
+            LibraryWritesHome,
+            FixedTmpFile,
             AsyncHandler,
         )
     }
