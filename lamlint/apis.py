@@ -130,6 +130,8 @@ class StateApis:
     executor_waits: frozenset[str]
     logging_setup_methods: frozenset[str]
     logging_setup_calls: frozenset[str]
+    cache_decorators: frozenset[str]
+    client_modules: frozenset[str]
     setting_calls: Mapping[str, str]  # qualified call -> what it changes
     setting_objects: Mapping[str, str]  # object whose items are assigned -> what it is
     import_time_calls: Mapping[str, str]  # qualified call -> what its value is
@@ -165,6 +167,8 @@ def state_apis(catalogue: Catalogue) -> StateApis:
         executor_waits=names("executor_waits"),
         logging_setup_methods=names("logging_setup_methods"),
         logging_setup_calls=names("logging_setup_calls"),
+        cache_decorators=names("cache_decorators"),
+        client_modules=names("client_modules"),
         setting_calls=calls,
         setting_objects=objects,
         import_time_calls=values,

@@ -50,6 +50,7 @@ class ProjectFacts:
     reachable: Mapping[FuncKey, frozenset[str]] = field(default_factory=dict)
     # module display path -> handlers whose cold start imports it (its top level is init code)
     loaded_by: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    index: ModuleIndex | None = None  # to resolve names to project functions across modules
     skipped: Mapping[str, str] = field(default_factory=dict)
 
     def handlers_in(self, display: str) -> dict[str, Handler]:
@@ -172,6 +173,7 @@ def build_facts(settings: Settings, modules: Iterable[ModuleInfo]) -> ProjectFac
         handlers=tuple(handlers),
         reachable=MappingProxyType(reachable),
         loaded_by=MappingProxyType(loaded_by),
+        index=index,
         skipped=MappingProxyType(skipped),
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from lamlint.check.summary import ModuleSummary
+from lamlint.check.summary import FunctionSummary, ModuleSummary
 
 FuncKey = tuple[str, str]  # (module display path, qualname)
 MAX_RESOLVE_DEPTH = 6
@@ -129,6 +129,16 @@ class ModuleIndex:
                 target = ref.target.split(".") if ref.target else []
                 return self.resolve_dotted([*target, *parts[1:]], ref.level, module, depth + 1)
         return None
+
+    def resolve_function(self, display: str, dotted: str) -> FunctionSummary | None:
+        """The project function that ``dotted`` names inside the module ``display``."""
+        module = self.by_display.get(display)
+        if module is None:
+            return None
+        key = self.function_key(self.lookup(module, dotted.split(".")))
+        if key is None:
+            return None
+        return self.by_display[key[0]].summary.function(key[1])
 
     def function_key(self, symbol: _Symbol | None) -> FuncKey | None:
         if symbol is None:

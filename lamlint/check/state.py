@@ -549,3 +549,177 @@ class BackgroundWorkNotAwaited(StateCheck):
             "midway and resumes (if ever) during a later invocation; join it, call .result(), "
             "or use the executor in a `with` block",
         )
+
+
+class ModuleAttributeFromRequest(StateCheck):
+    """LAM108: attributes of module-level objects or classes set from request data."""
+
+    CODE = "LAM108"
+    VALID = (
+        "class Current:\n    user = None\n\ndef handler(event, context):\n"
+        "    user = event['user']\n    return user\n",
+        "import boto3\ns3 = boto3.client('s3')\n\ndef handler(event, context):\n"
+        "    s3.meta.events = event['x']\n",
+        "class Settings:\n    region = None\n\nimport os\n\ndef handler(event, context):\n"
+        "    Settings.region = os.environ['AWS_REGION']\n",
+        "def handler(event, context):\n    class Local:\n        pass\n"
+        "    Local.user = event['user']\n",
+    )
+    INVALID = (
+        "class Current:\n    user = None\n\ndef handler(event, context):\n"
+        "    Current.user = event['requestContext']['authorizer']['principalId']\n",
+        "class State:\n    pass\nSTATE = State()\n\ndef handler(event, context):\n"
+        "    body = event['body']\n    STATE.last_body = body\n",
+    )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self.per_invocation:
+            return
+        assert self.analysis is not None
+        if not is_tainted(node.value, self.analysis.request_taint(self.ctx)):
+            return
+        for target in node.targets:
+            self._attribute(target.target)
+
+    def _attribute(self, target: cst.BaseExpression) -> None:
+        assert self.analysis is not None
+        if not isinstance(target, cst.Attribute) or not isinstance(target.value, cst.Name):
+            return
+        owner = target.value.value
+        if not self.analysis.is_module_name(self.ctx, owner) or self._is_client(owner):
+            return
+        summary = self.ctx.module.summary if self.ctx.module else None
+        is_class = summary is not None and owner in summary.classes
+        if not is_class and not isinstance(self.analysis.constants.get(owner), cst.Call):
+            return
+        kind = "class" if is_class else "module-level object"
+        self.report(
+            target,
+            f"`{owner}.{target.attr.value}` is set from the request when {self.handlers_text()} "
+            f"runs, but the {kind} `{owner}` outlives the invocation: the next request served "
+            "by this environment sees this caller's value; pass it as an argument instead",
+        )
+
+    def _is_client(self, owner: str) -> bool:
+        assert self.analysis is not None
+        value = self.analysis.constants.get(owner)
+        name = self.qualified(value.func) if isinstance(value, cst.Call) else None
+        if name is None and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+            # boto3.resource("dynamodb").Table(...): look at the innermost call
+            inner = value.func.value
+            name = self.qualified(inner.func) if isinstance(inner, cst.Call) else None
+        return name is not None and name.split(".")[0] in self.apis.client_modules
+
+
+class CacheKeyedByRequest(StateCheck):
+    """LAM109: a function cached in its function object, called with request data."""
+
+    CODE = "LAM109"
+    VALID = (
+        "from functools import lru_cache\n\n@lru_cache(maxsize=8)\ndef secret(name):\n"
+        "    return name\n\ndef handler(event, context):\n    return secret('db')\n",
+        "def lookup(user):\n    return user\n\ndef handler(event, context):\n"
+        "    return lookup(event['user'])\n",
+        "import functools\n\n@functools.cache\ndef config(stage):\n    return stage\n\nimport os\n\n"
+        "def handler(event, context):\n    return config(os.environ['STAGE'])\n",
+    )
+    INVALID = (
+        "from functools import cache\n\n@cache\ndef profile(user_id):\n    return user_id\n\n"
+        "def handler(event, context):\n    return profile(event['pathParameters']['id'])\n",
+        "import functools\n\n@functools.lru_cache(maxsize=None)\ndef price(sku):\n    return sku\n\n"
+        "def handler(event, context):\n    sku = event['sku']\n    return price(sku)\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.per_invocation:
+            return
+        assert self.analysis is not None
+        taint = self.analysis.request_taint(self.ctx)
+        if not taint or not any(is_tainted(arg.value, taint) for arg in node.args):
+            return
+        dotted = cst.helpers.get_full_name_for_node(node.func)
+        index = self.ctx.facts.index
+        if dotted is None or index is None:
+            return
+        function = index.resolve_function(self.ctx.display, dotted)
+        if function is None:
+            return
+        decorators = {self._decorator_name(d) for d in function.decorators}
+        cached = decorators & self.apis.cache_decorators
+        if cached:
+            self.report(
+                node,
+                f"`{dotted}` is cached by {sorted(cached)[0]} and called here with request data "
+                f"when {self.handlers_text()} runs: the cache lives as long as the environment, "
+                "so one caller's result is returned to the next caller with the same key and "
+                "distinct requests pile up; do not cache per-request data",
+            )
+
+    def _decorator_name(self, dotted: str) -> str:
+        assert self.analysis is not None
+        head, dot, rest = dotted.partition(".")
+        target = self.analysis.imports.get(head)
+        return (target + dot + rest) if target else dotted
+
+
+class LogKeysCarriedOver(StateCheck):
+    """LAM110: Powertools append_keys with request data on some paths, state never cleared."""
+
+    CODE = "LAM110"
+    VALID = (
+        "from aws_lambda_powertools import Logger\nlogger = Logger()\n\n"
+        "@logger.inject_lambda_context(clear_state=True)\ndef handler(event, context):\n"
+        "    if event.get('tenant'):\n        logger.append_keys(tenant=event['tenant'])\n",
+        "from aws_lambda_powertools import Logger\nlogger = Logger()\n\n"
+        "@logger.inject_lambda_context\ndef handler(event, context):\n"
+        "    logger.append_keys(tenant=event.get('tenant', 'none'))\n",
+        "from aws_lambda_powertools import Logger\nimport os\nlogger = Logger()\n\n"
+        "@logger.inject_lambda_context\ndef handler(event, context):\n"
+        "    if event.get('debug'):\n        logger.append_keys(stage=os.environ['STAGE'])\n",
+    )
+    INVALID = (
+        "from aws_lambda_powertools import Logger\nlogger = Logger()\n\n"
+        "@logger.inject_lambda_context\ndef handler(event, context):\n"
+        "    if 'x-tenant' in event['headers']:\n"
+        "        logger.append_keys(tenant=event['headers']['x-tenant'])\n",
+        "from aws_lambda_powertools import Logger\nlogger = Logger()\n\n"
+        "def handler(event, context):\n    for record in event['Records']:\n"
+        "        if record.get('user'):\n            logger.append_keys(user=record['user'])\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.per_invocation or not self.conditions:
+            return
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "append_keys":
+            return
+        assert self.analysis is not None
+        taint = self.analysis.request_taint(self.ctx)
+        if not any(is_tainted(arg.value, taint) for arg in node.args):
+            return
+        function = self.ctx.scope.function_node
+        if function is not None and _clears_state(function):
+            return
+        self.report(
+            node,
+            f"`append_keys` adds request data on only some paths of {self.handlers_text()}, and "
+            "the module-level Logger keeps it: a later request that skips this path logs this "
+            "request's value; use @logger.inject_lambda_context(clear_state=True)",
+        )
+
+
+def _clears_state(function: cst.FunctionDef) -> bool:
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if isinstance(call, cst.Call) and (cst.helpers.get_full_name_for_node(call.func) or "").endswith(
+            "inject_lambda_context"
+        ):
+            for arg in call.args:
+                if (
+                    arg.keyword is not None
+                    and arg.keyword.value == "clear_state"
+                    and isinstance(arg.value, cst.Name)
+                    and arg.value.value == "True"
+                ):
+                    return True
+    return False
