@@ -130,6 +130,14 @@ class ModuleIndex:
                 return self.resolve_dotted([*target, *parts[1:]], ref.level, module, depth + 1)
         return None
 
+    def resolve_module(self, display: str, dotted: str) -> ModuleInfo | None:
+        """The project module that ``dotted`` names inside the module ``display``."""
+        module = self.by_display.get(display)
+        symbol = self.lookup(module, dotted.split(".")) if module else None
+        if symbol is None or symbol.kind != "module":
+            return None
+        return self.by_display[symbol.display]
+
     def resolve_function(self, display: str, dotted: str) -> FunctionSummary | None:
         """The project function that ``dotted`` names inside the module ``display``."""
         module = self.by_display.get(display)

@@ -11,7 +11,8 @@ import libcst as cst
 from lamlint.apis import StateApis, state_apis
 from lamlint.check.analysis import FileAnalysis
 from lamlint.check.base import Check, FileContext
-from lamlint.check.names import qualified_name
+from lamlint.check.names import import_table, qualified_name
+from lamlint.check.summary import BOUNDED
 from lamlint.check.taint import is_tainted, names_read
 
 _NONE_GUARDS = ("is None", "not ")
@@ -75,6 +76,8 @@ class StateCheck(Check):
         if isinstance(value, cst.Set | cst.SetComp):
             return "set"
         if isinstance(value, cst.Call):
+            if any(a.keyword is not None and a.keyword.value == "maxlen" for a in value.args):
+                return None  # bounded on purpose
             callee = self.qualified(value.func)
             if callee in self.apis.container_constructors:
                 return callee.rsplit(".", 1)[-1] if callee else None
@@ -113,15 +116,47 @@ class ModuleStateMutation(StateCheck):
         if not self.per_invocation or not isinstance(node.func, cst.Attribute):
             return
         receiver = node.func.value
-        if not isinstance(receiver, cst.Name):
-            return
         method = node.func.attr.value
         accumulates = method in self.apis.accumulating_methods
         keyed = method in self.apis.keyed_methods
         if not (accumulates or keyed):
             return
-        self._mutation(node, receiver.value, f".{method}()", request_keyed=keyed,
-                       key=node)
+        if isinstance(receiver, cst.Name):
+            self._mutation(node, receiver.value, f".{method}()", request_keyed=keyed, key=node)
+        elif isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name):
+            self._other_module(node, receiver.value.value, receiver.attr.value, method, keyed)
+
+    def _other_module(self, node: cst.Call, module_name: str, name: str, method: str,
+                      keyed: bool) -> None:
+        """``state.ITEMS.append(x)``: a container of another project module."""
+        assert self.analysis is not None
+        index = self.ctx.facts.index
+        if index is None or not self.analysis.is_module_name(self.ctx, module_name):
+            return
+        module = index.resolve_module(self.ctx.display, module_name)
+        if module is None:
+            return
+        kind = dict(module.summary.literals).get(name)
+        if kind == BOUNDED:
+            return
+        if kind is None:
+            callee = dict(module.summary.instances).get(name)
+            imports = import_table(module.summary)
+            qualified = qualified_name(cst.parse_expression(callee), imports) if callee else None
+            if qualified in self.apis.container_constructors:
+                kind = qualified.rsplit(".", 1)[-1]
+        if kind is None:
+            return
+        if keyed and not is_tainted(node, self.analysis.request_taint(self.ctx)):
+            return
+        effect = ("keyed by request data, so one caller's data is served to the next" if keyed
+                  else "so it grows with every request the environment serves")
+        self.report(
+            node,
+            f"module-level {kind} `{module_name}.{name}` (in {module.display}) is changed "
+            f"(.{method}()) when {self.handlers_text()} runs: it survives between invocations "
+            f"of a warm environment, {effect}; keep it local to the invocation",
+        )
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

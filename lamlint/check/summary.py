@@ -46,6 +46,7 @@ class ModuleSummary:
     functions: tuple[FunctionSummary, ...]
     classes: tuple[str, ...]
     instances: tuple[tuple[str, str], ...]  # module-level ``name = SomeClass(...)``
+    literals: tuple[tuple[str, str], ...]  # module-level ``name = []`` / ``{}`` / ``set()``: kind
     handler_decorator_factories: tuple[str, ...]  # functions made by @lambda_handler_decorator
     imported_modules: tuple[str, ...]  # every absolute module imported anywhere (for Greengrass etc.)
 
@@ -79,6 +80,7 @@ class _Summarizer(cst.CSTVisitor):
         self.functions: list[FunctionSummary] = []
         self.classes: list[str] = []
         self.instances: list[tuple[str, str]] = []
+        self.literals: list[tuple[str, str]] = []
         self.factories: list[str] = []
         self.imported: set[str] = set()
         self._class_stack: list[str] = []
@@ -187,11 +189,29 @@ class _Summarizer(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._function_depth or self._class_stack:
             return
-        if isinstance(node.value, cst.Call) and len(node.targets) == 1:
-            target = node.targets[0].target
+        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        name = node.targets[0].target.value
+        if isinstance(node.value, cst.Call):
             callee = dotted(node.value)
-            if isinstance(target, cst.Name) and callee:
-                self.instances.append((target.value, callee))
+            if callee:
+                self.instances.append((name, callee))
+            if any(a.keyword is not None and a.keyword.value == "maxlen" for a in node.value.args):
+                self.literals.append((name, BOUNDED))
+        kind = _LITERAL_KINDS.get(type(node.value))
+        if kind:
+            self.literals.append((name, kind))
+
+
+BOUNDED = "bounded"  # a container with a size limit (deque(maxlen=...)): not unbounded state
+_LITERAL_KINDS: dict[type[cst.CSTNode], str] = {
+    cst.List: "list",
+    cst.ListComp: "list",
+    cst.Dict: "dict",
+    cst.DictComp: "dict",
+    cst.Set: "set",
+    cst.SetComp: "set",
+}
 
 
 def _is_staticmethod(node: cst.FunctionDef) -> bool:
@@ -237,6 +257,7 @@ def summarize(module: cst.Module, source: str) -> ModuleSummary:
         functions=tuple(visitor.functions),
         classes=tuple(visitor.classes),
         instances=tuple(visitor.instances),
+        literals=tuple(visitor.literals),
         handler_decorator_factories=tuple(visitor.factories),
         imported_modules=tuple(sorted(visitor.imported)),
     )
