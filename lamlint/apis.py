@@ -194,3 +194,34 @@ def home_writers(catalogue: Catalogue) -> tuple[HomeWriter, ...]:
         except KeyError as exc:
             raise CatalogueError(f"home_writer[{i}]: missing key {exc.args[0]!r}") from None
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class TriggerHint:
+    """Evidence of a trigger in how code reads the event (``[[trigger_hint]]``, triggers.toml)."""
+
+    trigger: str
+    keys: frozenset[str]
+    types: tuple[str, ...]
+
+    def matches(self, keys: set[str], references: set[str]) -> str | None:
+        """What in the code matched, or None."""
+        if self.keys and self.keys <= keys:
+            return "reads " + " and ".join(f"[{k!r}]" for k in sorted(self.keys))
+        for name in self.types:
+            if any(ref == name or ref.endswith("." + name) for ref in references):
+                return f"uses {name}"
+        return None
+
+
+@cache
+def trigger_hints(catalogue: Catalogue) -> tuple[TriggerHint, ...]:
+    from lamlint.lambda_facts import TRIGGERS
+
+    hints = []
+    for i, entry in enumerate(catalogue.tables.get("trigger_hint", [])):
+        trigger = entry.get("trigger")
+        if trigger not in TRIGGERS:
+            raise CatalogueError(f"trigger_hint[{i}]: unknown trigger {trigger!r}")
+        hints.append(TriggerHint(trigger, frozenset(entry.get("keys", ())), tuple(entry.get("types", ()))))
+    return tuple(hints)

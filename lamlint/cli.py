@@ -205,7 +205,8 @@ def _print_settings(settings: Settings, result: RunResult, enabled: frozenset[st
         timeout = f"{handler.timeout} s" if handler.timeout else "unknown"
         click.echo(f"handler {handler.name}: {handler.key[0]}:{handler.line} {handler.key[1]}")
         click.echo(f"    from: {handler.origin}")
-        click.echo(f"    triggers: {triggers}  timeout: {timeout}")
+        click.echo(f"    triggers: {triggers} ({handler.triggers_origin})")
+        click.echo(f"    timeout: {timeout}")
         reached = sorted(k for k, names in facts.reachable.items() if handler.name in names)
         click.echo(f"    reaches {len(reached)} function(s)")
     for display, reason in sorted(facts.skipped.items()):

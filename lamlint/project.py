@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from lamlint.apis import trigger_hints
+from lamlint.catalogue import Catalogue, load_catalogue
 from lamlint.check.graph import (
     FuncKey,
     ModuleIndex,
@@ -42,6 +44,7 @@ class Handler:
     timeout: int | None = None
     origin: str = ""
     function: FunctionConfig | None = None
+    triggers_origin: str = ""  # where the triggers come from: configuration, or inferred how
 
 
 @dataclass(frozen=True)
@@ -135,8 +138,46 @@ def source_roots(settings: Settings) -> list[Path]:
     return roots
 
 
-def build_facts(settings: Settings, modules: Iterable[ModuleInfo]) -> ProjectFacts:
+def _with_triggers(
+    handler: Handler,
+    reachable: Mapping[FuncKey, frozenset[str]],
+    index: ModuleIndex,
+    catalogue: Catalogue,
+) -> Handler:
+    """The handler with its triggers: configured, else inferred from how its code reads the
+    event (the handler and every function it reaches), else unknown."""
+    if handler.triggers:
+        return replace(handler, triggers_origin=f"configured in {handler.origin}")
+    keys: set[str] = set()
+    references: set[str] = set()
+    for (display, qualname), names in reachable.items():
+        if handler.name not in names:
+            continue
+        function = index.by_display[display].summary.function(qualname)
+        if function is not None:
+            keys.update(function.keys)
+            references.update(function.references)
+            references.update(function.decorators)
+    found: dict[str, str] = {}
+    for hint in trigger_hints(catalogue):
+        if hint.trigger not in found:
+            evidence = hint.matches(keys, references)
+            if evidence:
+                found[hint.trigger] = evidence
+    if not found:
+        return replace(handler, triggers_origin="not configured, nothing to infer from")
+    if len(found) == 1:
+        origin = f"inferred: {next(iter(found.values()))}"
+    else:
+        origin = "inferred: " + "; ".join(f"{t}: {why}" for t, why in found.items())
+    return replace(handler, triggers=tuple(found), triggers_origin=origin)
+
+
+def build_facts(
+    settings: Settings, modules: Iterable[ModuleInfo], catalogue: Catalogue | None = None
+) -> ProjectFacts:
     """Handlers, reachability and skipped modules for one project."""
+    catalogue = catalogue or load_catalogue()
     module_list = list(modules)
     index = ModuleIndex(module_list, source_roots(settings))
     skipped = {}
@@ -168,6 +209,7 @@ def build_facts(settings: Settings, modules: Iterable[ModuleInfo]) -> ProjectFac
                     )
     starts = {h.name: h.key for h in handlers}
     reachable = reachable_from(starts, call_edges(index))
+    handlers = [_with_triggers(h, reachable, index, catalogue) for h in handlers]
     loaded_by = reachable_from({h.name: h.key[0] for h in handlers}, import_edges(index))
     return ProjectFacts(
         handlers=tuple(handlers),

@@ -271,7 +271,7 @@ def check_project(
     """Check ``requested`` files of one project; the rest of the project feeds the facts."""
     result = result if result is not None else RunResult()
     parsed, modules = parse_project(settings, requested, cwd, stdin)
-    facts = build_facts(settings, modules)
+    facts = build_facts(settings, modules, catalogue)
     result.facts.append((settings, facts))
     by_path = {m.path: m for m in modules}
     for display, reason in sorted(facts.skipped.items()):

@@ -37,6 +37,7 @@ class FunctionSummary:
     context_annotation: str | None  # annotation of the second positional parameter
     decorators: tuple[str, ...]  # dotted names, call decorators by their callee
     references: tuple[str, ...]  # dotted names read or called in the body (nested defs included)
+    keys: tuple[str, ...]  # string keys it subscripts, .get()s or writes in dict literals
     is_method: bool
 
 
@@ -86,6 +87,7 @@ class _Summarizer(cst.CSTVisitor):
         self._class_stack: list[str] = []
         self._function_depth = 0
         self._refs: list[str] = []
+        self._keys: list[str] = []
 
     # imports (at any level: a function-local import still binds a name we can resolve)
     def visit_Import(self, node: cst.Import) -> None:
@@ -132,6 +134,7 @@ class _Summarizer(cst.CSTVisitor):
         self._function_depth += 1
         if self._function_depth == 1:
             self._refs = []
+            self._keys = []
         return True
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -169,9 +172,34 @@ class _Summarizer(cst.CSTVisitor):
                 context_annotation=annotation,
                 decorators=decorators,
                 references=tuple(dict.fromkeys(self._refs)),
+                keys=tuple(dict.fromkeys(self._keys)),
                 is_method=is_method,
             )
         )
+
+    # string keys: event["Records"], record.get("body"), {"statusCode": 200}
+    def visit_SubscriptElement(self, node: cst.SubscriptElement) -> None:
+        if self._function_depth and isinstance(node.slice, cst.Index):
+            self._key(node.slice.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if (
+            self._function_depth
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "get"
+            and node.args
+        ):
+            self._key(node.args[0].value)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        if self._function_depth:
+            self._key(node.key)
+
+    def _key(self, node: cst.BaseExpression) -> None:
+        if isinstance(node, cst.SimpleString):
+            value = node.evaluated_value
+            if isinstance(value, str) and len(value) < 64:
+                self._keys.append(value)
 
     # references inside function bodies: calls, callbacks, attribute chains
     def visit_Name(self, node: cst.Name) -> None:
