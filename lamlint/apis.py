@@ -225,3 +225,85 @@ def trigger_hints(catalogue: Catalogue) -> tuple[TriggerHint, ...]:
             raise CatalogueError(f"trigger_hint[{i}]: unknown trigger {trigger!r}")
         hints.append(TriggerHint(trigger, frozenset(entry.get("keys", ())), tuple(entry.get("types", ()))))
     return tuple(hints)
+
+
+@dataclass(frozen=True)
+class CallPattern:
+    """Calls of qualified functions (``call``), or methods (``method``) on objects made by one of
+    ``on`` (a qualified constructor, or ``.name`` for the result of a ``.name(...)`` call)."""
+
+    calls: frozenset[str] = frozenset()
+    methods: frozenset[str] = frozenset()
+    on: tuple[str, ...] = ()
+
+    def matches(self, qualified: str | None, method: str | None, made_by: str | None) -> bool:
+        if qualified is not None and qualified in self.calls:
+            return True
+        if method is None or method not in self.methods:
+            return False
+        if not self.on:
+            return True
+        if made_by is None:
+            return False
+        return any(made_by == o or (o.startswith(".") and made_by.endswith(o)) for o in self.on)
+
+
+@dataclass(frozen=True)
+class TimeoutApi:
+    """A call that can wait (``[[timeout_api]]``, ``[[wait_api]]``, ``[[duration_api]]``)."""
+
+    pattern: CallPattern
+    keywords: tuple[str, ...] = ()
+    position: int | None = None
+    on_timeout: str | None = None  # a constructor keyword that sets the timeout for its calls
+    waits: str = ""
+    default_seconds: float | None = None
+    only_none: bool = False  # only an explicit None is a problem (finite default)
+
+    def argument(self, call: cst.Call) -> cst.BaseExpression | None:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in self.keywords:
+                return arg.value
+        if self.position is not None:
+            return Argument(position=self.position).find(call)
+        return None
+
+    def arguments(self, call: cst.Call) -> list[tuple[str, cst.BaseExpression]]:
+        """Every timeout-like argument given: (keyword or "position N", value)."""
+        found = [(a.keyword.value, a.value) for a in call.args
+                 if a.keyword is not None and a.keyword.value in self.keywords]
+        if self.position is not None:
+            value = Argument(position=self.position).find(call)
+            if value is not None:
+                found.append((f"argument {self.position + 1}", value))
+        return found
+
+
+def _names_list(entry: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    return tuple(value)
+
+
+@cache
+def timeout_apis(catalogue: Catalogue, table: str) -> tuple[TimeoutApi, ...]:
+    found = []
+    for entry in catalogue.tables.get(table, []):
+        pattern = CallPattern(
+            frozenset(_names_list(entry, "call")),
+            frozenset(_names_list(entry, "method")),
+            _names_list(entry, "on"),
+        )
+        found.append(
+            TimeoutApi(
+                pattern=pattern,
+                keywords=_names_list(entry, "keywords"),
+                position=entry.get("position"),
+                on_timeout=entry.get("on_timeout"),
+                waits=entry.get("waits", ""),
+                default_seconds=entry.get("default_seconds"),
+                only_none=bool(entry.get("only_none", False)),
+            )
+        )
+    return tuple(found)

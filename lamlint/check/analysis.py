@@ -12,7 +12,7 @@ import libcst as cst
 
 from lamlint import lambda_facts as facts
 from lamlint.check.base import FileContext
-from lamlint.check.names import import_table
+from lamlint.check.names import import_table, qualified_name
 from lamlint.check.taint import request_parameters, tainted_names
 from lamlint.check.values import LocalBindings, PathEvaluator, bindings_of
 
@@ -71,6 +71,29 @@ class FileAnalysis:
             if value.value not in alias_local.counts or value.value in alias_local.globals:
                 return value.value
         return None
+
+    def binding_of(self, ctx: FileContext, node: cst.BaseExpression) -> cst.BaseExpression | None:
+        """What a name stands for here: its single local binding, else its single module-level
+        binding; any other expression stands for itself."""
+        if not isinstance(node, cst.Name):
+            return node
+        function = ctx.scope.function_node
+        if function is not None:
+            local = self.bindings(function)
+            if node.value in local.counts and node.value not in local.globals:
+                return local.single().get(node.value)
+        return self.constants.get(node.value)
+
+    def constructor_of(
+        self, ctx: FileContext, node: cst.BaseExpression
+    ) -> tuple[str, cst.Call] | None:
+        """``(qualified callee, call)`` of the call that made the object ``node`` refers to:
+        ``requests.Session()``, a name bound once to it, or a ``with ... as name``."""
+        value = self.binding_of(ctx, node)
+        if not isinstance(value, cst.Call):
+            return None
+        name = qualified_name(value.func, self.imports)
+        return (name, value) if name else None
 
     def request_taint(self, ctx: FileContext) -> frozenset[str]:
         """Names derived from the request in the handler being visited (empty elsewhere)."""

@@ -20,6 +20,13 @@ from lamlint.check.state import (
     MutableDefaultMutated,
     ProcessSettingPerInvocation,
 )
+from lamlint.check.timeouts import (
+    CallWithoutTimeout,
+    SdkClientDefaultTimeouts,
+    UnboundedRetryLoop,
+    WaitExceedsBudget,
+    WaitWithoutTimeout,
+)
 
 CHECKS: Mapping[str, type[Check]] = MappingProxyType(
     {
@@ -41,6 +48,11 @@ CHECKS: Mapping[str, type[Check]] = MappingProxyType(
             WriteOutsideTmp,
             LibraryWritesHome,
             FixedTmpFile,
+            CallWithoutTimeout,
+            WaitExceedsBudget,
+            UnboundedRetryLoop,
+            SdkClientDefaultTimeouts,
+            WaitWithoutTimeout,
             AsyncHandler,
         )
     }

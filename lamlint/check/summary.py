@@ -211,7 +211,12 @@ class _Summarizer(cst.CSTVisitor):
             name = get_full_name_for_node(node)
             if name:
                 self._refs.append(name)
-                return False
+            # A plain chain (a.b.c) holds nothing more; one built on a call or subscript
+            # (f(x).y, d["k"].z) does.
+            base: cst.BaseExpression = node
+            while isinstance(base, cst.Attribute):
+                base = base.value
+            return not isinstance(base, cst.Name)
         return True
 
     def visit_Assign(self, node: cst.Assign) -> None:
