@@ -5,9 +5,11 @@ Supporting one more API is an edit to a table, never to a check.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import libcst as cst
@@ -237,7 +239,10 @@ class CallPattern:
     on: tuple[str, ...] = ()
 
     def matches(self, qualified: str | None, method: str | None, made_by: str | None) -> bool:
-        if qualified is not None and qualified in self.calls:
+        if qualified is not None and (
+            qualified in self.calls
+            or any("*" in c and fnmatch.fnmatchcase(qualified, c) for c in self.calls)
+        ):
             return True
         if method is None or method not in self.methods:
             return False
@@ -307,3 +312,92 @@ def timeout_apis(catalogue: Catalogue, table: str) -> tuple[TimeoutApi, ...]:
             )
         )
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class SdkEffect:
+    """An AWS SDK call with an effect (``[[side_effect]]``, ``[[batch_call]]``, ``[[loop_target]]``)."""
+
+    service: str
+    methods: frozenset[str]
+    what: str = ""
+    tokens: tuple[str, ...] = ()
+    guard: str | None = None
+    when: tuple[tuple[str, str], ...] = ()
+    key: str | None = None
+    key_position: int | None = None
+    update_expression: str | None = None
+    failures: str = ""
+    trigger: str = ""
+    keywords: tuple[str, ...] = ()
+    position: int | None = None
+
+
+@dataclass(frozen=True)
+class LibraryEffect:
+    """A non-AWS call with an effect (``[[effect_call]]``)."""
+
+    pattern: CallPattern
+    what: str
+    tokens: tuple[str, ...] = ()
+    header: str | None = None
+
+
+@dataclass(frozen=True)
+class SideEffectApis:
+    retrying_triggers: frozenset[str]
+    batch_item_identifier: Mapping[str, str]
+    batch_utilities: frozenset[str]
+    idempotent_decorators: frozenset[str]
+    nondeterministic_calls: frozenset[str]
+    effects: tuple[SdkEffect, ...]
+    library: tuple[LibraryEffect, ...]
+    batch_calls: tuple[SdkEffect, ...]
+    loop_targets: tuple[SdkEffect, ...]
+
+
+def _sdk_effect(entry: Mapping[str, Any]) -> SdkEffect:
+    return SdkEffect(
+        service=entry["service"],
+        methods=frozenset(_names_list(entry, "methods")),
+        what=entry.get("what", ""),
+        tokens=_names_list(entry, "tokens"),
+        guard=entry.get("guard"),
+        when=tuple(dict(entry.get("when", {})).items()),
+        key=entry.get("key"),
+        key_position=entry.get("key_position"),
+        update_expression=entry.get("update_expression"),
+        failures=entry.get("failures", ""),
+        trigger=entry.get("trigger", ""),
+        keywords=_names_list(entry, "keywords"),
+        position=entry.get("position"),
+    )
+
+
+@cache
+def side_effect_apis(catalogue: Catalogue) -> SideEffectApis:
+    table = catalogue.tables.get("side_effects", {})
+    tables = catalogue.tables
+    try:
+        return SideEffectApis(
+            retrying_triggers=frozenset(table.get("retrying_triggers", ())),
+            batch_item_identifier=MappingProxyType(dict(table.get("batch_item_identifier", {}))),
+            batch_utilities=frozenset(table.get("batch_utilities", ())),
+            idempotent_decorators=frozenset(table.get("idempotent_decorators", ())),
+            nondeterministic_calls=frozenset(table.get("nondeterministic_calls", ())),
+            effects=tuple(_sdk_effect(e) for e in tables.get("side_effect", [])),
+            library=tuple(
+                LibraryEffect(
+                    CallPattern(frozenset(_names_list(e, "call")), frozenset(_names_list(e, "method")),
+                                _names_list(e, "on")),
+                    e["what"],
+                    _names_list(e, "tokens"),
+                    e.get("header"),
+                )
+                for e in tables.get("effect_call", [])
+            ),
+            batch_calls=tuple(_sdk_effect(e) for e in tables.get("batch_call", [])),
+            loop_targets=tuple(_sdk_effect(e) for e in tables.get("loop_target", [])),
+        )
+    except KeyError as exc:
+        raise CatalogueError(f"side effect tables: missing key {exc.args[0]!r}") from None

@@ -62,6 +62,18 @@ class ProjectFacts:
     def handler(self, name: str) -> Handler | None:
         return next((h for h in self.handlers if h.name == name), None)
 
+    def functions_reached(self, name: str) -> list[FunctionSummary]:
+        """Every project function the handler ``name`` can run, itself included."""
+        if self.index is None:
+            return []
+        found = []
+        for (display, qualname), names in self.reachable.items():
+            if name in names:
+                function = self.index.by_display[display].summary.function(qualname)
+                if function is not None:
+                    found.append(function)
+        return found
+
     def invoked_by(self, display: str, qualname: str) -> frozenset[str]:
         """Names of the handlers from which this function can run at invoke time."""
         return self.reachable.get((display, qualname), frozenset())

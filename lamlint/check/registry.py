@@ -8,6 +8,13 @@ from types import MappingProxyType
 from lamlint.check.base import Check
 from lamlint.check.filesystem import FixedTmpFile, LibraryWritesHome, WriteOutsideTmp
 from lamlint.check.handler_contract import AsyncHandler
+from lamlint.check.side_effects import (
+    BatchCallFailuresIgnored,
+    BatchWithoutPartialFailures,
+    NonIdempotentSideEffect,
+    RecursiveTrigger,
+    SyncInvokeRetried,
+)
 from lamlint.check.state import (
     BackgroundWorkNotAwaited,
     CacheKeyedByRequest,
@@ -45,6 +52,11 @@ CHECKS: Mapping[str, type[Check]] = MappingProxyType(
             CacheKeyedByRequest,
             LogKeysCarriedOver,
     CacheKeyedByRequest,
+            NonIdempotentSideEffect,
+            BatchWithoutPartialFailures,
+            RecursiveTrigger,
+            BatchCallFailuresIgnored,
+            SyncInvokeRetried,
             WriteOutsideTmp,
             LibraryWritesHome,
             FixedTmpFile,
