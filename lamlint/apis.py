@@ -6,6 +6,7 @@ Supporting one more API is an edit to a table, never to a check.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -401,3 +402,33 @@ def side_effect_apis(catalogue: Catalogue) -> SideEffectApis:
         )
     except KeyError as exc:
         raise CatalogueError(f"side effect tables: missing key {exc.args[0]!r}") from None
+
+
+@dataclass(frozen=True)
+class HandlerContractApis:
+    """What the LAM5xx checks consult (``[handler_contract]`` in lam5_handler.toml)."""
+
+    exit_calls: frozenset[str]
+    client_constructors: frozenset[str]
+    credential_keywords: frozenset[str]
+    unmarshallable_calls: Mapping[str, str]
+    dynamodb_reads: frozenset[str]
+    access_key_pattern: re.Pattern[str]
+    secret_keywords: frozenset[str]
+
+
+@cache
+def handler_contract_apis(catalogue: Catalogue) -> HandlerContractApis:
+    table = catalogue.tables.get("handler_contract", {})
+    try:
+        return HandlerContractApis(
+            exit_calls=frozenset(table["exit_calls"]),
+            client_constructors=frozenset(table["client_constructors"]),
+            credential_keywords=frozenset(table["credential_keywords"]),
+            unmarshallable_calls=MappingProxyType(dict(table["unmarshallable_calls"])),
+            dynamodb_reads=frozenset(table["dynamodb_reads"]),
+            access_key_pattern=re.compile(table["access_key_pattern"]),
+            secret_keywords=frozenset(table["secret_keywords"]),
+        )
+    except (KeyError, re.error) as exc:
+        raise CatalogueError(f"handler_contract: {exc}") from None

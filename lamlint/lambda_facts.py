@@ -83,3 +83,37 @@ TRIGGERS = (
 TASK_ROOT = "/var/task"
 LAYER_ROOT = "/opt"
 WRITABLE_ROOT = "/tmp"
+
+# Native code: what Lambda's Linux can load (FACTS.md, "Python runtimes and native code").
+RUNTIME_PYTHON: dict[str, tuple[int, int]] = {
+    name: (3, int(name.removeprefix("python3."))) for name in RUNTIME_GLIBC
+}
+ELF_MAGIC = b"\x7fELF"
+ELF_MACHINE_OFFSET = 0x12  # e_machine, a u16 in the file's byte order
+ELF_MACHINE: dict[str, int] = {"x86_64": 62, "arm64": 183}
+ELF_MACHINE_NAMES: dict[int, str] = {3: "i386", 40: "arm (32-bit)", 62: "x86_64", 183: "aarch64"}
+MACHO_MAGICS = (
+    b"\xfe\xed\xfa\xce",
+    b"\xce\xfa\xed\xfe",
+    b"\xfe\xed\xfa\xcf",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",  # fat (universal) binary
+)
+PE_MAGIC = b"MZ"
+# The CPU as wheel platform tags and extension-module suffixes spell it.
+WHEEL_ARCH: dict[str, str] = {"x86_64": "x86_64", "arm64": "aarch64"}
+MULTIARCH: dict[str, str] = {"x86_64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}
+# Legacy manylinux tags and the glibc they promise; manylinux_2_N means glibc 2.N.
+MANYLINUX_LEGACY_GLIBC: dict[str, tuple[int, int]] = {
+    "manylinux1": (2, 5),
+    "manylinux2010": (2, 12),
+    "manylinux2014": (2, 17),
+}
+MANYLINUX_MIN_GLIBC: dict[str, tuple[int, int]] = {"x86_64": (2, 5), "arm64": (2, 17)}
+
+# Modes Lambda needs inside a zip: code runs as a non-root user.
+FILE_MODE = 0o644
+EXECUTABLE_MODE = 0o755
+DIRECTORY_MODE = 0o755
+# Layers are extracted to /opt; Python finds their code under /opt/python.
+LAYER_PYTHON_DIR = "python"

@@ -14,9 +14,10 @@ from lamlint.check.registry import CHECKS
 NOT_DEMONSTRABLE = {
     "LAM902": "needs a bug in lamlint itself",
     "LAM302": "needs a configured function environment (tests/fixtures/rules/filesystem)",
+    "LAM502": "needs a configured handler (tests/fixtures/rules/contract)",
 }
 # Checks whose positive cases need a project around them, covered by fixture projects instead.
-FIXTURE_ONLY = {"LAM302"}
+FIXTURE_ONLY = {"LAM302", "LAM502"}
 
 CASES = [
     (code, kind, i, text)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lamlint.check.base import Check
+from lamlint import lambda_facts as facts
+from lamlint.apis import handler_contract_apis
+from lamlint.check.analysis import FileAnalysis
+from lamlint.check.base import Check, FileContext
+from lamlint.check.names import qualified_name
+from lamlint.project import Handler
 
 
 class AsyncHandler(Check):
@@ -41,3 +46,442 @@ class AsyncHandler(Check):
             "Runtime.MarshalError before any of its code runs; make it a plain `def` that "
             "calls `asyncio.run(...)`",
         )
+
+
+class ContractCheck(Check):
+    CODE = ""
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.apis = handler_contract_apis(ctx.catalogue)
+        self.analysis: FileAnalysis | None = None
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.analysis = FileAnalysis.of(self.ctx, node)
+
+    def qualified(self, node: cst.CSTNode) -> str | None:
+        assert self.analysis is not None
+        return qualified_name(node, self.analysis.imports)
+
+    def in_handler(self) -> Handler | None:
+        """The handler whose own body is being visited, if any."""
+        name = self.ctx.scope.function
+        return self.ctx.handler_named(name) if name else None
+
+
+class HandlerSignature(ContractCheck):
+    """LAM502: a configured handler that cannot be called with (event, context)."""
+
+    CODE = "LAM502"
+    VALID = (
+        "def handler(event, context):\n    return 1\n",
+        "def handler(event, context=None, *, verbose=False):\n    return 1\n",
+        "def handler(*args):\n    return 1\n",
+    )
+    INVALID = ()  # discovered handlers fit by definition: see tests/fixtures/projects
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        handler = self.in_handler()
+        if handler is None or handler.function is None or self.ctx.scope.function_node is not node:
+            return
+        params = node.params
+        positional = [*params.posonly_params, *params.params]
+        required = [p for p in positional if p.default is None]
+        takes_two = len(positional) >= 2 or isinstance(params.star_arg, cst.Param)
+        required_kwonly = [p for p in params.kwonly_params if p.default is None]
+        if takes_two and len(required) <= 2 and not required_kwonly:
+            return
+        problem = (
+            f"requires {len(required)} positional arguments" if len(required) > 2
+            else "requires keyword-only arguments" if required_kwonly
+            else f"takes only {len(positional)} positional argument(s)"
+        )
+        self.report(
+            node.name,
+            f"handler `{node.name.value}` of {handler.name} {problem}, but the runtime calls it "
+            "as handler(event, context): every invocation fails with a TypeError",
+        )
+
+
+class ExitInHandler(ContractCheck):
+    """LAM503: exiting the process from handler code."""
+
+    CODE = "LAM503"
+    VALID = (
+        "import sys\n\ndef handler(event, context):\n    raise ValueError('bad')\n\n"
+        "if __name__ == '__main__':\n    sys.exit(handler({}, None))\n",
+        "import sys\n\ndef cli():\n    sys.exit(2)\n\ndef handler(event, context):\n    return 1\n",
+        "def handler(event, context):\n    try:\n        return 1\n    except SystemExit:\n"
+        "        return 2\n",
+    )
+    INVALID = (
+        "import sys\n\ndef handler(event, context):\n    if not event:\n        sys.exit(1)\n",
+        "def handler(event, context):\n    raise SystemExit('done')\n",
+        "import os\n\ndef stop():\n    os._exit(0)\n\ndef handler(event, context):\n    stop()\n",
+        "def handler(event, context):\n    exit()\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.analysis is None or not self.ctx.in_invoke_phase:
+            return
+        name = self.qualified(node.func)
+        if name in self.apis.exit_calls:
+            self._report(node, f"`{name}()`")
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        if self.analysis is None or not self.ctx.in_invoke_phase or node.exc is None:
+            return
+        exc = node.exc.func if isinstance(node.exc, cst.Call) else node.exc
+        if self.qualified(exc) == "SystemExit":
+            self._report(node, "`raise SystemExit`")
+
+    def _report(self, node: cst.CSTNode, what: str) -> None:
+        self.report(
+            node,
+            f"{what} ends the runtime process when {', '.join(sorted(self.ctx.current_handlers()))} "
+            "runs (the runtime only catches Exception): the invocation fails with "
+            "Runtime.ExitError and the environment is discarded; return or raise an exception",
+        )
+
+
+class UnmarshallableReturn(ContractCheck):
+    """LAM504: return values the runtime cannot serialise, and json.dumps of DynamoDB items."""
+
+    CODE = "LAM504"
+    VALID = (
+        "from datetime import datetime\n\ndef handler(event, context):\n"
+        "    return {'at': datetime.now().isoformat()}\n",
+        "from decimal import Decimal\n\ndef handler(event, context):\n    return {'price': Decimal('1.5')}\n",
+        "import json, boto3\ntable = boto3.resource('dynamodb').Table('t')\n\n"
+        "def handler(event, context):\n    item = table.get_item(Key={'pk': 'x'})['Item']\n"
+        "    return json.dumps(item, default=str)\n",
+        "def helper():\n    return {1, 2}\n\ndef handler(event, context):\n    return sorted(helper())\n",
+    )
+    INVALID = (
+        "from datetime import datetime\n\ndef handler(event, context):\n"
+        "    return {'at': datetime.now()}\n",
+        "def handler(event, context):\n    return {'ids': {1, 2, 3}}\n",
+        "def handler(event, context):\n    return (r['id'] for r in event['Records'])\n",
+        "class Result:\n    pass\n\ndef handler(event, context):\n    return Result()\n",
+        "import json, boto3\ntable = boto3.resource('dynamodb').Table('t')\n\n"
+        "def handler(event, context):\n    item = table.get_item(Key={'pk': 'x'})['Item']\n"
+        "    return {'statusCode': 200, 'body': json.dumps(item)}\n",
+    )
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self.analysis is None or node.value is None or self.in_handler() is None:
+            return
+        if self.ctx.scope.function_node is None:
+            return
+        what = self._unmarshallable(node.value, depth=0)
+        if what:
+            self.report(
+                node.value,
+                f"the handler returns {what}, which the runtime cannot serialise to JSON: the "
+                "invocation fails with Runtime.MarshalError after all its work; return plain "
+                "JSON types (isoformat(), list(...), decode())",
+            )
+
+    def _unmarshallable(self, node: cst.BaseExpression, depth: int) -> str | None:
+        assert self.analysis is not None
+        if depth > 4:
+            return None
+        if isinstance(node, cst.Set | cst.SetComp):
+            return "a set"
+        if isinstance(node, cst.GeneratorExp):
+            return "a generator"
+        if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, bytes):
+            return "bytes"
+        if isinstance(node, cst.Dict):
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    found = self._unmarshallable(element.value, depth + 1)
+                    if found:
+                        return found
+            return None
+        if isinstance(node, cst.List | cst.Tuple):
+            for item in node.elements:
+                found = self._unmarshallable(item.value, depth + 1)
+                if found:
+                    return found
+            return None
+        if isinstance(node, cst.Call):
+            name = self.qualified(node.func) or ""
+            if name in self.apis.unmarshallable_calls:
+                return self.apis.unmarshallable_calls[name]
+            summary = self.ctx.module.summary if self.ctx.module else None
+            if summary and isinstance(node.func, cst.Name) and node.func.value in summary.classes:
+                return f"an instance of {node.func.value}"
+        return None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.analysis is None or not self.ctx.in_invoke_phase:
+            return
+        if self.qualified(node.func) != "json.dumps" or not node.args:
+            return
+        if any((a.keyword is not None and a.keyword.value in ("default", "cls")) or a.star == "**"
+               for a in node.args):
+            return
+        if self._from_dynamodb(node.args[0].value):
+            self.report(
+                node,
+                "json.dumps of items read from DynamoDB, which hold Decimal numbers, without "
+                "default= or cls=: it raises TypeError (Object of type Decimal is not JSON "
+                "serializable); pass default=str or a Decimal-aware encoder",
+            )
+
+    def _from_dynamodb(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        assert self.analysis is not None
+        if depth > 4:
+            return False
+        if isinstance(node, cst.Subscript):
+            return self._from_dynamodb(node.value, depth + 1)
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            if node.func.attr.value in self.apis.dynamodb_reads:
+                return True
+            return node.func.attr.value == "get" and self._from_dynamodb(node.func.value, depth + 1)
+        if isinstance(node, cst.Name):
+            bound = self.analysis.binding_of(self.ctx, node)
+            return bound is not None and bound is not node and self._from_dynamodb(bound, depth + 1)
+        return False
+
+
+class ApiResponseShape(ContractCheck):
+    """LAM505: proxy responses API Gateway turns into a 502."""
+
+    CODE = "LAM505"
+    VALID = (
+        "import json\n\ndef handler(event, context):\n    return {'statusCode': 200,\n"
+        "            'headers': {'Content-Type': 'application/json'},\n"
+        "            'body': json.dumps({'path': event['rawPath']})}\n",
+        "def handler(event, context):\n    return {'statusCode': 204, 'body': '', "
+        "'pathParameters': event['pathParameters']}\n",
+        "def handler(event, context):\n    for r in event['Records']:\n        print(r['messageId'])\n"
+        "    return {'batchItemFailures': []}\n",
+    )
+    INVALID = (
+        "def handler(event, context):\n    return {'statusCode': 200, 'body': {'path': event['rawPath']}}\n",
+        "def handler(event, context):\n    return {'statusCode': 200, 'body': event['rawPath'],\n"
+        "            'headers': {'X-Count': 3}}\n",
+        "import json\n\ndef handler(event, context):\n    print(event['httpMethod'])\n"
+        "    return {'body': json.dumps({})}\n",
+    )
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self.analysis is None or self.in_handler() is None:
+            return
+        handler = self.in_handler()
+        assert handler is not None
+        if not {"api", "function-url"} & set(handler.triggers):
+            return
+        value = node.value
+        if isinstance(value, cst.Name):
+            value = self.analysis.binding_of(self.ctx, value)
+        if not isinstance(value, cst.Dict):
+            return
+        elements = {_key(e): e.value for e in value.elements if isinstance(e, cst.DictElement)}
+        if any(isinstance(e, cst.StarredDictElement) for e in value.elements) or None in elements:
+            return
+        problem = None
+        if "statusCode" not in elements and "function-url" not in handler.triggers:
+            problem = "has no statusCode"
+        elif isinstance(elements.get("body"), cst.Dict | cst.List | cst.Integer):
+            problem = "has a body that is not a string"
+        else:
+            headers = elements.get("headers")
+            if isinstance(headers, cst.Dict) and any(
+                isinstance(e, cst.DictElement) and isinstance(e.value, cst.Integer | cst.Float)
+                for e in headers.elements
+            ):
+                problem = "has a header value that is not a string"
+        if problem:
+            self.report(
+                node,
+                f"this response of {handler.name} ({', '.join(handler.triggers)} trigger) {problem}: "
+                "API Gateway answers 502 (Malformed Lambda proxy response); return statusCode, "
+                "a string body (json.dumps) and string header values",
+            )
+
+
+def _key(element: cst.DictElement) -> str | None:
+    if isinstance(element.key, cst.SimpleString):
+        value = element.key.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+class ClientPerInvocation(ContractCheck):
+    """LAM506: SDK clients and connections created on every invocation."""
+
+    CODE = "LAM506"
+    VALID = (
+        "import boto3\ns3 = boto3.client('s3')\n\ndef handler(event, context):\n"
+        "    return s3.list_buckets()\n",
+        "import boto3\n_s3 = None\n\ndef handler(event, context):\n    global _s3\n    if _s3 is None:\n"
+        "        _s3 = boto3.client('s3')\n    return _s3.list_buckets()\n",
+        "import boto3\nsts = boto3.client('sts')\n\ndef handler(event, context):\n"
+        "    creds = sts.assume_role(RoleArn=event['role'], RoleSessionName='x')['Credentials']\n"
+        "    s3 = boto3.client('s3', aws_access_key_id=creds['AccessKeyId'],\n"
+        "        aws_secret_access_key=creds['SecretAccessKey'], aws_session_token=creds['SessionToken'])\n"
+        "    return s3.list_buckets()\n",
+        "import functools, boto3\n\n@functools.lru_cache(maxsize=None)\ndef client():\n"
+        "    return boto3.client('s3')\n\ndef handler(event, context):\n    return client().list_buckets()\n",
+    )
+    INVALID = (
+        "import boto3\n\ndef handler(event, context):\n    s3 = boto3.client('s3')\n"
+        "    return s3.list_buckets()\n",
+        "import requests\n\ndef handler(event, context):\n    with requests.Session() as s:\n"
+        "        return s.get(event['url'], timeout=3).text\n",
+        "import pymysql\n\ndef query(sql):\n    conn = pymysql.connect(host='db', read_timeout=5)\n"
+        "    return conn.cursor().execute(sql)\n\ndef handler(event, context):\n"
+        "    return query('select 1')\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.analysis is None or not self.ctx.in_invoke_phase:
+            return
+        name = self.qualified(node.func)
+        if name not in self.apis.client_constructors:
+            return
+        if any((a.keyword is not None and a.keyword.value in self.apis.credential_keywords)
+               or a.star == "**" for a in node.args):
+            return
+        function = self.ctx.scope.function_node
+        if function is None or _cached(function) or self._lazy(function):
+            return
+        self.report(
+            node,
+            f"`{name}(...)` creates a new client or connection every time "
+            f"{', '.join(sorted(self.ctx.current_handlers()))} runs, paying setup (and "
+            "connections) per request; create it once at module level and reuse it",
+        )
+
+    def _lazy(self, function: cst.FunctionDef) -> bool:
+        """Lazy initialisation: the function declares a global it assigns (``global X``)."""
+        assert self.analysis is not None
+        return bool(self.analysis.bindings(function).globals)
+
+
+def _cached(function: cst.FunctionDef) -> bool:
+    return any(
+        (cst.helpers.get_full_name_for_node(d.decorator) or "").rsplit(".", 1)[-1]
+        in ("lru_cache", "cache", "cached_property")
+        for d in function.decorators
+    )
+
+
+class HardcodedCredentials(ContractCheck):
+    """LAM507: AWS keys in the source."""
+
+    CODE = "LAM507"
+    VALID = (
+        "import boto3\ns3 = boto3.client('s3')\n",
+        "import os, boto3\ns3 = boto3.client('s3', aws_access_key_id=os.environ['KEY_ID'],\n"
+        "    aws_secret_access_key=os.environ['SECRET'])\n",
+        "DOC = 'key ids look like AKIA followed by 16 characters'\n",
+    )
+    INVALID = (
+        "import boto3\ns3 = boto3.client('s3', aws_access_key_id='AKIAIOSFODNN7EXAMPLE',\n"
+        "    aws_secret_access_key='wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')\n",
+        "ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE'\n",
+    )
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = node.evaluated_value
+        if isinstance(value, str) and self.apis.access_key_pattern.search(value):
+            self.report(node, "an AWS access key id is written in the code: it ships in the "
+                        "package and the repository; remove (and rotate) it and use the "
+                        "function's execution role")
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is None or node.keyword.value not in self.apis.secret_keywords:
+            return
+        if isinstance(node.value, cst.SimpleString) and isinstance(node.value.evaluated_value, str):
+            self.report(node, f"`{node.keyword.value}` is a literal secret in the code: remove "
+                        "(and rotate) it and use the function's execution role")
+
+
+class BasicConfigNoop(ContractCheck):
+    """LAM508: logging.basicConfig() without force=True."""
+
+    CODE = "LAM508"
+    VALID = (
+        "import logging\nlogging.basicConfig(level=logging.INFO, force=True)\n\n"
+        "def handler(event, context):\n    logging.info('x')\n",
+        "import logging\nlogging.getLogger().setLevel(logging.INFO)\n\n"
+        "def handler(event, context):\n    return 1\n",
+        "import logging\n\nif __name__ == '__main__':\n    logging.basicConfig(level=logging.DEBUG)\n\n"
+        "def handler(event, context):\n    return 1\n",
+    )
+    INVALID = (
+        "import logging\nlogging.basicConfig(level=logging.INFO)\n\ndef handler(event, context):\n"
+        "    logging.info('x')\n",
+        "import logging\n\ndef handler(event, context):\n    logging.basicConfig(level='DEBUG')\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.analysis is None or not self.ctx.current_handlers():
+            return
+        if self.qualified(node.func) != "logging.basicConfig":
+            return
+        if any((a.keyword is not None and a.keyword.value == "force") or a.star == "**" for a in node.args):
+            return
+        self.report(
+            node,
+            "logging.basicConfig() does nothing on Lambda: the runtime has already put a handler "
+            "on the root logger, so the level stays WARNING and INFO logs vanish; pass "
+            "force=True or set the level on the root logger",
+        )
+
+
+class ReservedEnvironmentVariable(ContractCheck):
+    """LAM509: code setting an environment variable Lambda reserves."""
+
+    CODE = "LAM509"
+    VALID = (
+        "import os\nos.environ['MY_SETTING'] = '1'\n\ndef handler(event, context):\n    return 1\n",
+        "import os\n\ndef handler(event, context):\n    return os.environ['AWS_REGION']\n",
+        "import os\nos.environ.setdefault('AWS_STS_REGIONAL_ENDPOINTS', 'regional')\n\n"
+        "def handler(event, context):\n    return 1\n",
+    )
+    INVALID = (
+        "import os\nos.environ['AWS_REGION'] = 'us-east-1'\n\ndef handler(event, context):\n    return 1\n",
+        "import os\n\ndef handler(event, context):\n    os.environ.update(AWS_LAMBDA_FUNCTION_NAME='x')\n",
+        "import os\nos.putenv('_HANDLER', 'app.other')\n\ndef handler(event, context):\n    return 1\n",
+    )
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        target = node.target
+        if not self.ctx.current_handlers() or not isinstance(target, cst.Subscript):
+            return
+        if self.qualified(target.value) == "os.environ" and len(target.slice) == 1:
+            index = target.slice[0].slice
+            if isinstance(index, cst.Index):
+                self._check(node, index.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.analysis is None or not self.ctx.current_handlers():
+            return
+        name = self.qualified(node.func)
+        if name in ("os.environ.setdefault", "os.putenv", "os.environ.__setitem__") and node.args:
+            self._check(node, node.args[0].value)
+        elif name == "os.environ.update":
+            for arg in node.args:
+                if arg.keyword is not None:
+                    self._check(node, cst.SimpleString(repr(arg.keyword.value)))
+                elif isinstance(arg.value, cst.Dict):
+                    for element in arg.value.elements:
+                        if isinstance(element, cst.DictElement):
+                            self._check(node, element.key)
+
+    def _check(self, node: cst.CSTNode, key: cst.BaseExpression) -> None:
+        if not isinstance(key, cst.SimpleString):
+            return
+        name = key.evaluated_value
+        if isinstance(name, str) and name in facts.RESERVED_ENVIRONMENT_VARIABLES:
+            self.report(
+                node,
+                f"{name} is reserved by Lambda, which sets it for the runtime and the SDK: "
+                "changing it breaks them for the rest of the environment's life; pass the "
+                "value where it is needed instead",
+            )

@@ -7,7 +7,17 @@ from types import MappingProxyType
 
 from lamlint.check.base import Check
 from lamlint.check.filesystem import FixedTmpFile, LibraryWritesHome, WriteOutsideTmp
-from lamlint.check.handler_contract import AsyncHandler
+from lamlint.check.handler_contract import (
+    ApiResponseShape,
+    AsyncHandler,
+    BasicConfigNoop,
+    ClientPerInvocation,
+    ExitInHandler,
+    HandlerSignature,
+    HardcodedCredentials,
+    ReservedEnvironmentVariable,
+    UnmarshallableReturn,
+)
 from lamlint.check.side_effects import (
     BatchCallFailuresIgnored,
     BatchWithoutPartialFailures,
@@ -66,6 +76,14 @@ CHECKS: Mapping[str, type[Check]] = MappingProxyType(
             SdkClientDefaultTimeouts,
             WaitWithoutTimeout,
             AsyncHandler,
+            HandlerSignature,
+            ExitInHandler,
+            UnmarshallableReturn,
+            ApiResponseShape,
+            ClientPerInvocation,
+            HardcodedCredentials,
+            BasicConfigNoop,
+            ReservedEnvironmentVariable,
         )
     }
 )
