@@ -1,0 +1,72 @@
+"""The documentation stays true to the code: rule pages, configuration keys, options, README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from lamlint import config
+from lamlint.catalogue import load_catalogue
+from lamlint.cli import main
+from lamlint.rule_docs import expected_pages
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+REGENERATE = "run `python -m lamlint.rule_docs docs/rules` to regenerate docs/rules/"
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_rule_pages_match_the_catalogue() -> None:
+    expected = expected_pages(load_catalogue())
+    folder = DOCS / "rules"
+    actual = {p.name for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
+    assert actual == set(expected), f"docs/rules/ has the wrong files; {REGENERATE}"
+    stale = sorted(name for name, text in expected.items() if _read(folder / name) != text)
+    assert not stale, f"docs/rules/ is out of date ({', '.join(stale)}); {REGENERATE}"
+
+
+@pytest.mark.parametrize(
+    "key",
+    sorted({*config.TOP_KEYS, *config.FUNCTION_KEYS, *config.LAYER_KEYS}),
+)
+def test_every_configuration_key_is_documented(key: str) -> None:
+    assert f"`{key}`" in _read(DOCS / "configuration.md"), f"docs/configuration.md lacks `{key}`"
+
+
+def _option_names() -> list[tuple[str, str]]:
+    names = [("lamlint", opt) for param in main.params for opt in (*param.opts, *param.secondary_opts)]
+    for command_name, command in sorted(main.commands.items()):
+        for param in command.params:
+            if isinstance(param, click.Option):
+                names += [(command_name, opt) for opt in (*param.opts, *param.secondary_opts)]
+    return names
+
+
+def test_commands_are_walked() -> None:
+    assert {"check", "rules", "rule"} <= set(main.commands)
+    assert ("check", "--output-format") in _option_names()
+
+
+@pytest.mark.parametrize(("command", "option"), _option_names())
+def test_every_option_is_documented(command: str, option: str) -> None:
+    text = _read(DOCS / "commands.md")
+    assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text), (
+        f"docs/commands.md does not document {option} of `lamlint {command}`"
+    )
+
+
+def test_readme_starts_with_the_two_make_commands() -> None:
+    text = _read(ROOT / "README.md")
+    headings = [m.start() for m in re.finditer(r"^## ", text, re.MULTILINE)]
+    assert len(headings) >= 2, "README.md needs at least two `## ` sections"
+    first_section = text[: headings[1]]
+    assert "make demo" in first_section
+    assert "make test" in first_section
+    targets = set(re.findall(r"\bmake\s+([A-Za-z][\w-]*)", first_section))
+    assert targets == {"demo", "test"}, f"README's first section names other make commands: {targets}"
