@@ -16,7 +16,7 @@ from lamlint import __version__
 from lamlint.catalogue import Catalogue, CatalogueError, load_catalogue
 from lamlint.check.engine import RunResult, check_project, display_path, sort_findings
 from lamlint.config import ConfigError, Settings, check_selector, find_config, load_settings
-from lamlint.files import FileFilter, PathError, collect_python_files
+from lamlint.files import FileFilter, PathError, Skipped, collect_python_files
 from lamlint.output import OutputError, write_output
 from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
@@ -124,10 +124,19 @@ def check(
     for settings, group_paths in groups:
         file_filter = FileFilter(settings.root, (*settings.exclude, *settings.extend_exclude),
                                  settings.respect_gitignore)
-        files, skipped = collect_python_files(group_paths, file_filter, force_exclude=force_exclude)
         if stdin is not None:
-            files = [stdin[0]]
+            # An editor's buffer: the file need not exist on disk yet.
+            excluded = force_exclude and file_filter.excluded(stdin[0], is_dir=False)
+            files = [] if excluded else [stdin[0]]
+            skipped: list[Skipped] = []
+        else:
+            files, skipped = collect_python_files(group_paths, file_filter, force_exclude=force_exclude)
         result.skipped += [(display_path(s.path, cwd), s.reason) for s in skipped]
+        named = {Path(os.path.abspath(p)) for p in group_paths}
+        for entry in skipped:
+            if entry.path in named and entry.reason != "excluded" and not quiet and not show_files:
+                click.echo(f"lamlint: warning: skipped {display_path(entry.path, cwd)}: "
+                           f"{entry.reason}", err=True)
         if show_files:
             for path in files:
                 click.echo(display_path(path, cwd))
@@ -244,7 +253,7 @@ def _report(
     if output_file is not None:
         write_output(output_file, text)
     elif text:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=use_color or None)
 
 
 def _statistics(findings: Sequence[Any], catalogue: Catalogue, fmt: str) -> str:

@@ -19,6 +19,14 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 CONFIG_FILENAMES = ("lamlint.toml", ".lamlint.toml", "pyproject.toml")
 
 
+def shown_path(path: Path) -> str:
+    """A path as messages show it: relative to the working directory when under it."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except (ValueError, OSError):
+        return str(path)
+
+
 class ConfigError(Exception):
     """Bad configuration: one line naming the file, the key and the value."""
 
@@ -186,16 +194,20 @@ LAYER_KEYS: Mapping[str, Checker] = {
 }
 
 
+def _codes(where: str, value: Any) -> tuple[str, ...]:
+    return tuple(code.upper() for code in _str_list(where, value))
+
+
 def _per_file_ignores(where: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(value, dict):
         raise _fail(where, f"expected a table of glob patterns to lists of codes, got {_show(value)}")
-    return tuple((pattern, _str_list(f"{where}.{pattern!r}", codes)) for pattern, codes in value.items())
+    return tuple((pattern, _codes(f"{where}.{pattern!r}", codes)) for pattern, codes in value.items())
 
 
 TOP_KEYS: Mapping[str, Checker] = {
-    "select": _str_list,
-    "extend-select": _str_list,
-    "ignore": _str_list,
+    "select": lambda where, value: _codes(where, value),
+    "extend-select": lambda where, value: _codes(where, value),
+    "ignore": lambda where, value: _codes(where, value),
     "per-file-ignores": _per_file_ignores,
     "exclude": _str_list,
     "extend-exclude": _str_list,
@@ -231,7 +243,7 @@ def parse_settings(
     known_codes: Sequence[str] = (),
 ) -> Settings:
     """Validate a ``[tool.lamlint]`` table (``prefix`` is how its keys are shown)."""
-    loc = f"{config_path.name}: " if config_path else ""
+    loc = f"{shown_path(config_path)}: " if config_path else ""
     try:
         values = _check_keys(prefix, table, TOP_KEYS)
         functions = []

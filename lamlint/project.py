@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -19,7 +19,7 @@ from lamlint.check.graph import (
     reachable_from,
 )
 from lamlint.check.summary import CONTEXT_PARAM_NAMES, EVENT_PARAM_NAMES, FunctionSummary
-from lamlint.config import ConfigError, FunctionConfig, Settings
+from lamlint.config import ConfigError, FunctionConfig, Settings, shown_path
 
 POWERTOOLS_HANDLER_DECORATORS = frozenset(
     {
@@ -58,6 +58,12 @@ class ProjectFacts:
 
     def handlers_in(self, display: str) -> dict[str, Handler]:
         return {h.key[1]: h for h in self.handlers if h.key[0] == display}
+
+    def runs_on_lambda(self, display: str) -> bool:
+        """Does any handler import this module or run one of its functions?"""
+        if self.loaded_by.get(display):
+            return True
+        return any(key[0] == display and names for key, names in self.reachable.items())
 
     def handler(self, name: str) -> Handler | None:
         return next((h for h in self.handlers if h.name == name), None)
@@ -114,8 +120,12 @@ def _not_lambda_reason(info: ModuleInfo) -> str | None:
     return None
 
 
-def _configured_handler(fn: FunctionConfig, settings: Settings, index: ModuleIndex) -> Handler:
-    where = f"{settings.config_path.name if settings.config_path else 'config'}: {fn.key}.handler"
+def _configured_handler(
+    fn: FunctionConfig, settings: Settings, index: ModuleIndex, unparsable: Collection[Path]
+) -> Handler | None:
+    """The handler a function names; None when its module exists but cannot be parsed (that
+    file gets LAM901 instead)."""
+    where = f"{shown_path(settings.config_path) if settings.config_path else 'config'}: {fn.key}.handler"
     module, _, func = fn.handler.rpartition(".")
     code_dir = (settings.root / fn.code).resolve()
     if not code_dir.is_dir():
@@ -124,6 +134,8 @@ def _configured_handler(fn: FunctionConfig, settings: Settings, index: ModuleInd
     base = code_dir.joinpath(*parts)
     options = [base.with_suffix(".py"), base / "__init__.py"]
     info = next((index.by_path[p] for p in options if p in index.by_path), None)
+    if info is None and any(p in unparsable for p in options):
+        return None
     if info is None:
         shown = ", ".join(str(p.relative_to(settings.root)) for p in options)
         raise ConfigError(f"{where}: module {module!r} not found (looked for {shown})")
@@ -186,7 +198,10 @@ def _with_triggers(
 
 
 def build_facts(
-    settings: Settings, modules: Iterable[ModuleInfo], catalogue: Catalogue | None = None
+    settings: Settings,
+    modules: Iterable[ModuleInfo],
+    catalogue: Catalogue | None = None,
+    unparsable: Collection[Path] = (),
 ) -> ProjectFacts:
     """Handlers, reachability and skipped modules for one project."""
     catalogue = catalogue or load_catalogue()
@@ -199,7 +214,8 @@ def build_facts(
             skipped[info.display] = reason
     handlers: list[Handler] = []
     if settings.functions:
-        handlers = [_configured_handler(fn, settings, index) for fn in settings.functions]
+        configured = [_configured_handler(fn, settings, index, unparsable) for fn in settings.functions]
+        handlers = [h for h in configured if h is not None]
     else:
         factories = frozenset(
             name for info in module_list for name in info.summary.handler_decorator_factories

@@ -210,11 +210,6 @@ def test_bad_config_is_one_line_and_exit_2(project: Project, case: str) -> None:
         assert fragment in line
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "config errors name the file by its bare name ('pyproject.toml: ...'), so run from another "
-    "folder the message does not say WHICH pyproject.toml is wrong (the invalid-TOML error does "
-    "give the path)"
-))
 def test_bad_config_names_the_file_when_checked_from_elsewhere(project: Project) -> None:
     root = project("configured", chdir=False)
     edit(root / "pyproject.toml", 'runtime = "python3.12"', 'runtme = "python3.12"')
@@ -554,11 +549,6 @@ def test_stdin_syntax_error(project: Project) -> None:
     assert (finding["code"], finding["path"], finding["line"]) == ("LAM901", "billing/invoices.py", 3)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "project._configured_handler looks the handler module up among the modules that parsed, so "
-    "a syntax error in it becomes the config error \"module 'main' not found (looked for "
-    "functions/notify/main.py, ...)\" and exit 2, instead of LAM901 on that file"
-))
 def test_stdin_syntax_error_in_a_configured_handler_module(project: Project) -> None:
     project("configured")
     result = lint("--stdin-filename", NOTIFY, "--output-format", "json",
@@ -568,10 +558,6 @@ def test_stdin_syntax_error_in_a_configured_handler_module(project: Project) -> 
     assert (finding["code"], finding["path"], finding["line"]) == ("LAM901", NOTIFY, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cli.check collects files from the --stdin-filename path, so a name that is not on disk "
-    "(an editor's unsaved buffer) fails with 'no such file or directory' instead of being checked"
-))
 def test_stdin_filename_need_not_exist(project: Project) -> None:
     project("discovered")
     code = "async def handler(event, context):\n    return None\n"

@@ -142,10 +142,6 @@ SYNTAX_ERRORS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.parse_file places LAM901 at libcst's editor_line/editor_column, which is column 1 "
-    "and often the line AFTER the error (py2 print on line 2 is reported at 3:6)"
-))
 @pytest.mark.parametrize("case", sorted(SYNTAX_ERRORS))
 def test_syntax_error_position_is_where_python_reports_it(here: Path, case: str) -> None:
     source = SYNTAX_ERRORS[case]
@@ -157,24 +153,6 @@ def test_syntax_error_position_is_where_python_reports_it(here: Path, case: str)
     assert (finding["line"], finding["column"]) == (error.value.lineno, error.value.offset)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "libcst accepts Python 2 `except E, name:`, so a file that Python 3 cannot compile (and "
-    "Lambda cannot import) gets no LAM901"
-))
-def test_python2_except_clause_is_unparsable(here: Path) -> None:
-    source = "try:\n    import json\nexcept ImportError, exc:\n    json = None\n"
-    with pytest.raises(SyntaxError):
-        compile(source, "compat.py", "exec")
-    write(here / "compat.py", source)
-    [finding] = findings(lint("--output-format", "json"))
-    assert (finding["code"], finding["line"]) == ("LAM901", 3)
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "project._configured_handler only finds modules that parsed: a syntax error in a "
-    "configured handler's module is reported as the config error \"module 'app' not found "
-    "(looked for src/app.py, ...)\" with exit 2, though src/app.py exists; expected LAM901"
-))
 def test_syntax_error_in_a_configured_handler_module(here: Path) -> None:
     write(here / "pyproject.toml",
           '[tool.lamlint]\n\n[[tool.lamlint.functions]]\nname = "api"\ncode = "src"\n'
@@ -224,11 +202,6 @@ def test_broken_symlink_in_a_folder(here: Path) -> None:
     assert "skipped gone.py: broken symlink" in shown.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "files.collect_python_files skips a broken symlink named on the command line silently "
-    "(the reason is printed only with --show-files): the run says 'All checks passed!' and "
-    "never names the file it could not check"
-))
 def test_broken_symlink_named_on_the_command_line_is_mentioned(here: Path) -> None:
     (here / "gone.py").symlink_to("deleted_long_ago.py")
     result = lint("gone.py")

@@ -98,6 +98,16 @@ class Check(cst.BatchableCSTVisitor):
     METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = ()
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[str, ...]] = ()
+    # Most checks judge code a handler runs; the engine skips them in files no handler reaches.
+    LAMBDA_CODE_ONLY: ClassVar[bool] = True
+    # When set, the check only runs on files containing one of these strings (a cheap filter).
+    NEEDS_TEXT: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def applies(cls, lambda_code: bool, source: str) -> bool:
+        if cls.LAMBDA_CODE_ONLY and not lambda_code:
+            return False
+        return not cls.NEEDS_TEXT or any(text in source for text in cls.NEEDS_TEXT)
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__()

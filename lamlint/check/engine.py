@@ -7,6 +7,7 @@ result can be cached by file content, settings and facts.
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -76,10 +77,16 @@ def parse_file(path: Path, display: str, data: bytes | None = None) -> ParsedFil
     try:
         module = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
-        parsed.error = f"syntax error: {exc.message}"
-        line, column = exc.editor_line, exc.editor_column
-        parsed.error_span = Span(line, column, line, column + 1)
         parsed.source = _decode_leniently(data)
+        python_error = _python_syntax_error(data)
+        if python_error is not None:
+            message, line, column = python_error
+            parsed.error = f"syntax error: {message}"
+        else:
+            # Python itself accepts the file: a construct libcst cannot parse yet.
+            parsed.error = f"lamlint cannot parse this file (its parser says: {exc.message})"
+            line, column = exc.raw_line, exc.raw_column + 1
+        parsed.error_span = Span(line, column, line, column + 1)
         return parsed
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         parsed.error = f"cannot decode file: {exc}"
@@ -96,6 +103,18 @@ def parse_file(path: Path, display: str, data: bytes | None = None) -> ParsedFil
         parsed.error = TOO_DEEP
         parsed.wrapper = None
     return parsed
+
+
+def _python_syntax_error(data: bytes) -> tuple[str, int, int] | None:
+    """Python's own verdict, for a file libcst rejected: (message, line, column) or None.
+    Only run on files that failed to parse, so the common path parses once."""
+    try:
+        ast.parse(data)
+    except SyntaxError as exc:
+        return exc.msg, exc.lineno or 1, exc.offset or 1
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def _decode_leniently(data: bytes) -> str:
@@ -162,6 +181,10 @@ def check_file(
     if parsed.error is not None or parsed.wrapper is None:
         if UNPARSABLE not in enabled:
             return []
+        if parsed.source is not None:
+            suppressions = parse_suppressions(parsed.source, list(catalogue.rules))
+            if suppressions.covers(UNPARSABLE, [parsed.error_span.line]):
+                return []
         return [_finding(catalogue, UNPARSABLE, parsed.display, parsed.error_span, parsed.error or "")]
     assert parsed.source is not None
     context = FileContext(
@@ -172,7 +195,12 @@ def check_file(
         module=module,
         handlers=facts.handlers_in(parsed.display),
     )
-    checks = [CHECKS[code](context) for code in sorted(enabled) if code in CHECKS]
+    lambda_code = facts.runs_on_lambda(parsed.display)
+    checks = [
+        CHECKS[code](context)
+        for code in sorted(enabled)
+        if code in CHECKS and CHECKS[code].applies(lambda_code, parsed.source)
+    ]
     try:
         findings = _run_checks(parsed.wrapper, checks, catalogue, context) if checks else []
     except RecursionError:
@@ -271,7 +299,8 @@ def check_project(
     """Check ``requested`` files of one project; the rest of the project feeds the facts."""
     result = result if result is not None else RunResult()
     parsed, modules = parse_project(settings, requested, cwd, stdin)
-    facts = build_facts(settings, modules, catalogue)
+    unparsable = {path for path, one in parsed.items() if one.summary is None}
+    facts = build_facts(settings, modules, catalogue, unparsable)
     result.facts.append((settings, facts))
     by_path = {m.path: m for m in modules}
     for display, reason in sorted(facts.skipped.items()):

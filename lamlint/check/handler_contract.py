@@ -374,6 +374,8 @@ class HardcodedCredentials(ContractCheck):
     """LAM507: AWS keys in the source."""
 
     CODE = "LAM507"
+    LAMBDA_CODE_ONLY = False  # keys leak from any file of the repository
+    NEEDS_TEXT = ("AKIA", "ASIA", "aws_secret_access_key", "aws_session_token")
     VALID = (
         "import boto3\ns3 = boto3.client('s3')\n",
         "import os, boto3\ns3 = boto3.client('s3', aws_access_key_id=os.environ['KEY_ID'],\n"
