@@ -387,9 +387,28 @@ class RecursiveTrigger(EffectCheck):
         for loop in self.apis.loop_targets:
             if loop.trigger in triggers and loop.service == service and method in loop.methods:
                 target = Argument(loop.position, loop.keywords[0] if loop.keywords else None).find(node)
-                if target is not None and is_tainted(target, taint):
+                if target is not None and self._same_as_event_value(target, taint):
                     self._report(node, f"writes to the {loop.trigger} resource that triggered it")
                 return
+
+    def _same_as_event_value(self, node: cst.BaseExpression, taint: frozenset[str],
+                             depth: int = 0) -> bool:
+        """Is ``node`` a value read from the event as it is (``record["bucket"]["name"]``, or a
+        name bound to one)? A name built from it (``f"{bucket}-resized"``) is another resource."""
+        assert self.analysis is not None
+        if depth > 6:
+            return False
+        if isinstance(node, cst.Subscript):
+            return is_tainted(node, taint)
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and (
+            node.func.attr.value == "get"
+        ):
+            return is_tainted(node.func.value, taint)
+        if isinstance(node, cst.Name):
+            bound = self.analysis.binding_of(self.ctx, node)
+            return bound is not None and bound is not node and self._same_as_event_value(
+                bound, taint, depth + 1)
+        return False
 
     def _is_self(self, node: cst.BaseExpression) -> bool:
         assert self.analysis is not None
