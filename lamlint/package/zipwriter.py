@@ -1,0 +1,265 @@
+"""A zip writer whose output depends only on the files' names, contents and executable bits.
+
+Entries are sorted by name, every timestamp is the same (1980-01-01 00:00:00, or
+``SOURCE_DATE_EPOCH``), the creating system is Unix, modes are normalised to 0644 (files)
+and 0755 (executables and folders), there are no extra fields, names are UTF-8 and one
+deflate level is used for every file. The writer is ours rather than :mod:`zipfile` so that
+the bytes do not change with the Python version that runs it; they can still change with
+the zlib library's deflate implementation, which ``level=0`` (stored) avoids.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import stat
+import struct
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import BinaryIO
+
+from lamlint import lambda_facts as facts
+from lamlint.package import PackagingError
+
+DEFAULT_COMPRESSION_LEVEL = 6
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip (MS-DOS) timestamp can hold
+ZIP_LAST_YEAR = 2107
+CHUNK = 1 << 20
+
+_UNIX = 3
+_VERSION = 20  # 2.0: folders and deflate
+_VERSION_ZIP64 = 45
+_FLAG_UTF8 = 0x800
+_STORED, _DEFLATED = 0, 8
+_MSDOS_DIRECTORY = 0x10
+_MAX_U16 = 0xFFFF
+_MAX_U32 = 0xFFFFFFFF
+
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_END64 = struct.Struct("<IQHHIIQQQQ")
+_LOCATOR64 = struct.Struct("<IIQI")
+
+
+class ZipWriteError(PackagingError):
+    """The archive cannot be written; the message names the file."""
+
+
+@dataclass(frozen=True)
+class ZipSource:
+    """One file of the archive: its name inside the zip and where its bytes come from."""
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+    executable: bool = False
+
+
+@dataclass(frozen=True)
+class ZipResult:
+    path: Path
+    size: int
+    sha256: bytes
+    files: int
+    unzipped: int
+
+    @property
+    def sha256_hex(self) -> str:
+        return self.sha256.hex()
+
+    @property
+    def sha256_base64(self) -> str:
+        """As AWS shows it in ``CodeSha256``."""
+        return base64.b64encode(self.sha256).decode("ascii")
+
+
+def zip_date_time(environ: Mapping[str, str]) -> tuple[int, int, int, int, int, int]:
+    """The timestamp of every entry: ``SOURCE_DATE_EPOCH`` (UTC) if set, else 1980-01-01."""
+    text = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not text:
+        return ZIP_EPOCH
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise ZipWriteError(f"SOURCE_DATE_EPOCH: expected whole seconds, got {text!r}") from None
+    moment = datetime.fromtimestamp(max(seconds, 0), tz=timezone.utc)
+    stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    if stamp < ZIP_EPOCH:
+        return ZIP_EPOCH
+    if moment.year > ZIP_LAST_YEAR:
+        raise ZipWriteError(f"SOURCE_DATE_EPOCH: {seconds} is after {ZIP_LAST_YEAR}, beyond zip dates")
+    return stamp
+
+
+def _dos(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
+    year, month, day, hour, minute, second = date_time
+    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
+
+
+def file_sha256(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.digest()
+
+
+@dataclass
+class _Written:
+    name: bytes
+    flags: int
+    method: int
+    crc: int
+    compressed: int
+    size: int
+    mode: int
+    offset: int
+
+
+def _check_name(name: str) -> None:
+    parts = name.split("/")
+    if not name or name.startswith("/") or "\\" in name or any(p in ("", ".", "..") for p in parts):
+        raise ZipWriteError(f"{name!r} is not a safe name inside a zip")
+
+
+def _folders(names: Iterable[str]) -> set[str]:
+    folders = set()
+    for name in names:
+        parts = name.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            folders.add("/".join(parts[:i]) + "/")
+    return folders
+
+
+def write_zip(
+    target: Path,
+    sources: Iterable[ZipSource],
+    *,
+    level: int = DEFAULT_COMPRESSION_LEVEL,
+    date_time: tuple[int, int, int, int, int, int] = ZIP_EPOCH,
+) -> ZipResult:
+    """Write ``sources`` (and the folders they imply) to ``target``; 0 <= level <= 9."""
+    if not 0 <= level <= 9:
+        raise ZipWriteError(f"compression level must be 0-9, got {level}")
+    by_name: dict[str, ZipSource] = {}
+    for source in sources:
+        _check_name(source.name)
+        if source.name in by_name:
+            raise ZipWriteError(f"{source.name!r} would be in the zip twice")
+        by_name[source.name] = source
+    folders = _folders(by_name)
+    clash = sorted(n for n in by_name if n + "/" in folders)
+    if clash:
+        raise ZipWriteError(f"{clash[0]!r} is both a file and a folder")
+    names = sorted([*by_name, *folders])
+    dos_time, dos_date = _dos(date_time)
+    written: list[_Written] = []
+    try:
+        with target.open("wb") as out:
+            for name in names:
+                written.append(_write_entry(out, name, by_name.get(name), level, dos_time, dos_date))
+            _write_central(out, written, dos_time, dos_date)
+    except OSError as exc:
+        raise ZipWriteError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    return ZipResult(
+        path=target,
+        size=target.stat().st_size,
+        sha256=file_sha256(target),
+        files=len(by_name),
+        unzipped=sum(w.size for w in written),
+    )
+
+
+def _chunks(source: ZipSource) -> Iterable[bytes]:
+    if source.data is not None:
+        yield source.data
+        return
+    assert source.path is not None
+    try:
+        with source.path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+    except OSError as exc:
+        raise ZipWriteError(f"{source.path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _write_entry(
+    out: BinaryIO, name: str, source: ZipSource | None, level: int, dos_time: int, dos_date: int
+) -> _Written:
+    encoded = name.encode("utf-8")
+    flags = 0 if name.isascii() else _FLAG_UTF8
+    offset = out.tell()
+    if offset > _MAX_U32:
+        raise ZipWriteError("the archive grew past 4 GiB, which a Lambda zip never needs")
+    if source is None:
+        mode = stat.S_IFDIR | facts.DIRECTORY_MODE
+        entry = _Written(encoded, flags, _STORED, 0, 0, 0, mode, offset)
+        out.write(_local_header(entry, dos_time, dos_date))
+        return entry
+    mode = stat.S_IFREG | (facts.EXECUTABLE_MODE if source.executable else facts.FILE_MODE)
+    method = _DEFLATED if level else _STORED
+    entry = _Written(encoded, flags, method, 0, 0, 0, mode, offset)
+    out.write(_local_header(entry, dos_time, dos_date))
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS) if level else None
+    crc = size = compressed = 0
+    for chunk in _chunks(source):
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+        data = compressor.compress(chunk) if compressor else chunk
+        compressed += len(data)
+        out.write(data)
+    if compressor is not None:
+        tail = compressor.flush()
+        compressed += len(tail)
+        out.write(tail)
+    if size > _MAX_U32 or compressed > _MAX_U32:
+        raise ZipWriteError(f"{name}: a file over 4 GiB cannot be in a Lambda zip")
+    entry.crc, entry.size, entry.compressed = crc, size, compressed
+    end = out.tell()
+    out.seek(offset)
+    out.write(_local_header(entry, dos_time, dos_date))
+    out.seek(end)
+    return entry
+
+
+def _local_header(entry: _Written, dos_time: int, dos_date: int) -> bytes:
+    return _LOCAL.pack(
+        0x04034B50, _VERSION, entry.flags, entry.method, dos_time, dos_date,
+        entry.crc, entry.compressed, entry.size, len(entry.name), 0,
+    ) + entry.name
+
+
+def _write_central(out: BinaryIO, written: list[_Written], dos_time: int, dos_date: int) -> None:
+    start = out.tell()
+    for entry in written:
+        external = entry.mode << 16
+        if stat.S_ISDIR(entry.mode):
+            external |= _MSDOS_DIRECTORY
+        out.write(
+            _CENTRAL.pack(
+                0x02014B50, (_UNIX << 8) | _VERSION, _VERSION, entry.flags, entry.method,
+                dos_time, dos_date, entry.crc, entry.compressed, entry.size,
+                len(entry.name), 0, 0, 0, 0, external, entry.offset,
+            )
+            + entry.name
+        )
+    end = out.tell()
+    count, size = len(written), end - start
+    if count > _MAX_U16 or start > _MAX_U32:
+        out.write(
+            _END64.pack(
+                0x06064B50, _END64.size - 12, (_UNIX << 8) | _VERSION_ZIP64, _VERSION_ZIP64,
+                0, 0, count, count, size, start,
+            )
+        )
+        out.write(_LOCATOR64.pack(0x07064B50, 0, end, 1))
+    out.write(
+        _END.pack(
+            0x06054B50, 0, 0, min(count, _MAX_U16), min(count, _MAX_U16),
+            min(size, _MAX_U32), min(start, _MAX_U32), 0,
+        )
+    )

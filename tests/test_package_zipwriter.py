@@ -1,0 +1,136 @@
+"""The reproducible zip writer: same names, contents and executable bits => same bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lamlint.package.zipwriter import (
+    ZIP_EPOCH,
+    ZipSource,
+    ZipWriteError,
+    write_zip,
+    zip_date_time,
+)
+
+
+def _tree(root: Path) -> list[ZipSource]:
+    (root / "pkg").mkdir(parents=True)
+    (root / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "données.txt").write_text("é" * 500)
+    (root / "run.sh").write_text("#!/bin/sh\necho hi\n")
+    (root / "run.sh").chmod(0o700)
+    paths = [root / "run.sh", root / "pkg" / "données.txt", root / "app.py", root / "pkg" / "__init__.py"]
+    return [
+        ZipSource(p.relative_to(root).as_posix(), path=p, executable=bool(p.stat().st_mode & 0o111))
+        for p in paths
+    ]
+
+
+def test_entries_are_sorted_normalised_and_carry_nothing_else(tmp_path: Path) -> None:
+    result = write_zip(tmp_path / "out.zip", _tree(tmp_path / "src"))
+    with zipfile.ZipFile(result.path) as archive:
+        assert archive.testzip() is None
+        infos = archive.infolist()
+    assert [i.filename for i in infos] == ["app.py", "pkg/", "pkg/__init__.py", "pkg/données.txt", "run.sh"]
+    modes = {i.filename: stat.filemode(i.external_attr >> 16) for i in infos}
+    assert modes == {
+        "app.py": "-rw-r--r--",
+        "pkg/": "drwxr-xr-x",
+        "pkg/__init__.py": "-rw-r--r--",
+        "pkg/données.txt": "-rw-r--r--",
+        "run.sh": "-rwxr-xr-x",
+    }
+    for info in infos:
+        assert info.create_system == 3
+        assert info.date_time == ZIP_EPOCH
+        assert info.extra == b""
+        assert info.comment == b""
+        assert info.compress_type == (zipfile.ZIP_STORED if info.is_dir() else zipfile.ZIP_DEFLATED)
+    utf8 = [i for i in infos if i.flag_bits & 0x800]
+    assert [i.filename for i in utf8] == ["pkg/données.txt"]
+    assert result.files == 4
+    assert result.unzipped == sum(i.file_size for i in infos)
+
+
+def test_same_inputs_give_the_same_bytes_whatever_the_mtimes_and_modes(tmp_path: Path) -> None:
+    first = write_zip(tmp_path / "a.zip", _tree(tmp_path / "one"))
+    os.utime(tmp_path / "one" / "app.py", (1_000_000_000, 1_000_000_000))
+    second_sources = _tree(tmp_path / "two")
+    (tmp_path / "two" / "app.py").chmod(0o600)
+    (tmp_path / "two" / "run.sh").chmod(0o711)
+    second = write_zip(tmp_path / "b.zip", reversed(second_sources))
+    assert first.sha256 == second.sha256
+    assert first.sha256 == hashlib.sha256((tmp_path / "b.zip").read_bytes()).digest()
+    assert len(first.sha256_hex) == 64
+    assert first.sha256_base64.endswith("=") and len(first.sha256_base64) == 44
+
+
+def test_a_changed_byte_or_executable_bit_changes_the_hash(tmp_path: Path) -> None:
+    base = write_zip(tmp_path / "a.zip", [ZipSource("a.py", data=b"x = 1\n")]).sha256
+    assert write_zip(tmp_path / "b.zip", [ZipSource("a.py", data=b"x = 2\n")]).sha256 != base
+    executable = write_zip(tmp_path / "c.zip", [ZipSource("a.py", data=b"x = 1\n", executable=True)])
+    assert executable.sha256 != base
+
+
+def test_compression_level_is_configurable_and_zero_stores(tmp_path: Path) -> None:
+    data = b"abc" * 10_000
+    stored = write_zip(tmp_path / "s.zip", [ZipSource("a.txt", data=data)], level=0)
+    best = write_zip(tmp_path / "b.zip", [ZipSource("a.txt", data=data)], level=9)
+    with zipfile.ZipFile(stored.path) as archive:
+        info = archive.getinfo("a.txt")
+        assert info.compress_type == zipfile.ZIP_STORED and info.compress_size == len(data)
+        assert archive.read("a.txt") == data
+    with zipfile.ZipFile(best.path) as archive:
+        assert archive.getinfo("a.txt").compress_size < 200
+        assert archive.read("a.txt") == data
+    with pytest.raises(ZipWriteError, match="0-9"):
+        write_zip(tmp_path / "x.zip", [], level=10)
+
+
+def test_source_date_epoch_sets_every_timestamp(tmp_path: Path) -> None:
+    stamp = zip_date_time({"SOURCE_DATE_EPOCH": "1700000001"})
+    assert stamp == (2023, 11, 14, 22, 13, 21)
+    result = write_zip(tmp_path / "a.zip", [ZipSource("d/a.py", data=b"")], date_time=stamp)
+    with zipfile.ZipFile(result.path) as archive:
+        # zip times have two-second steps
+        assert {i.date_time for i in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+    assert zip_date_time({}) == ZIP_EPOCH
+    assert zip_date_time({"SOURCE_DATE_EPOCH": "0"}) == ZIP_EPOCH
+    with pytest.raises(ZipWriteError, match="SOURCE_DATE_EPOCH"):
+        zip_date_time({"SOURCE_DATE_EPOCH": "yesterday"})
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../up.py", "a/../b.py", "a\\b.py", "", "a//b.py"])
+def test_unsafe_names_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ZipWriteError, match="not a safe name"):
+        write_zip(tmp_path / "a.zip", [ZipSource(name, data=b"")])
+
+
+def test_duplicates_and_file_folder_clashes_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ZipWriteError, match="twice"):
+        write_zip(tmp_path / "a.zip", [ZipSource("a.py", data=b""), ZipSource("a.py", data=b"")])
+    with pytest.raises(ZipWriteError, match="both a file and a folder"):
+        write_zip(tmp_path / "a.zip", [ZipSource("a", data=b""), ZipSource("a/b.py", data=b"")])
+
+
+def test_more_than_65535_entries_get_a_zip64_end_record(tmp_path: Path) -> None:
+    sources = [ZipSource(f"f{i:05}", data=b"") for i in range(70_000)]
+    result = write_zip(tmp_path / "many.zip", sources, level=0)
+    raw = result.path.read_bytes()
+    assert struct.pack("<I", 0x06064B50) in raw[-200:]
+    with zipfile.ZipFile(result.path) as archive:
+        assert len(archive.infolist()) == 70_000
+
+
+def test_unreadable_source_names_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.py"
+    with pytest.raises(ZipWriteError, match=r"gone\.py: cannot read"):
+        write_zip(tmp_path / "a.zip", [ZipSource("gone.py", path=missing)])
