@@ -308,3 +308,39 @@ def rule_command(code: str) -> None:
     if meta is None:
         raise UserError(f"unknown rule {code!r} (see `lamlint rules`)")
     click.echo(rule_markdown(meta), nl=False)
+
+
+@main.command("inspect")
+@click.argument("zip_path", metavar="ZIP", type=click.Path(path_type=Path))
+@click.option("--layer", "layers", multiple=True, type=click.Path(path_type=Path), metavar="ZIP",
+              help="A layer zip the function uses (repeatable, in the function's order).")
+@click.option("--runtime", metavar="python3.X", default=None,
+              help="The function's runtime (default: from the configuration, else python3.12).")
+@click.option("--architecture", metavar="x86_64|arm64", default=None,
+              help="The function's architecture (default: from the configuration, else x86_64).")
+@click.option("--handler", default=None,
+              help="Check that the zip defines this handler (module.function).")
+@click.option("--s3", is_flag=True, help="The zip is deployed through S3: no 50 MiB zipped limit.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A summary for people, or JSON for CI.")
+@_guarded
+def inspect_command(
+    zip_path: Path,
+    layers: tuple[Path, ...],
+    runtime: str | None,
+    architecture: str | None,
+    handler: str | None,
+    s3: bool,
+    output_format: str,
+) -> None:
+    """Check a deployment zip (and its layers) against what Lambda accepts; exit 1 if rejected."""
+    from lamlint.package import PackagingError
+    from lamlint.package.commands import run_inspect
+
+    try:
+        outcome = run_inspect(zip_path, layers, runtime=runtime, architecture=architecture,
+                              handler=handler, s3=s3, output_format=output_format, cwd=Path.cwd())
+    except PackagingError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(outcome.text, nl=False)
+    sys.exit(outcome.exit_code)

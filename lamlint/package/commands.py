@@ -1,0 +1,77 @@
+"""What ``lamlint inspect`` and ``lamlint package`` do, below argument parsing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lamlint import lambda_facts as facts
+from lamlint.catalogue import load_catalogue
+from lamlint.config import Settings, find_config, load_settings
+from lamlint.package import PackagingError
+from lamlint.package.inspect import inspect_artifacts
+from lamlint.package.native import Target
+from lamlint.package.report import render_json, render_text
+
+EXIT_ACCEPTED, EXIT_REJECTED = 0, 1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str
+    exit_code: int
+
+
+def project_settings(cwd: Path) -> Settings:
+    """The settings governing ``cwd`` (defaults when no configuration is found)."""
+    config = find_config(cwd)
+    return load_settings(config, list(load_catalogue().rules), root=cwd.resolve())
+
+
+def display(path: Path, cwd: Path) -> str:
+    """``path`` as the user would type it: relative to ``cwd`` when under it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def choose_target(runtime: str | None, architecture: str | None, settings: Settings | None) -> Target:
+    """The target from the options, else from ``settings``; unknown values name the option."""
+    if runtime is not None and runtime not in facts.RUNTIME_GLIBC:
+        known = ", ".join(sorted(facts.RUNTIME_GLIBC, key=lambda r: facts.RUNTIME_PYTHON[r]))
+        raise PackagingError(f"--runtime: unknown runtime {runtime!r} (choose from {known})")
+    if architecture is not None and architecture not in facts.ARCHITECTURES:
+        known = ", ".join(facts.ARCHITECTURES)
+        raise PackagingError(f"--architecture: unknown architecture {architecture!r} (choose from {known})")
+    return Target(
+        runtime or (settings.runtime if settings else facts.DEFAULT_RUNTIME),
+        architecture or (settings.architecture if settings else facts.DEFAULT_ARCHITECTURE),
+    )
+
+
+def run_inspect(
+    function_zip: Path,
+    layer_zips: Sequence[Path],
+    *,
+    runtime: str | None,
+    architecture: str | None,
+    handler: str | None,
+    s3: bool,
+    output_format: str,
+    cwd: Path,
+) -> Outcome:
+    settings = project_settings(cwd) if runtime is None or architecture is None else None
+    target = choose_target(runtime, architecture, settings)
+    inspection = inspect_artifacts(
+        (function_zip, display(function_zip, cwd)),
+        [(path, display(path, cwd)) for path in layer_zips],
+        target,
+        handler=handler,
+        s3=s3,
+    )
+    text = render_json([inspection]) if output_format == "json" else render_text(inspection)
+    return Outcome(text, EXIT_ACCEPTED if inspection.accepted else EXIT_REJECTED)
