@@ -320,7 +320,7 @@ def rule_command(code: str) -> None:
               help="The function's architecture (default: from the configuration, else x86_64).")
 @click.option("--handler", default=None,
               help="Check that the zip defines this handler (module.function).")
-@click.option("--s3", is_flag=True, help="The zip is deployed through S3: no 50 MiB zipped limit.")
+@click.option("--s3", is_flag=True, help="The zips are uploaded through S3: no 50 MiB zipped limit.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A summary for people, or JSON for CI.")
 @_guarded
@@ -340,6 +340,51 @@ def inspect_command(
     try:
         outcome = run_inspect(zip_path, layers, runtime=runtime, architecture=architecture,
                               handler=handler, s3=s3, output_format=output_format, cwd=Path.cwd())
+    except PackagingError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(outcome.text, nl=False)
+    sys.exit(outcome.exit_code)
+
+
+@main.command("package")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder for the zips (default: dist/ in the project root); layers go to OUT/layers/.")
+@click.option("--layer", "layer_names", multiple=True, metavar="NAME",
+              help="Build this configured layer (repeatable).")
+@click.option("--index-url", default=None, help="Passed to pip: the package index to use.")
+@click.option("--extra-index-url", "extra_index_urls", multiple=True,
+              help="Passed to pip: another package index (repeatable).")
+@click.option("--find-links", multiple=True,
+              help="Passed to pip: a folder or page of wheels to look in (repeatable).")
+@click.option("--no-index", is_flag=True, help="Passed to pip: use no package index.")
+@click.option("--compression-level", type=click.IntRange(0, 9), default=6, show_default=True,
+              help="Deflate level for every file (0 stores files uncompressed).")
+@click.option("--s3", is_flag=True, help="The zips are uploaded through S3: no 50 MiB zipped limit.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A summary for people, or JSON for CI.")
+@_guarded
+def package_command(
+    names: tuple[str, ...],
+    out: Path | None,
+    layer_names: tuple[str, ...],
+    index_url: str | None,
+    extra_index_urls: tuple[str, ...],
+    find_links: tuple[str, ...],
+    no_index: bool,
+    compression_level: int,
+    s3: bool,
+    output_format: str,
+) -> None:
+    """Build reproducible zips of the configured functions and layers; exit 1 if any is rejected."""
+    from lamlint.package import PackagingError
+    from lamlint.package.commands import run_package
+    from lamlint.package.install import PipOptions
+
+    pip = PipOptions(index_url, extra_index_urls, find_links, no_index)
+    try:
+        outcome = run_package(names, layer_names, out=out, pip=pip, level=compression_level, s3=s3,
+                              output_format=output_format, cwd=Path.cwd())
     except PackagingError as exc:
         raise UserError(str(exc)) from None
     click.echo(outcome.text, nl=False)

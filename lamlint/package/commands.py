@@ -11,9 +11,12 @@ from lamlint import lambda_facts as facts
 from lamlint.catalogue import load_catalogue
 from lamlint.config import Settings, find_config, load_settings
 from lamlint.package import PackagingError
+from lamlint.package.build import BuildOptions, BuildResult, build, plan_builds
 from lamlint.package.inspect import inspect_artifacts
+from lamlint.package.install import PipOptions
 from lamlint.package.native import Target
-from lamlint.package.report import render_json, render_text
+from lamlint.package.report import render_build_json, render_json, render_text
+from lamlint.package.zipwriter import zip_date_time
 
 EXIT_ACCEPTED, EXIT_REJECTED = 0, 1
 
@@ -73,5 +76,56 @@ def run_inspect(
         handler=handler,
         s3=s3,
     )
-    text = render_json([inspection]) if output_format == "json" else render_text(inspection)
+    text = render_json(inspection) if output_format == "json" else render_text(inspection)
     return Outcome(text, EXIT_ACCEPTED if inspection.accepted else EXIT_REJECTED)
+
+
+def run_package(
+    names: Sequence[str],
+    layer_names: Sequence[str],
+    *,
+    out: Path | None,
+    pip: PipOptions,
+    level: int,
+    s3: bool,
+    output_format: str,
+    cwd: Path,
+) -> Outcome:
+    settings = project_settings(cwd)
+    plan = plan_builds(settings, names, layer_names)
+    options = BuildOptions(
+        out=out if out is not None else settings.root / "dist",
+        pip=pip,
+        level=level,
+        date_time=zip_date_time(os.environ),
+        s3=s3,
+    )
+    result = build(plan, options, cwd)
+    text = _package_json(result) if output_format == "json" else _package_text(result)
+    return Outcome(text, EXIT_ACCEPTED if result.accepted else EXIT_REJECTED)
+
+
+def _package_text(result: BuildResult) -> str:
+    parts = [render_text(inspection, f"lamlint package: {title}") for title, inspection in result.inspections]
+    lines = []
+    for item in result.built:
+        if item.accepted:
+            lines.append(f"wrote {item.display}")
+        else:
+            stale = " (and removed the previous one)" if item.removed_stale else ""
+            lines.append(f"not written: {item.display} was rejected{stale}")
+    return "\n".join(parts) + "\n" + "\n".join(lines) + "\n"
+
+
+def _package_json(result: BuildResult) -> str:
+    zips = [
+        {
+            "kind": item.kind,
+            "name": item.name,
+            "path": item.display,
+            "written": item.accepted,
+            "removed_previous": item.removed_stale,
+        }
+        for item in result.built
+    ]
+    return render_build_json(result.accepted, result.inspections, zips)

@@ -59,9 +59,8 @@ def check_limits(
     artifacts = [a for a in (function, *layers) if a is not None]
     zip_limit = facts.MAX_ZIPPED_DIRECT_UPLOAD
     for artifact in artifacts:
-        uploaded_via_s3 = s3 and artifact.kind == "function"
         label = f"zipped {artifact.display}"
-        if uploaded_via_s3:
+        if s3:
             uses.append(LimitUse("zipped", label, artifact.zipped, zip_limit, "not-applicable",
                                  artifact.display))
             continue
@@ -72,7 +71,7 @@ def check_limits(
                     "LAM701",
                     f"zipped size {_bytes(artifact.zipped)} is over the {zip_limit:,}-byte limit for a "
                     f"direct upload ({artifact.zipped / zip_limit:.1%})"
-                    + ("; upload through S3 (--s3) lifts it" if artifact.kind == "function" else ""),
+                    + "; uploading through S3 (--s3) lifts it",
                     artifact=artifact.display,
                     details=_largest([("", p) for p in artifact.packages], "zipped"),
                 )

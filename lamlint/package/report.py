@@ -45,7 +45,7 @@ def render_text(inspection: Inspection, title: str = "lamlint inspect") -> str:
         lines += [
             f"  {artifact.kind:<8}  {artifact.display}",
             f"            {artifact.zipped:,} bytes zipped, {artifact.unzipped:,} unzipped, "
-            f"{artifact.files:,} files",
+            f"{artifact.files:,} file{'' if artifact.files == 1 else 's'}",
             f"            CodeSha256 {artifact.sha256_base64}",
             f"            sha256     {artifact.sha256_hex}",
         ]
@@ -128,15 +128,19 @@ def inspection_data(inspection: Inspection) -> dict[str, Any]:
     }
 
 
-def render_json(inspections: Sequence[Inspection], extra: dict[str, Any] | None = None) -> str:
-    """One inspection as an object; several (``lamlint package``) under ``builds``."""
-    if len(inspections) == 1 and extra is None:
-        data = {"lamlint_version": __version__, **inspection_data(inspections[0])}
-    else:
-        data = {
-            "lamlint_version": __version__,
-            "accepted": all(i.accepted for i in inspections),
-            **(extra or {}),
-            "builds": [inspection_data(i) for i in inspections],
-        }
+def render_json(inspection: Inspection) -> str:
+    data = {"lamlint_version": __version__, **inspection_data(inspection)}
+    return json.dumps(data, indent=2) + "\n"
+
+
+def render_build_json(
+    accepted: bool, builds: Sequence[tuple[str, Inspection]], zips: Sequence[dict[str, Any]]
+) -> str:
+    """``lamlint package``: every zip and what became of it, and each build's inspection."""
+    data = {
+        "lamlint_version": __version__,
+        "accepted": accepted,
+        "zips": list(zips),
+        "builds": [{"build": title, **inspection_data(i)} for title, i in builds],
+    }
     return json.dumps(data, indent=2) + "\n"

@@ -1,0 +1,316 @@
+"""Building function and layer zips from the project's configuration, then judging them.
+
+Each zip is written to a temporary file next to its destination, inspected together with
+the layers its function uses, and renamed into place only when accepted: a rejected build
+leaves no zip behind (an older zip of the same name is removed, since it no longer matches
+the sources).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lamlint.config import Settings
+from lamlint.package import PackagingError
+from lamlint.package.inspect import Inspection, inspect_artifacts
+from lamlint.package.install import PipOptions, install
+from lamlint.package.native import Target
+from lamlint.package.sources import SourceFile, collect_sources, installed_files
+from lamlint.package.zipwriter import (
+    DEFAULT_COMPRESSION_LEVEL,
+    ZIP_EPOCH,
+    ZipSource,
+    write_zip,
+)
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+REQUIREMENTS_FILE = "requirements.txt"
+LAYERS_FOLDER = "layers"
+CLASHES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    name: str
+    code: Path
+    requirements: Path | None
+    target: Target
+
+
+@dataclass(frozen=True)
+class FunctionPlan:
+    name: str
+    code: Path
+    requirements: Path | None
+    handler: str | None  # None: not checked (no configuration says what it is)
+    layers: tuple[str, ...]
+    target: Target
+
+
+@dataclass(frozen=True)
+class Plan:
+    root: Path
+    functions: tuple[FunctionPlan, ...]
+    layers: tuple[LayerPlan, ...]
+    exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    out: Path
+    pip: PipOptions = field(default_factory=PipOptions)
+    level: int = DEFAULT_COMPRESSION_LEVEL
+    date_time: tuple[int, int, int, int, int, int] = ZIP_EPOCH
+    s3: bool = False
+
+
+@dataclass(frozen=True)
+class Built:
+    """One zip: where it goes, how it is shown, whether it was accepted."""
+
+    kind: str
+    name: str
+    path: Path
+    display: str
+    accepted: bool
+    removed_stale: bool = False
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    inspections: tuple[tuple[str, Inspection], ...]  # (what was built, its inspection)
+    built: tuple[Built, ...]
+
+    @property
+    def accepted(self) -> bool:
+        return all(b.accepted for b in self.built)
+
+
+def _requirements(root: Path, configured: str | None, code: Path) -> Path | None:
+    if configured is not None:
+        return root / configured
+    default = code / REQUIREMENTS_FILE
+    return default if default.is_file() else None
+
+
+def _check_name(kind: str, name: str) -> str:
+    if not NAME_RE.match(name):
+        raise PackagingError(
+            f"{kind} name {name!r} cannot name a zip file (use letters, digits, '.', '_' and '-')"
+        )
+    return name
+
+
+def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[str]) -> Plan:
+    """What to build: the named functions (and their layers) and the named layers; all of
+    them when nothing is named. Without configured functions, the project folder is one."""
+    root = settings.root
+    configured = {f.name: f for f in settings.functions}
+    layers = {layer.name: layer for layer in settings.layers}
+    for name in names:
+        if name not in configured:
+            known = ", ".join(configured) or "none configured"
+            raise PackagingError(f"unknown function {name!r} (functions: {known})")
+    for name in layer_names:
+        if name not in layers:
+            known = ", ".join(layers) or "none configured"
+            raise PackagingError(f"--layer: unknown layer {name!r} (layers: {known})")
+    functions: list[FunctionPlan] = []
+    if not settings.functions:
+        name = root.name if NAME_RE.match(root.name) else "function"
+        functions.append(
+            FunctionPlan(name, root, _requirements(root, None, root), None, (),
+                         Target(settings.runtime, settings.architecture))
+        )
+    elif names or not layer_names:
+        for fn in settings.functions:
+            if names and fn.name not in names:
+                continue
+            code = root / fn.code
+            functions.append(
+                FunctionPlan(
+                    _check_name("function", fn.name),
+                    code,
+                    _requirements(root, fn.requirements, code),
+                    fn.handler,
+                    fn.layers,
+                    Target(fn.runtime or settings.runtime, fn.architecture or settings.architecture),
+                )
+            )
+    wanted = [n for n in layers if n in layer_names or any(n in f.layers for f in functions)]
+    if not names and not layer_names:
+        wanted = list(layers)
+    layer_plans = []
+    for name in wanted:
+        layer = layers[name]
+        code = root / layer.code
+        users = {f.target for f in functions if name in f.layers}
+        if len(users) > 1:
+            shown = ", ".join(f"{f.name} ({f.target.runtime} {f.target.architecture})"
+                              for f in functions if name in f.layers)
+            raise PackagingError(
+                f"layer {name!r} is used by functions for different platforms: {shown}; "
+                "a layer zip holds native code for one platform"
+            )
+        target = users.pop() if users else Target(settings.runtime, settings.architecture)
+        layer_plans.append(
+            LayerPlan(_check_name("layer", name), code, _requirements(root, layer.requirements, code), target)
+        )
+    return Plan(
+        root,
+        tuple(functions),
+        tuple(layer_plans),
+        (*settings.exclude, *settings.extend_exclude),
+        settings.respect_gitignore,
+    )
+
+
+def _display(path: Path, cwd: Path) -> str:
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class _Staged:
+    temp: Path
+    final: Path
+    display: str
+    inspections: list[Inspection] = field(default_factory=list)
+
+
+def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
+    out = Path(os.path.abspath(options.out))
+    staged: dict[tuple[str, str], _Staged] = {}
+    inspections: list[tuple[str, Inspection]] = []
+    built: list[Built] = []
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if plan.layers:
+            (out / LAYERS_FOLDER).mkdir(exist_ok=True)
+        for layer in plan.layers:
+            final = out / LAYERS_FOLDER / f"{layer.name}.zip"
+            staged[("layer", layer.name)] = _Staged(_build_layer(plan, layer, options, final), final,
+                                                    _display(final, cwd))
+        used: set[str] = set()
+        for function in plan.functions:
+            final = out / f"{function.name}.zip"
+            entry = _Staged(_build_function(plan, function, options, final), final, _display(final, cwd))
+            staged[("function", function.name)] = entry
+            layers = [staged[("layer", name)] for name in function.layers]
+            used.update(function.layers)
+            inspection = inspect_artifacts(
+                (entry.temp, entry.display),
+                [(layer.temp, layer.display) for layer in layers],
+                function.target,
+                handler=function.handler,
+                s3=options.s3,
+            )
+            inspections.append((f"function {function.name}", inspection))
+            for item in (entry, *layers):
+                item.inspections.append(inspection)
+        for layer in plan.layers:
+            if layer.name in used:
+                continue
+            entry = staged[("layer", layer.name)]
+            inspection = inspect_artifacts(None, [(entry.temp, entry.display)], layer.target, s3=options.s3)
+            inspections.append((f"layer {layer.name}", inspection))
+            entry.inspections.append(inspection)
+        for (kind, name), entry in staged.items():
+            accepted = all(_accepts(i, entry.display, kind) for i in entry.inspections)
+            removed = False
+            if accepted:
+                entry.temp.chmod(0o666 & ~umask)  # as any new file (mkstemp made it 0600)
+                os.replace(entry.temp, entry.final)
+            elif entry.final.exists():
+                entry.final.unlink()
+                removed = True
+            built.append(Built(kind, name, entry.final, entry.display, accepted, removed))
+    except OSError as exc:
+        raise PackagingError(f"{exc.filename or out}: {exc.strerror or exc}") from None
+    finally:
+        for entry in staged.values():
+            entry.temp.unlink(missing_ok=True)
+    return BuildResult(tuple(inspections), tuple(built))
+
+
+def _accepts(inspection: Inspection, display: str, kind: str) -> bool:
+    """A function needs its whole inspection clean; a layer only its own findings."""
+    if kind == "function":
+        return inspection.accepted
+    return not any(f.is_error and f.artifact == display for f in inspection.findings)
+
+
+def _temp_zip(final: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=".zip.tmp", dir=final.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def _write(final: Path, sources: list[ZipSource], options: BuildOptions) -> Path:
+    temp = _temp_zip(final)
+    try:
+        write_zip(temp, sources, level=options.level, date_time=options.date_time)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def _combine(what: str, code: list[ZipSource], installed: list[ZipSource]) -> list[ZipSource]:
+    """The code's files and the installed ones; a path in both is an error, not a silent pick."""
+    names = {source.name for source in code}
+    clashes = sorted(names & {source.name for source in installed})
+    if clashes:
+        shown = ", ".join(clashes[:CLASHES_SHOWN])
+        raise PackagingError(f"{what}: both the code and its requirements have {shown}")
+    return [*code, *installed]
+
+
+def _zip_sources(files: list[SourceFile], prefix: str = "") -> list[ZipSource]:
+    return [ZipSource(prefix + f.name, path=f.path, executable=f.executable) for f in files]
+
+
+def _install(requirements: Path | None, target: Target, options: BuildOptions, what: str,
+             scratch: Path) -> list[SourceFile]:
+    if requirements is None:
+        return []
+    install(requirements, scratch, target, options.pip, what)
+    return installed_files(scratch)
+
+
+def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, final: Path) -> Path:
+    what = f"function {function.name!r}"
+    if not function.code.is_dir():
+        raise PackagingError(f"{what}: code folder {function.code} does not exist")
+    code = collect_sources(function.code, root=plan.root, patterns=plan.exclude,
+                           respect_gitignore=plan.respect_gitignore, skip=[options.out])
+    with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
+        installed = _install(function.requirements, function.target, options, what, Path(scratch))
+        sources = _combine(what, _zip_sources(code), _zip_sources(installed))
+        return _write(final, sources, options)
+
+
+def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, final: Path) -> Path:
+    """A layer folder with a python/ subfolder is the layer as it is; a folder of plain
+    modules is put under python/. Requirements are installed into python/."""
+    what = f"layer {layer.name!r}"
+    if not layer.code.is_dir():
+        raise PackagingError(f"{what}: code folder {layer.code} does not exist")
+    code = collect_sources(layer.code, root=plan.root, patterns=plan.exclude,
+                           respect_gitignore=plan.respect_gitignore, skip=[options.out])
+    prefix = "" if (layer.code / "python").is_dir() else "python/"
+    with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
+        installed = _install(layer.requirements, layer.target, options, what, Path(scratch))
+        sources = _combine(what, _zip_sources(code, prefix), _zip_sources(installed, "python/"))
+        return _write(final, sources, options)

@@ -1,0 +1,157 @@
+"""Which files of a function's or layer's folder go into its zip.
+
+Everything under the folder, minus built-in excludes (caches, virtualenvs, VCS folders,
+build output), patterns from ``.gitignore`` (unless ``respect-gitignore = false``) and
+``.lamlintignore`` files in the folder or above it up to the project root, the
+configuration's ``exclude``/``extend-exclude`` patterns, and the output folder.
+Links to files are stored as the files they point to; links to folders are followed once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from lamlint.files import make_spec
+from lamlint.package import PackagingError
+
+PACKAGE_EXCLUDES = (
+    "__pycache__/",
+    "*.pyc",
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".venv/",
+    "venv/",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".lamlint_cache/",
+    "*.egg-info/",
+    ".DS_Store",
+    "node_modules/",
+    ".aws-sam/",
+    ".lamlintignore",
+)
+LAMLINTIGNORE = ".lamlintignore"
+GITIGNORE = ".gitignore"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str  # the path inside the folder, with forward slashes
+    path: Path
+    executable: bool
+
+
+class SourceFilter:
+    """Decides which paths under ``top`` are left out (``top``: the project root, or the
+    folder itself when it lies outside the project)."""
+
+    def __init__(
+        self, top: Path, patterns: Sequence[str], respect_gitignore: bool, skip: Sequence[Path] = ()
+    ) -> None:
+        self.top = top
+        self.spec = make_spec([*PACKAGE_EXCLUDES, *patterns])
+        self.respect_gitignore = respect_gitignore
+        self.skip = {Path(os.path.abspath(p)) for p in skip}
+        self._ignores: dict[Path, list[pathspec.GitIgnoreSpec]] = {}
+
+    def _specs(self, folder: Path) -> list[pathspec.GitIgnoreSpec]:
+        if folder not in self._ignores:
+            specs = []
+            names = (GITIGNORE, LAMLINTIGNORE) if self.respect_gitignore else (LAMLINTIGNORE,)
+            for name in names:
+                candidate = folder / name
+                if candidate.is_file():
+                    try:
+                        lines = candidate.read_text("utf-8", errors="replace").splitlines()
+                    except OSError as exc:
+                        raise PackagingError(f"{candidate}: cannot read: {exc.strerror}") from None
+                    specs.append(make_spec(lines))
+            self._ignores[folder] = specs
+        return self._ignores[folder]
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        if path in self.skip:
+            return True
+        suffix = "/" if is_dir else ""
+        rel = path.relative_to(self.top).as_posix()
+        if self.spec.match_file(rel + suffix):
+            return True
+        folder = path.parent
+        while True:
+            sub = path.relative_to(folder).as_posix() + suffix
+            if any(spec.match_file(sub) for spec in self._specs(folder)):
+                return True
+            if folder == self.top or folder.parent == folder:
+                return False
+            folder = folder.parent
+
+
+def collect_sources(
+    folder: Path,
+    *,
+    root: Path,
+    patterns: Sequence[str] = (),
+    respect_gitignore: bool = True,
+    skip: Sequence[Path] = (),
+) -> list[SourceFile]:
+    """The files of ``folder`` to package, sorted by name; ``skip``: folders to leave out."""
+    folder = Path(os.path.abspath(folder))
+    root = Path(os.path.abspath(root))
+    if not folder.is_dir():
+        raise PackagingError(f"{folder}: no such folder")
+    top = root if folder == root or root in folder.parents else folder
+    file_filter = SourceFilter(top, patterns, respect_gitignore, skip)
+    found: list[SourceFile] = []
+    seen_folders = {os.path.realpath(folder)}
+    for here_text, dirnames, filenames in os.walk(folder, followlinks=True):
+        here = Path(here_text)
+        keep = []
+        for name in sorted(dirnames):
+            sub = here / name
+            real = os.path.realpath(sub)
+            if file_filter.excluded(sub, is_dir=True) or real in seen_folders:
+                continue  # excluded, or a link back to a folder already walked
+            seen_folders.add(real)
+            keep.append(name)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            path = here / name
+            if file_filter.excluded(path, is_dir=False):
+                continue
+            try:
+                mode = path.stat().st_mode
+            except OSError:
+                raise PackagingError(f"{path}: broken link or unreadable file") from None
+            if not os.path.isfile(path):
+                continue  # a socket or a pipe: nothing to package
+            relative = path.relative_to(folder).as_posix()
+            found.append(SourceFile(relative, path, bool(mode & 0o111)))
+    return sorted(found, key=lambda source: source.name)
+
+
+INSTALLED_EXCLUDES = ("__pycache__/", "*.pyc")
+
+
+def installed_files(folder: Path) -> list[SourceFile]:
+    """Every file pip installed into ``folder`` (bytecode aside), sorted by name."""
+    spec = make_spec(INSTALLED_EXCLUDES)
+    found = []
+    for here_text, dirnames, filenames in os.walk(folder):
+        here = Path(here_text)
+        dirnames[:] = sorted(
+            d for d in dirnames if not spec.match_file((here / d).relative_to(folder).as_posix() + "/")
+        )
+        for name in filenames:
+            path = here / name
+            relative = path.relative_to(folder).as_posix()
+            if spec.match_file(relative) or not path.is_file():
+                continue
+            found.append(SourceFile(relative, path, bool(path.stat().st_mode & 0o111)))
+    return sorted(found, key=lambda source: source.name)

@@ -1,0 +1,336 @@
+"""``lamlint package`` end to end: pip for the target platform (offline, from test wheels),
+sources and excludes, layers, reproducibility, and nothing written when rejected."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import stat
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from fixtures.package.wheels import build_all
+
+from lamlint.cli import main
+from lamlint.package.install import PipOptions, pip_command, platform_tags
+from lamlint.package.native import Target
+
+SHOP = Path(__file__).parent / "fixtures" / "package" / "shop"
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_all(tmp_path_factory.mktemp("wheels"))
+
+
+@pytest.fixture(autouse=True)
+def _offline_pip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip sees no configuration of this machine (indexes, find-links): only the test wheels."""
+    for name in list(os.environ):
+        if name.startswith("PIP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    project = tmp_path / "shop"
+    shutil.copytree(SHOP, project)
+    monkeypatch.chdir(project)
+    return project
+
+
+def package(wheelhouse: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        main, ["package", *args, "--no-index", "--find-links", str(wheelhouse)], catch_exceptions=False
+    )
+
+
+def names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+def sha256(path: Path) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+def test_builds_every_function_and_layer_for_the_target(shop: Path, wheelhouse: Path) -> None:
+    result = package(wheelhouse)
+    assert result.exit_code == 0, result.output
+    dist = shop / "dist"
+    assert sorted(p.relative_to(dist).as_posix() for p in dist.rglob("*.zip")) == [
+        "api.zip", "layers/common.zip", "layers/tools.zip", "worker.zip",
+    ]
+    api = names(dist / "api.zip")
+    assert {"app.py", "helpers/__init__.py", "run.sh", "requirements.txt"} <= set(api)
+    assert {"uses_purelib/__init__.py", "purelib/__init__.py", "bin/purelib-tool"} <= set(api)
+    assert not [n for n in api if "fastmath" in n]  # it comes from the tools layer
+    tools = names(dist / "layers" / "tools.zip")
+    assert "python/tools/__init__.py" in tools
+    assert "python/fastmath/_core.cpython-312-aarch64-linux-gnu.so" in tools  # arm64, not this machine
+    assert [n for n in names(dist / "layers" / "common.zip") if not n.endswith("/")] == [
+        "python/common/__init__.py", "python/common/log.py",
+    ]
+    assert "purelib/__init__.py" in names(dist / "worker.zip")
+    for line in ("wrote dist/api.zip", "wrote dist/worker.zip", "wrote dist/layers/common.zip"):
+        assert line in result.stdout
+    digest = base64.b64encode(sha256(dist / "api.zip")).decode()
+    assert f"CodeSha256 {digest}" in result.stdout
+
+
+def test_zip_entries_have_lambda_modes_and_portable_scripts(shop: Path, wheelhouse: Path) -> None:
+    assert package(wheelhouse, "api").exit_code == 0
+    with zipfile.ZipFile(shop / "dist" / "api.zip") as archive:
+        modes = {i.filename: stat.S_IMODE(i.external_attr >> 16) for i in archive.infolist()}
+        script = archive.read("bin/purelib-tool")
+        record = archive.read("purelib-1.0.dist-info/RECORD").decode()
+    assert modes["app.py"] == 0o644 and modes["helpers/"] == 0o755
+    assert modes["run.sh"] == 0o755 and modes["bin/purelib-tool"] == 0o755
+    assert script == b"#!/usr/bin/env python3\nprint('tool')\n"
+    digest = base64.urlsafe_b64encode(hashlib.sha256(script).digest()).rstrip(b"=").decode()
+    assert f"bin/purelib-tool,sha256={digest},{len(script)}" in record
+    assert stat.S_IMODE((shop / "dist" / "api.zip").stat().st_mode) & 0o044 == 0o044
+
+
+def test_x86_64_gets_the_x86_64_wheel(shop: Path, wheelhouse: Path) -> None:
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text().replace('architecture = "arm64"', 'architecture = "x86_64"'))
+    assert package(wheelhouse, "--layer", "tools").exit_code == 0
+    tools = names(shop / "dist" / "layers" / "tools.zip")
+    assert "python/fastmath/_core.cpython-312-x86_64-linux-gnu.so" in tools
+
+
+def test_sources_leave_out_caches_ignored_files_and_the_output(shop: Path, wheelhouse: Path) -> None:
+    api = shop / "src" / "api"
+    cruft = [
+        "__pycache__/app.cpython-312.pyc", "helpers/old.pyc", ".git/HEAD", ".venv/bin/python",
+        "venv/lib/x.py", ".pytest_cache/v", ".mypy_cache/x.json", "thing.egg-info/PKG-INFO",
+        ".DS_Store", "node_modules/x/index.js", ".aws-sam/build.toml", "local_settings.py",
+    ]
+    for name in cruft:
+        (api / name).parent.mkdir(parents=True, exist_ok=True)
+        (api / name).write_text("x")
+    result = package(wheelhouse, "api", "--out", "src/api/build-output")
+    assert result.exit_code == 0, result.output
+    shipped = names(api / "build-output" / "api.zip")
+    installed = ("purelib", "uses_purelib", "bin/")
+    own = sorted(n for n in shipped if not n.endswith("/") and not n.startswith(installed))
+    assert own == [".gitignore", "app.py", "helpers/__init__.py", "requirements.txt", "run.sh"]
+    # A second build does not pick up the first one's output.
+    assert package(wheelhouse, "api", "--out", "src/api/build-output").exit_code == 0
+    assert not [n for n in names(api / "build-output" / "api.zip") if n.startswith("build-output")]
+
+
+def test_without_configuration_the_folder_is_one_function(
+    tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "hello-fn"
+    project.mkdir()
+    (project / "lambda_function.py").write_text("def lambda_handler(event, context):\n    return 1\n")
+    (project / "requirements.txt").write_text("purelib\n")
+    monkeypatch.chdir(project)
+    result = package(wheelhouse)
+    assert result.exit_code == 0, result.output
+    assert {"lambda_function.py", "purelib/__init__.py"} <= set(names(project / "dist" / "hello-fn.zip"))
+    assert "python3.12 on x86_64" in result.stdout
+
+
+@pytest.fixture
+def restore_umask() -> Iterator[None]:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    yield
+    os.umask(mask)
+
+
+def test_two_builds_in_different_places_times_and_umasks_are_identical(
+    tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch, restore_umask: None
+) -> None:
+    digests = []
+    for index, (mask, when) in enumerate([(0o022, 1_600_000_000), (0o077, 1_700_000_000)]):
+        os.umask(mask)
+        project = tmp_path / f"copy{index}" / ("deeper/" * index) / "shop"
+        shutil.copytree(SHOP, project)
+        for path in project.rglob("*"):
+            os.utime(path, (when, when))
+        monkeypatch.chdir(project)
+        result = package(wheelhouse, "--output-format", "json")
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        zips = sorted((project / "dist").rglob("*.zip"))
+        digests.append([(p.relative_to(project).as_posix(), sha256(p).hex()) for p in zips])
+        reported = {a["path"]: a["sha256"] for b in data["builds"] for a in b["artifacts"]}
+        assert reported == dict(digests[-1])
+    assert digests[0] == digests[1]
+    assert len(digests[0]) == 4
+
+
+def test_source_date_epoch_changes_timestamps_reproducibly(
+    shop: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert package(wheelhouse, "worker").exit_code == 0
+    plain = sha256(shop / "dist" / "worker.zip")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert package(wheelhouse, "worker").exit_code == 0
+    first = sha256(shop / "dist" / "worker.zip")
+    assert package(wheelhouse, "worker").exit_code == 0
+    assert sha256(shop / "dist" / "worker.zip") == first != plain
+    with zipfile.ZipFile(shop / "dist" / "worker.zip") as archive:
+        assert archive.infolist()[0].date_time[0] == 2023
+
+
+def test_compression_level_zero_stores(shop: Path, wheelhouse: Path) -> None:
+    assert package(wheelhouse, "worker", "--compression-level", "0").exit_code == 0
+    with zipfile.ZipFile(shop / "dist" / "worker.zip") as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_STORED}
+
+
+# --- refusals and rejections ----------------------------------------------------------------------
+
+
+def _require(shop: Path, *requirements: str) -> None:
+    (shop / "requirements" / "worker.txt").write_text("\n".join(requirements) + "\n")
+
+
+def test_a_requirement_without_a_compatible_wheel_is_refused_by_name(shop: Path, wheelhouse: Path) -> None:
+    _require(shop, "purelib", "maconly")
+    result = package(wheelhouse, "worker")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "lamlint: error: function 'worker': no wheel of maconly for python3.12 on Linux arm64 "
+        "(manylinux, glibc 2.34 or older); lamlint installs wheels only and never builds them on "
+        "this machine\n"
+    )
+    assert not (shop / "dist" / "worker.zip").exists()
+
+
+@pytest.mark.parametrize(
+    ("requirement", "code"),
+    [("liar", "LAM705"), ("oldabi", "LAM708"), ("fruitbasket", "LAM706")],
+)
+def test_a_rejected_build_leaves_no_zip(shop: Path, wheelhouse: Path, requirement: str, code: str) -> None:
+    assert package(wheelhouse, "worker").exit_code == 0
+    assert (shop / "dist" / "worker.zip").exists()  # an older, good build
+    _require(shop, requirement)
+    result = package(wheelhouse, "worker")
+    assert result.exit_code == 1
+    assert code in result.stdout
+    assert "not written: dist/worker.zip was rejected (and removed the previous one)" in result.stdout
+    assert list((shop / "dist").glob("*.zip")) == []
+    assert not [p for p in (shop / "dist").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_glibc_too_new_on_the_right_cpu(shop: Path, wheelhouse: Path) -> None:
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text().replace('architecture = "arm64"', 'architecture = "x86_64"'))
+    _require(shop, "newglibc")
+    result = package(wheelhouse, "worker", "--output-format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    [finding] = data["builds"][0]["findings"]
+    assert finding["code"] == "LAM709"
+    assert finding["message"] == "needs GLIBC_2.38, but python3.12 has glibc 2.34"
+    assert data["zips"] == [{"kind": "function", "name": "worker", "path": "dist/worker.zip",
+                             "written": False, "removed_previous": False}]
+
+
+def test_a_wrong_handler_rejects_the_function_but_not_its_layers(shop: Path, wheelhouse: Path) -> None:
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text().replace('handler = "app.handler"', 'handler = "main.handler"'))
+    result = package(wheelhouse, "api")
+    assert result.exit_code == 1
+    assert "LAM715 handler-not-found  dist/api.zip" in result.stdout
+    assert not (shop / "dist" / "api.zip").exists()
+    assert (shop / "dist" / "layers" / "common.zip").exists()
+    assert (shop / "dist" / "layers" / "tools.zip").exists()
+
+
+def test_only_named_layers(shop: Path, wheelhouse: Path) -> None:
+    result = package(wheelhouse, "--layer", "common")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (shop / "dist").rglob("*.zip")) == ["common.zip"]
+    assert "lamlint package: layer common" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nope",), "lamlint: error: unknown function 'nope' (functions: api, worker)\n"),
+        (("--layer", "nope"), "lamlint: error: --layer: unknown layer 'nope' (layers: common, tools)\n"),
+    ],
+)
+def test_unknown_names_are_usage_errors(
+    shop: Path, wheelhouse: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = package(wheelhouse, *args)
+    assert result.exit_code == 2
+    assert result.stderr == message
+
+
+def test_code_and_requirements_shipping_the_same_file_is_an_error(shop: Path, wheelhouse: Path) -> None:
+    (shop / "src" / "worker" / "purelib").mkdir()
+    (shop / "src" / "worker" / "purelib" / "__init__.py").write_text("# vendored\n")
+    result = package(wheelhouse, "worker")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "lamlint: error: function 'worker': both the code and its requirements have purelib/__init__.py\n"
+    )
+
+
+def test_a_layer_shared_by_two_platforms_is_an_error(shop: Path, wheelhouse: Path) -> None:
+    config = shop / "pyproject.toml"
+    text = config.read_text().replace('requirements = "requirements/worker.txt"',
+                                      'requirements = "requirements/worker.txt"\nlayers = ["tools"]\n'
+                                      'architecture = "x86_64"')
+    config.write_text(text)
+    result = package(wheelhouse)
+    assert result.exit_code == 2
+    assert "layer 'tools' is used by functions for different platforms" in result.stderr
+
+
+def test_file_links_are_stored_as_files_and_broken_links_are_errors(shop: Path, wheelhouse: Path) -> None:
+    worker = shop / "src" / "worker"
+    (shop / "shared.py").write_text("SHARED = 1\n")
+    (worker / "shared.py").symlink_to(shop / "shared.py")
+    assert package(wheelhouse, "worker").exit_code == 0
+    with zipfile.ZipFile(shop / "dist" / "worker.zip") as archive:
+        info = archive.getinfo("shared.py")
+        assert stat.S_ISREG(info.external_attr >> 16) and archive.read(info) == b"SHARED = 1\n"
+    (worker / "gone.py").symlink_to(shop / "missing.py")
+    result = package(wheelhouse, "worker")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("lamlint: error: ") and "gone.py: broken link" in result.stderr
+
+
+# --- pip's arguments -------------------------------------------------------------------------------
+
+
+def test_platform_tags_follow_the_runtime_glibc_and_cpu() -> None:
+    x86 = platform_tags(Target("python3.12", "x86_64"))
+    assert x86[0] == "manylinux_2_34_x86_64" and "manylinux_2_5_x86_64" in x86
+    assert {"manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64", "linux_x86_64"} <= set(x86)
+    arm = platform_tags(Target("python3.11", "arm64"))
+    assert arm[0] == "manylinux_2_26_aarch64" and "manylinux_2_17_aarch64" in arm
+    assert "manylinux_2_16_aarch64" not in arm and "manylinux_2_28_aarch64" not in arm
+    assert "manylinux2014_aarch64" in arm and "manylinux2010_aarch64" not in arm
+
+
+def test_pip_command_targets_lambda_and_passes_index_options(tmp_path: Path) -> None:
+    options = PipOptions("https://pypi.example/simple", ("https://extra.example/simple",), ("wheels",), True)
+    command = pip_command(tmp_path / "r.txt", tmp_path / "t", Target("python3.13", "arm64"), options)
+    assert command[:4] == [sys.executable, "-m", "pip", "install"]
+    text = " ".join(command)
+    for part in ("--implementation cp", "--python-version 3.13", "--abi cp313", "--only-binary=:all:",
+                 "--platform manylinux2014_aarch64", "--no-index", "--index-url https://pypi.example/simple",
+                 "--extra-index-url https://extra.example/simple", "--find-links wheels", "--no-compile",
+                 f"--target {tmp_path / 't'}", f"--requirement {tmp_path / 'r.txt'}"):
+        assert part in text
