@@ -26,6 +26,7 @@ class FileAnalysis:
         self.constants = self.top.single()
         self._bindings: dict[int, LocalBindings] = {}
         self._taint: dict[int, frozenset[str]] = {}
+        self._lazy: dict[str, cst.BaseExpression] | None = None
 
     @classmethod
     def of(cls, ctx: FileContext, module: cst.Module) -> FileAnalysis:
@@ -82,7 +83,28 @@ class FileAnalysis:
             local = self.bindings(function)
             if node.value in local.counts and node.value not in local.globals:
                 return local.single().get(node.value)
-        return self.constants.get(node.value)
+        value = self.constants.get(node.value)
+        if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+            return self.lazy_globals().get(node.value, value)
+        return value
+
+    def lazy_globals(self) -> dict[str, cst.BaseExpression]:
+        """Module-level names set lazily: ``X = None`` at the top, and one ``global X; X = ...``
+        assignment in the file's functions (the usual lazily created client)."""
+        if self._lazy is None:
+            found: dict[str, cst.BaseExpression] = {}
+            ambiguous: set[str] = set()
+            for function in _functions(self.module):
+                local = self.bindings(function)
+                for name in local.globals:
+                    value = local.values.get(name)
+                    if value is None or local.counts.get(name, 0) != 3:  # `global` counts twice
+                        continue
+                    if name in found and found[name] is not value:
+                        ambiguous.add(name)
+                    found[name] = value
+            self._lazy = {k: v for k, v in found.items() if k not in ambiguous}
+        return self._lazy
 
     def constructor_of(
         self, ctx: FileContext, node: cst.BaseExpression
@@ -134,3 +156,14 @@ class FileAnalysis:
         if module.path.is_relative_to(settings.root):
             return f"{facts.TASK_ROOT}/{module.path.relative_to(settings.root).as_posix()}"
         return None
+
+
+def _functions(module: cst.Module) -> list[cst.FunctionDef]:
+    """Top-level functions and methods of top-level classes."""
+    found = []
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef):
+            found.append(statement)
+        elif isinstance(statement, cst.ClassDef):
+            found += [s for s in statement.body.body if isinstance(s, cst.FunctionDef)]
+    return found

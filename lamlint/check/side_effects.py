@@ -140,6 +140,9 @@ class NonIdempotentSideEffect(EffectCheck):
         "    for r in event['Records']:\n        table.update_item(Key={'pk': r['messageId']},\n"
         "            UpdateExpression='ADD hits :one', ExpressionAttributeValues={':one': 1})\n"
         "    return {'batchItemFailures': []}\n",
+        "import boto3\nsns = None\n\ndef handler(event, context):\n    global sns\n"
+        "    if sns is None:\n        sns = boto3.client('sns')\n    for r in event['Records']:\n"
+        "        sns.publish(TopicArn='t', Message=r['messageId'])\n",
         "import requests\n\ndef handler(event, context):\n    for r in event['Records']:\n"
         "        requests.post('https://api.example.com/charge', json=r['messageId'], timeout=5)\n"
         "    return {'batchItemFailures': []}\n",
