@@ -88,6 +88,27 @@ class FileAnalysis:
             return self.lazy_globals().get(node.value, value)
         return value
 
+    def instance_containers(self, class_name: str) -> dict[str, str]:
+        """Attributes of a top-level class that hold containers: ``self.x = []`` in
+        ``__init__``, or ``x = []`` in the class body (shared by every instance)."""
+        found: dict[str, str] = {}
+        for statement in self.module.body:
+            if not isinstance(statement, cst.ClassDef) or statement.name.value != class_name:
+                continue
+            for item in statement.body.body:
+                if isinstance(item, cst.SimpleStatementLine):
+                    for small in item.body:
+                        if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
+                            kind = container_literal(small.value)
+                            if kind:
+                                found[small.targets[0].target.value] = kind
+                elif isinstance(item, cst.FunctionDef) and item.name.value == "__init__":
+                    for name, value in _self_assignments(item):
+                        kind = container_literal(value)
+                        if kind:
+                            found[name] = kind
+        return found
+
     def lazy_globals(self) -> dict[str, cst.BaseExpression]:
         """Module-level names set lazily: ``X = None`` at the top, and one ``global X; X = ...``
         assignment in the file's functions (the usual lazily created client)."""
@@ -166,4 +187,41 @@ def _functions(module: cst.Module) -> list[cst.FunctionDef]:
             found.append(statement)
         elif isinstance(statement, cst.ClassDef):
             found += [s for s in statement.body.body if isinstance(s, cst.FunctionDef)]
+    return found
+
+
+_CONTAINER_LITERALS: dict[type[cst.CSTNode], str] = {
+    cst.List: "list", cst.ListComp: "list", cst.Dict: "dict", cst.DictComp: "dict",
+    cst.Set: "set", cst.SetComp: "set",
+}
+_CONTAINER_CALLS = {"list": "list", "dict": "dict", "set": "set", "deque": "deque",
+                    "defaultdict": "defaultdict", "Counter": "Counter", "OrderedDict": "OrderedDict"}
+
+
+def container_literal(value: cst.BaseExpression) -> str | None:
+    """'list', 'dict', ... for a container literal or an unbounded container constructor."""
+    kind = _CONTAINER_LITERALS.get(type(value))
+    if kind:
+        return kind
+    if isinstance(value, cst.Call):
+        if any(a.keyword is not None and a.keyword.value == "maxlen" for a in value.args):
+            return None
+        name = (cst.helpers.get_full_name_for_node(value.func) or "").rsplit(".", 1)[-1]
+        return _CONTAINER_CALLS.get(name)
+    return None
+
+
+def _self_assignments(function: cst.FunctionDef) -> list[tuple[str, cst.BaseExpression]]:
+    found = []
+    for item in function.body.body:
+        if isinstance(item, cst.SimpleStatementLine):
+            for small in item.body:
+                if isinstance(small, cst.Assign):
+                    target = small.targets[0].target
+                    if (
+                        isinstance(target, cst.Attribute)
+                        and isinstance(target.value, cst.Name)
+                        and target.value.value == "self"
+                    ):
+                        found.append((target.attr.value, small.value))
     return found

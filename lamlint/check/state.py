@@ -124,7 +124,34 @@ class ModuleStateMutation(StateCheck):
         if isinstance(receiver, cst.Name):
             self._mutation(node, receiver.value, f".{method}()", request_keyed=keyed, key=node)
         elif isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name):
-            self._other_module(node, receiver.value.value, receiver.attr.value, method, keyed)
+            if receiver.value.value == "self":
+                self._instance_state(node, receiver.attr.value, method, keyed)
+            else:
+                self._other_module(node, receiver.value.value, receiver.attr.value, method, keyed)
+
+    def _instance_state(self, node: cst.Call, attr: str, method: str, keyed: bool) -> None:
+        """``self.items.append(x)`` in a method of a class with a module-level instance, where
+        ``items`` is a container set in ``__init__`` or the class body."""
+        assert self.analysis is not None
+        function = self.ctx.scope.function or ""
+        owner, _, _ = function.partition(".")
+        summary = self.ctx.module.summary if self.ctx.module else None
+        if summary is None or "." not in function:
+            return
+        instances = [name for name, callee in summary.instances if callee == owner]
+        kind = self.analysis.instance_containers(owner).get(attr)
+        if not instances or kind is None:
+            return
+        if keyed and not is_tainted(node, self.analysis.request_taint(self.ctx)):
+            return
+        effect = ("keyed by request data, so one caller's data is served to the next" if keyed
+                  else "so it grows with every request the environment serves")
+        self.report(
+            node,
+            f"{kind} `self.{attr}` of the module-level `{instances[0]}` ({owner}) is changed "
+            f"(.{method}()) when {self.handlers_text()} runs: the object survives between "
+            f"invocations of a warm environment, {effect}; keep per-request data local",
+        )
 
     def _other_module(self, node: cst.Call, module_name: str, name: str, method: str,
                       keyed: bool) -> None:
