@@ -361,6 +361,9 @@ def inspect_command(
 @click.option("--compression-level", type=click.IntRange(0, 9), default=6, show_default=True,
               help="Deflate level for every file (0 stores files uncompressed).")
 @click.option("--s3", is_flag=True, help="The zips are uploaded through S3: no 50 MiB zipped limit.")
+@click.option("--no-cache", is_flag=True, help="Install dependencies afresh; keep nothing for next time.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where installed dependencies are kept (default: .lamlint_cache/packages/).")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A summary for people, or JSON for CI.")
 @_guarded
@@ -374,6 +377,8 @@ def package_command(
     no_index: bool,
     compression_level: int,
     s3: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
     output_format: str,
 ) -> None:
     """Build reproducible zips of the configured functions and layers; exit 1 if any is rejected."""
@@ -384,7 +389,8 @@ def package_command(
     pip = PipOptions(index_url, extra_index_urls, find_links, no_index)
     try:
         outcome = run_package(names, layer_names, out=out, pip=pip, level=compression_level, s3=s3,
-                              output_format=output_format, cwd=Path.cwd())
+                              output_format=output_format, cwd=Path.cwd(), cache=not no_cache,
+                              cache_dir=cache_dir)
     except PackagingError as exc:
         raise UserError(str(exc)) from None
     click.echo(outcome.text, nl=False)

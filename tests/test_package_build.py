@@ -140,7 +140,10 @@ def test_without_configuration_the_folder_is_one_function(
     monkeypatch.chdir(project)
     result = package(wheelhouse)
     assert result.exit_code == 0, result.output
-    assert {"lambda_function.py", "purelib/__init__.py"} <= set(names(project / "dist" / "hello-fn.zip"))
+    shipped = names(project / "dist" / "hello-fn.zip")
+    assert {"lambda_function.py", "purelib/__init__.py"} <= set(shipped)
+    assert (project / ".lamlint_cache").is_dir()
+    assert not [n for n in shipped if n.startswith((".lamlint_cache", "dist"))]
     assert "python3.12 on x86_64" in result.stdout
 
 
@@ -334,3 +337,45 @@ def test_pip_command_targets_lambda_and_passes_index_options(tmp_path: Path) -> 
                  "--extra-index-url https://extra.example/simple", "--find-links wheels", "--no-compile",
                  f"--target {tmp_path / 't'}", f"--requirement {tmp_path / 'r.txt'}"):
         assert part in text
+
+
+# --- the installed-tree cache ------------------------------------------------------------------
+
+
+def test_installed_dependencies_are_cached_by_requirements_and_platform(
+    shop: Path, wheelhouse: Path, tmp_path: Path
+) -> None:
+    wheels = tmp_path / "wheels-copy"
+    shutil.copytree(wheelhouse, wheels)
+    zip_path = shop / "dist" / "worker.zip"
+
+    def build(*args: str) -> Result:
+        return package(wheels, "worker", *args)
+
+    assert build().exit_code == 0
+    digest = sha256(zip_path)
+    entries = list((shop / ".lamlint_cache" / "packages").iterdir())
+    assert len(entries) == 1 and (entries[0] / "purelib" / "__init__.py").is_file()
+    for wheel in wheels.iterdir():
+        wheel.unlink()  # from now on pip cannot install anything
+    again = build()
+    assert again.exit_code == 0, again.output  # from the cache
+    assert sha256(zip_path) == digest
+    assert build("--no-cache").exit_code == 2
+    requirements = shop / "requirements" / "worker.txt"
+    requirements.write_text("purelib  # the same, but not the same bytes\n")
+    assert "no wheel of purelib" in build().stderr
+    requirements.write_text("purelib\n")
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text().replace('architecture = "arm64"', 'architecture = "x86_64"'))
+    assert build().exit_code == 2
+    config.write_text(config.read_text().replace('architecture = "x86_64"', 'architecture = "arm64"'))
+    assert build().exit_code == 0
+
+
+def test_cache_dir_option(shop: Path, wheelhouse: Path, tmp_path: Path) -> None:
+    assert package(wheelhouse, "worker", "--cache-dir", str(tmp_path / "elsewhere")).exit_code == 0
+    assert len(list((tmp_path / "elsewhere").iterdir())) == 1
+    assert not (shop / ".lamlint_cache").exists()
+    assert package(wheelhouse, "worker", "--no-cache").exit_code == 0
+    assert not (shop / ".lamlint_cache").exists()

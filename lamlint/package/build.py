@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lamlint.config import Settings
 from lamlint.package import PackagingError
+from lamlint.package.cache import cached_install
 from lamlint.package.inspect import Inspection, inspect_artifacts
 from lamlint.package.install import PipOptions, install
 from lamlint.package.native import Target
@@ -68,6 +69,7 @@ class BuildOptions:
     level: int = DEFAULT_COMPRESSION_LEVEL
     date_time: tuple[int, int, int, int, int, int] = ZIP_EPOCH
     s3: bool = False
+    cache: Path | None = None  # where installed dependencies are kept; None: not kept
 
 
 @dataclass(frozen=True)
@@ -285,8 +287,17 @@ def _install(requirements: Path | None, target: Target, options: BuildOptions, w
              scratch: Path) -> list[SourceFile]:
     if requirements is None:
         return []
+    if not requirements.is_file():
+        raise PackagingError(f"{what}: {requirements}: no such requirements file")
+    if options.cache is not None:
+        return installed_files(cached_install(options.cache, requirements, target, options.pip, what))
     install(requirements, scratch, target, options.pip, what)
     return installed_files(scratch)
+
+
+def _skipped(options: BuildOptions) -> list[Path]:
+    """Folders of ours that may lie inside a function's code: never packaged."""
+    return [options.out] + ([options.cache] if options.cache is not None else [])
 
 
 def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, final: Path) -> Path:
@@ -294,7 +305,7 @@ def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, f
     if not function.code.is_dir():
         raise PackagingError(f"{what}: code folder {function.code} does not exist")
     code = collect_sources(function.code, root=plan.root, patterns=plan.exclude,
-                           respect_gitignore=plan.respect_gitignore, skip=[options.out])
+                           respect_gitignore=plan.respect_gitignore, skip=_skipped(options))
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
         installed = _install(function.requirements, function.target, options, what, Path(scratch))
         sources = _combine(what, _zip_sources(code), _zip_sources(installed))
@@ -308,7 +319,7 @@ def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, final: Pat
     if not layer.code.is_dir():
         raise PackagingError(f"{what}: code folder {layer.code} does not exist")
     code = collect_sources(layer.code, root=plan.root, patterns=plan.exclude,
-                           respect_gitignore=plan.respect_gitignore, skip=[options.out])
+                           respect_gitignore=plan.respect_gitignore, skip=_skipped(options))
     prefix = "" if (layer.code / "python").is_dir() else "python/"
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
         installed = _install(layer.requirements, layer.target, options, what, Path(scratch))

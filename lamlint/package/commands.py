@@ -12,6 +12,7 @@ from lamlint.catalogue import load_catalogue
 from lamlint.config import Settings, find_config, load_settings
 from lamlint.package import PackagingError
 from lamlint.package.build import BuildOptions, BuildResult, build, plan_builds
+from lamlint.package.cache import CACHE_FOLDER
 from lamlint.package.inspect import inspect_artifacts
 from lamlint.package.install import PipOptions
 from lamlint.package.native import Target
@@ -66,6 +67,8 @@ def run_inspect(
     s3: bool,
     output_format: str,
     cwd: Path,
+    cache: bool = True,
+    cache_dir: Path | None = None,
 ) -> Outcome:
     settings = project_settings(cwd) if runtime is None or architecture is None else None
     target = choose_target(runtime, architecture, settings)
@@ -90,6 +93,8 @@ def run_package(
     s3: bool,
     output_format: str,
     cwd: Path,
+    cache: bool = True,
+    cache_dir: Path | None = None,
 ) -> Outcome:
     settings = project_settings(cwd)
     plan = plan_builds(settings, names, layer_names)
@@ -99,6 +104,7 @@ def run_package(
         level=level,
         date_time=zip_date_time(os.environ),
         s3=s3,
+        cache=(cache_dir or settings.root / CACHE_FOLDER) if cache else None,
     )
     result = build(plan, options, cwd)
     text = _package_json(result) if output_format == "json" else _package_text(result)

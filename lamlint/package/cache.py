@@ -1,0 +1,76 @@
+"""Installed dependency trees kept between builds, so an unchanged requirements file is not
+installed again.
+
+An entry is keyed by the requirements file's bytes, the runtime, the architecture, the pip
+version and pip's index options. It is written to a temporary folder and renamed into place
+when complete, so a build that stops half-way leaves no entry behind. Only the file's own
+bytes are keyed: a requirement without an exact version keeps the version first installed
+until the file changes (or ``--no-cache`` is given).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from lamlint.package import PackagingError
+from lamlint.package.install import PipOptions, install, platform_tags
+from lamlint.package.native import Target
+
+CACHE_FOLDER = Path(".lamlint_cache") / "packages"
+CACHE_FORMAT = 1  # bump when what an entry holds changes
+
+
+def pip_version() -> str:
+    try:
+        return metadata.version("pip")
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def cache_key(requirements: Path, target: Target, options: PipOptions) -> str:
+    try:
+        content = requirements.read_bytes()
+    except OSError as exc:
+        raise PackagingError(f"{requirements}: cannot read: {exc.strerror}") from None
+    described = {
+        "format": CACHE_FORMAT,
+        "requirements": hashlib.sha256(content).hexdigest(),
+        "runtime": target.runtime,
+        "architecture": target.architecture,
+        "platforms": platform_tags(target),
+        "pip": pip_version(),
+        "options": options.arguments(),
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def cached_install(
+    folder: Path, requirements: Path, target: Target, options: PipOptions, what: str
+) -> Path:
+    """The installed tree for ``requirements`` from the cache in ``folder``, installing it
+    there first when it is not cached yet."""
+    entry = folder / cache_key(requirements, target, options)
+    if entry.is_dir():
+        return entry
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
+    except OSError as exc:
+        raise PackagingError(f"{folder}: cannot create the cache: {exc.strerror}") from None
+    try:
+        install(requirements, staging, target, options, what)
+        try:
+            staging.rename(entry)
+        except OSError:
+            if not entry.is_dir():  # not another build that got there first
+                raise
+    except OSError as exc:
+        raise PackagingError(f"{entry}: cannot write the cache: {exc.strerror}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return entry
