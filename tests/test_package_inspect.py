@@ -337,3 +337,45 @@ def test_missing_and_corrupt_zips_raise_one_line_errors(tmp_path: Path) -> None:
 
 def test_folder_entries_are_fine(tmp_path: Path) -> None:
     assert codes(run(tmp_path, [("pkg/", b"", FOLDER), ("pkg/__init__.py", b""), APP])) == []
+
+
+@pytest.mark.slow
+def test_inspection_never_inflates_what_it_does_not_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zip bomb costs nothing: sizes come from the central directory, and a library's
+    section headers are not looked for past NATIVE_SCAN_LIMIT."""
+    import zipfile
+
+    from lamlint.package.artifact import NATIVE_SCAN_LIMIT
+    from lamlint.package.zipwriter import ZipSource, write_zip
+
+    zeros = tmp_path / "zeros.bin"
+    with zeros.open("wb") as handle:
+        handle.truncate(300 << 20)
+    huge_library = elf64(EM_X86_64, ("2.38",), padding=NATIVE_SCAN_LIMIT + (4 << 20))
+    path = write_zip(tmp_path / "bomb.zip", [
+        ZipSource("app.py", data=APP[1]),
+        ZipSource("data/zeros.bin", path=zeros),
+        ZipSource("big/libhuge.so", data=huge_library),
+    ]).path
+    del huge_library
+    inflated = 0
+    original = zipfile.ZipExtFile.read
+
+    def counting_read(self: zipfile.ZipExtFile, n: int | None = -1) -> bytes:
+        nonlocal inflated
+        data = original(self, n)
+        inflated += len(data)
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
+    try:
+        result = inspect_artifacts((path, "bomb.zip"), [], Target("python3.12", "x86_64"))
+    finally:
+        path.unlink()
+        zeros.unlink()
+    assert inflated < 64 << 10
+    assert codes(result) == ["LAM702"]
+    assert result.artifacts[0].unzipped > 300 << 20
+    assert result.artifacts[0].glibc_unknown == ("big/libhuge.so",)
