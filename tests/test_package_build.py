@@ -147,6 +147,20 @@ def test_without_configuration_the_folder_is_one_function(
     assert "python3.12 on x86_64" in result.stdout
 
 
+def test_layers_without_functions(tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "layers-only"
+    (project / "shared").mkdir(parents=True)
+    (project / "shared" / "helpers.py").write_text("X = 1\n")
+    (project / "lamlint.toml").write_text('[[layers]]\nname = "shared"\ncode = "shared"\n')
+    monkeypatch.chdir(project)
+    result = package(wheelhouse, "--layer", "shared")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*.zip")) == [
+        "dist/layers/shared.zip"
+    ]
+    assert names(project / "dist" / "layers" / "shared.zip") == ["python/", "python/helpers.py"]
+
+
 @pytest.fixture
 def restore_umask() -> Iterator[None]:
     mask = os.umask(0o022)

@@ -124,7 +124,7 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
             known = ", ".join(layers) or "none configured"
             raise PackagingError(f"--layer: unknown layer {name!r} (layers: {known})")
     functions: list[FunctionPlan] = []
-    if not settings.functions:
+    if not settings.functions and not layer_names:
         name = root.name if NAME_RE.match(root.name) else "function"
         functions.append(
             FunctionPlan(name, root, _requirements(root, None, root), None, (),
