@@ -432,3 +432,19 @@ def handler_contract_apis(catalogue: Catalogue) -> HandlerContractApis:
         )
     except (KeyError, re.error) as exc:
         raise CatalogueError(f"handler_contract: {exc}") from None
+
+
+def validate_tables(catalogue: Catalogue) -> None:
+    """Load every typed table once, so a malformed entry fails before any file is checked."""
+    try:
+        write_apis(catalogue)
+        home_writers(catalogue)
+        state_apis(catalogue)
+        for table in ("timeout_api", "wait_api", "duration_api"):
+            timeout_apis(catalogue, table)
+        side_effect_apis(catalogue)
+        trigger_hints(catalogue)
+    except CatalogueError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CatalogueError(f"malformed API table entry: {type(exc).__name__}: {exc}") from None

@@ -79,6 +79,13 @@ class Catalogue:
     def codes(self) -> list[str]:
         return sorted(self.rules)
 
+    def extended(self, additions: Iterable[tuple[str, Iterable[Any]]]) -> Catalogue:
+        """A catalogue whose API tables also hold ``additions`` (entries from a user's config)."""
+        tables = dict(self.tables)
+        for name, entries in additions:
+            tables[name] = [*tables.get(name, []), *entries]
+        return Catalogue(rules=self.rules, tables=MappingProxyType(tables))
+
 
 _RULE_KEYS = {
     "code",

@@ -13,9 +13,17 @@ from typing import Any, TypeVar
 import click
 
 from lamlint import __version__
+from lamlint.apis import validate_tables
 from lamlint.catalogue import Catalogue, CatalogueError, load_catalogue
 from lamlint.check.engine import RunResult, check_project, display_path, sort_findings
-from lamlint.config import ConfigError, Settings, check_selector, find_config, load_settings
+from lamlint.config import (
+    ConfigError,
+    Settings,
+    check_selector,
+    find_config,
+    load_settings,
+    shown_path,
+)
 from lamlint.files import FileFilter, PathError, Skipped, collect_python_files
 from lamlint.output import OutputError, write_output
 from lamlint.report import FORMATS, ReportContext, renderer_for
@@ -147,7 +155,8 @@ def check(
             (*settings.extend_select, *_codes(extend_select)),
             (*settings.ignore, *_codes(ignore)),
         )
-        check_project(settings, files, catalogue, enabled, cwd, stdin=stdin, result=result)
+        project_catalogue = _catalogue_for(settings, catalogue)
+        check_project(settings, files, project_catalogue, enabled, cwd, stdin=stdin, result=result)
         if show_settings:
             _print_settings(settings, result, enabled)
     if show_files:
@@ -160,6 +169,19 @@ def check(
     if result.files_checked == 0 and not quiet:
         click.echo("lamlint: warning: no Python files found to check", err=True)
     sys.exit(EXIT_OK if exit_zero or not result.findings else EXIT_FINDINGS)
+
+
+def _catalogue_for(settings: Settings, catalogue: Catalogue) -> Catalogue:
+    """The shipped catalogue plus the project's ``extend-apis`` entries, validated."""
+    if not settings.extend_apis:
+        return catalogue
+    extended = catalogue.extended(settings.extend_apis)
+    try:
+        validate_tables(extended)
+    except CatalogueError as exc:
+        where = shown_path(settings.config_path) if settings.config_path else "configuration"
+        raise ConfigError(f"{where}: extend-apis: {exc}") from None
+    return extended
 
 
 def _group_by_settings(

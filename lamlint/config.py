@@ -68,6 +68,8 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
+    # Entries added to the API tables of lamlint/rules/*.toml, by table name (see apis.py).
+    extend_apis: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     respect_gitignore: bool = True
     runtime: str = facts.DEFAULT_RUNTIME
     architecture: str = facts.DEFAULT_ARCHITECTURE
@@ -194,6 +196,36 @@ LAYER_KEYS: Mapping[str, Checker] = {
 }
 
 
+# API tables users may add entries to (their entries have the same keys as in rules/*.toml).
+EXTENSIBLE_TABLES = (
+    "write_api",
+    "home_writer",
+    "process_setting",
+    "import_time_value",
+    "timeout_api",
+    "wait_api",
+    "duration_api",
+    "side_effect",
+    "effect_call",
+    "batch_call",
+    "loop_target",
+    "trigger_hint",
+)
+
+
+def _extend_apis(where: str, value: Any) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    if not isinstance(value, dict):
+        raise _fail(where, f"expected a table of API tables, got {_show(value)}")
+    tables = []
+    for name, entries in value.items():
+        if name not in EXTENSIBLE_TABLES:
+            raise _fail(f"{where}.{name}", f"unknown API table{_suggest(name, EXTENSIBLE_TABLES)}")
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise _fail(f"{where}.{name}", f"expected an array of tables, got {_show(entries)}")
+        tables.append((name, tuple(entries)))
+    return tuple(tables)
+
+
 def _codes(where: str, value: Any) -> tuple[str, ...]:
     return tuple(code.upper() for code in _str_list(where, value))
 
@@ -211,6 +243,7 @@ TOP_KEYS: Mapping[str, Checker] = {
     "per-file-ignores": _per_file_ignores,
     "exclude": _str_list,
     "extend-exclude": _str_list,
+    "extend-apis": lambda where, value: _extend_apis(where, value),
     "respect-gitignore": _bool,
     "runtime": _runtime,
     "architecture": _architecture,
