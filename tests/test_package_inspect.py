@@ -269,12 +269,17 @@ def test_layer_modules_must_be_under_python(tmp_path: Path) -> None:
         ("python/lib/python3.12/site-packages/fine/__init__.py", b""),
         ("python/lib/python3.11/site-packages/old/__init__.py", b""),
         ("bin/tool", b"#!/bin/sh\n", EXECUTABLE),
+        ("bin/helper.py", b"#!/usr/bin/env python3\n", EXECUTABLE),
         ("lib/libthing.so.1", elf64(EM_X86_64)),
+        ("lib/libother.so", elf64(EM_X86_64)),
+        ("ext/_speed.cpython-312-x86_64-linux-gnu.so", elf64(EM_X86_64)),
     ]
     result = run(tmp_path, [APP], layers=[layer])
     finding = only(result, "LAM716")
     assert finding.artifact == "layer0.zip"
-    assert finding.details == ("common/: 2 file(s)", "python/lib/python3.11/site-packages/: 1 file(s)")
+    assert finding.details == (
+        "common/: 2 file(s)", "ext/: 1 file(s)", "python/lib/python3.11/site-packages/: 1 file(s)",
+    )
     assert result.artifacts[1].modules == {"ok", "fine"}
 
 

@@ -25,7 +25,7 @@ from lamlint.package.findings import ArtifactFinding, finding
 from lamlint.package.layout import (
     ArtifactKind,
     import_root,
-    is_module_file,
+    is_python_code,
     package_group,
     site_packages_version,
     top_level_module,
@@ -33,6 +33,7 @@ from lamlint.package.layout import (
 from lamlint.package.native import Problem, Target, content_problems, name_problems, worth_sniffing
 from lamlint.package.zipwriter import file_sha256
 
+LAYER_SCRIPTS = "bin/"  # /opt/bin is on PATH: scripts belong there, whatever their suffix
 NATIVE_SCAN_LIMIT = 64 << 20  # decompressed bytes read from one member to find its glibc needs
 EXAMPLES_SHOWN = 10  # entries listed in a finding about many entries
 _UNIX = 3
@@ -184,7 +185,7 @@ def _inspect_member(
     module = top_level_module(name, kind, target.python)
     if module:
         scan.modules.add(module)
-    if kind == "layer" and is_module_file(name):
+    if kind == "layer" and is_python_code(name) and not name.startswith(LAYER_SCRIPTS):
         _note_layer_placement(name, target, scan)
     problems = _native_problems(archive, info, target, scan) if not info.flag_bits & 0x1 else []
     seen = {p.code for p in problems}

@@ -52,6 +52,13 @@ def is_module_file(name: str) -> bool:
     return base.endswith(_MODULE_SUFFIXES)
 
 
+def is_python_code(name: str) -> bool:
+    """Python source, bytecode or a tagged extension module: code that only Python loads
+    (a plain ``libfoo.so`` may be a native library for the dynamic linker)."""
+    base = name.rsplit("/", 1)[-1]
+    return base.endswith((".py", ".pyc", ".abi3.so")) or EXTENSION_RE.match(base) is not None
+
+
 def top_level_module(name: str, kind: ArtifactKind, python: tuple[int, int]) -> str | None:
     """The importable top-level name that file ``name`` makes available, if any."""
     root = import_root(name, kind, python)
