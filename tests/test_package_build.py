@@ -393,3 +393,20 @@ def test_cache_dir_option(shop: Path, wheelhouse: Path, tmp_path: Path) -> None:
     assert not (shop / ".lamlint_cache").exists()
     assert package(wheelhouse, "worker", "--no-cache").exit_code == 0
     assert not (shop / ".lamlint_cache").exists()
+
+
+@pytest.mark.slow
+def test_a_layer_too_big_on_its_own_is_not_written(
+    tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "big-layer"
+    (project / "blob" / "python").mkdir(parents=True)
+    with (project / "blob" / "python" / "zeros.bin").open("wb") as handle:
+        handle.truncate(262_144_000)  # sparse: no disk used
+    (project / "lamlint.toml").write_text('[[layers]]\nname = "blob"\ncode = "blob"\n')
+    monkeypatch.chdir(project)
+    result = package(wheelhouse, "--layer", "blob")
+    assert result.exit_code == 1
+    assert "LAM702 unzipped-too-large" in result.stdout
+    assert "not written: dist/layers/blob.zip was rejected" in result.stdout
+    assert list((project / "dist").rglob("*.zip")) == []

@@ -173,7 +173,8 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
     )
 
 
-def _display(path: Path, cwd: Path) -> str:
+def display_path(path: Path, cwd: Path) -> str:
+    """``path`` as the user would type it: relative to ``cwd`` when under it."""
     absolute = Path(os.path.abspath(path))
     try:
         return absolute.relative_to(cwd.resolve()).as_posix()
@@ -203,11 +204,11 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
         for layer in plan.layers:
             final = out / LAYERS_FOLDER / f"{layer.name}.zip"
             staged[("layer", layer.name)] = _Staged(_build_layer(plan, layer, options, final), final,
-                                                    _display(final, cwd))
+                                                    display_path(final, cwd))
         used: set[str] = set()
         for function in plan.functions:
             final = out / f"{function.name}.zip"
-            entry = _Staged(_build_function(plan, function, options, final), final, _display(final, cwd))
+            entry = _Staged(_build_function(plan, function, options, final), final, display_path(final, cwd))
             staged[("function", function.name)] = entry
             layers = [staged[("layer", name)] for name in function.layers]
             used.update(function.layers)
@@ -247,8 +248,9 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
 
 
 def _accepts(inspection: Inspection, display: str, kind: str) -> bool:
-    """A function needs its whole inspection clean; a layer only its own findings."""
-    if kind == "function":
+    """A function needs its whole inspection clean; a layer inspected with a function only
+    the findings about itself."""
+    if kind == "function" or len(inspection.artifacts) == 1:
         return inspection.accepted
     return not any(f.is_error and f.artifact == display for f in inspection.findings)
 

@@ -11,7 +11,7 @@ from lamlint import lambda_facts as facts
 from lamlint.catalogue import load_catalogue
 from lamlint.config import Settings, find_config, load_settings
 from lamlint.package import PackagingError
-from lamlint.package.build import BuildOptions, BuildResult, build, plan_builds
+from lamlint.package.build import BuildOptions, BuildResult, build, display_path, plan_builds
 from lamlint.package.cache import CACHE_FOLDER
 from lamlint.package.inspect import inspect_artifacts
 from lamlint.package.install import PipOptions
@@ -32,15 +32,6 @@ def project_settings(cwd: Path) -> Settings:
     """The settings governing ``cwd`` (defaults when no configuration is found)."""
     config = find_config(cwd)
     return load_settings(config, list(load_catalogue().rules), root=cwd.resolve())
-
-
-def display(path: Path, cwd: Path) -> str:
-    """``path`` as the user would type it: relative to ``cwd`` when under it."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(cwd.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def choose_target(runtime: str | None, architecture: str | None, settings: Settings | None) -> Target:
@@ -73,8 +64,8 @@ def run_inspect(
     settings = project_settings(cwd) if runtime is None or architecture is None else None
     target = choose_target(runtime, architecture, settings)
     inspection = inspect_artifacts(
-        (function_zip, display(function_zip, cwd)),
-        [(path, display(path, cwd)) for path in layer_zips],
+        (function_zip, display_path(function_zip, cwd)),
+        [(path, display_path(path, cwd)) for path in layer_zips],
         target,
         handler=handler,
         s3=s3,
