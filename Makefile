@@ -19,11 +19,11 @@ $(TEST_STAMP): $(BIN)/python pyproject.toml
 	touch $@ $(STAMP)
 
 demo: $(STAMP)
-	@echo "== lamlint check examples/ =="
+	@echo "== lamlint check examples/ (the findings are the examples' deliberate mistakes) =="
 	-cd examples && ../$(BIN)/lamlint check .
 	@echo
-	@echo "== lamlint rules =="
-	$(BIN)/lamlint rules
+	@echo "== lamlint package examples/ (zips in examples/dist/) =="
+	cd examples && ../$(BIN)/lamlint package --out dist
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check lamlint tests bench
