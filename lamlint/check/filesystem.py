@@ -11,6 +11,7 @@ from lamlint.apis import Argument, WriteApi, home_writers, write_apis
 from lamlint.check.analysis import FileAnalysis
 from lamlint.check.base import Check, FileContext
 from lamlint.check.names import qualified_name
+from lamlint.check.taint import calls_in
 from lamlint.check.values import HOME, PathValue, writable_on_lambda
 
 
@@ -340,9 +341,7 @@ class FixedTmpFile(Check):
             assert self.writes is not None
             paths: set[str] = set()
             names: set[str] = set()
-            calls = _Calls()
-            function.body.visit(calls)
-            for call in calls.found:
+            for call in calls_in(function.body):
                 for write in self.writes.of(call):
                     if write.api.kind != "remove":
                         continue
@@ -354,19 +353,8 @@ class FixedTmpFile(Check):
         return self._removed[key]
 
 
-class _Calls(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[cst.Call] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.found.append(node)
-
-
 def _checks_existence(test: cst.BaseExpression) -> bool:
-    calls = _Calls()
-    test.visit(calls)
-    for call in calls.found:
+    for call in calls_in(test):
         name = cst.helpers.get_full_name_for_node(call.func) or ""
         if name.rsplit(".", 1)[-1] in ("exists", "isfile", "is_file", "isdir", "is_dir"):
             return True

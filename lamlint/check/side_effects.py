@@ -10,7 +10,7 @@ from lamlint.apis import Argument, LibraryEffect, SdkEffect, side_effect_apis
 from lamlint.check.analysis import FileAnalysis
 from lamlint.check.base import Check, FileContext
 from lamlint.check.names import qualified_name
-from lamlint.check.taint import is_tainted, names_read
+from lamlint.check.taint import calls_in, is_tainted, names_read
 
 _ADDS = re.compile(r"\bADD\s|\b(\w+)\s*=\s*\1\s*\+", re.IGNORECASE)
 SELF_NAME_ENV = "AWS_LAMBDA_FUNCTION_NAME"
@@ -76,9 +76,7 @@ class EffectCheck(Check):
         assert self.analysis is not None
         if node is None or depth > 3:
             return False
-        finder = _Calls()
-        node.visit(finder)
-        for call in finder.found:
+        for call in calls_in(node):
             if qualified_name(call.func, self.analysis.imports) in self.apis.nondeterministic_calls:
                 return True
         for name in names_read(node):
@@ -94,15 +92,6 @@ class EffectCheck(Check):
             return None
         params = [*node.params.posonly_params, *node.params.params]
         return params[index].name.value if len(params) > index else None
-
-
-class _Calls(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[cst.Call] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.found.append(node)
 
 
 class NonIdempotentSideEffect(EffectCheck):

@@ -13,7 +13,7 @@ from lamlint.check.analysis import FileAnalysis
 from lamlint.check.base import Check, FileContext
 from lamlint.check.names import import_table, qualified_name
 from lamlint.check.summary import BOUNDED
-from lamlint.check.taint import is_tainted, names_read
+from lamlint.check.taint import calls_in, is_tainted, names_read
 
 _NONE_GUARDS = ("is None", "not ")
 
@@ -510,22 +510,11 @@ class ImportTimeValue(StateCheck):
                     )
 
     def _volatile(self, value: cst.BaseExpression) -> str | None:
-        finder = _CallFinder()
-        value.visit(finder)
-        for call in finder.calls:
+        for call in calls_in(value):
             what = self.apis.import_time_calls.get(self.qualified(call.func) or "")
             if what:
                 return what
         return None
-
-
-class _CallFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[cst.Call] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
 
 
 class BackgroundWorkNotAwaited(StateCheck):
@@ -557,14 +546,13 @@ class BackgroundWorkNotAwaited(StateCheck):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not self.per_invocation or node is not self.ctx.scope.function_node:
             return
-        finder = _CallFinder()
-        node.body.visit(finder)
+        calls = calls_in(node.body)
         waited = {
             call.func.attr.value if isinstance(call.func, cst.Attribute) else
             (self.qualified(call.func) or "").rsplit(".", 1)[-1]
-            for call in finder.calls
+            for call in calls
         }
-        for call in finder.calls:
+        for call in calls:
             self._check_call(call, waited)
 
     def _check_call(self, call: cst.Call, waited: set[str]) -> None:

@@ -20,6 +20,22 @@ def names_read(node: cst.CSTNode) -> set[str]:
     return collector.names
 
 
+def calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    """Every call inside ``node`` (itself included), outermost first."""
+    collector = _CallCollector()
+    node.visit(collector)
+    return collector.calls
+
+
+class _CallCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+
 class _NameCollector(cst.CSTVisitor):
     def __init__(self) -> None:
         super().__init__()

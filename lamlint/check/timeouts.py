@@ -12,7 +12,7 @@ from lamlint.apis import TimeoutApi, timeout_apis
 from lamlint.check.analysis import FileAnalysis
 from lamlint.check.base import Check, FileContext
 from lamlint.check.names import qualified_name
-from lamlint.check.taint import names_read
+from lamlint.check.taint import calls_in, names_read
 
 REMAINING_TIME = "get_remaining_time_in_millis"
 SLEEPS = frozenset({"time.sleep", "asyncio.sleep"})
@@ -345,9 +345,7 @@ class UnboundedRetryLoop(TimeoutCheck):
 
     def _sleep_in(self, body: cst.CSTNode) -> cst.Call | None:
         assert self.analysis is not None
-        finder = _Calls()
-        body.visit(finder)
-        for call in finder.found:
+        for call in calls_in(body):
             if qualified_name(call.func, self.analysis.imports) in SLEEPS:
                 return call
         return None
@@ -395,15 +393,6 @@ class _AttributeNames(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.names.add(node.attr.value)
-
-
-class _Calls(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[cst.Call] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.found.append(node)
 
 
 class _Substitute(cst.CSTTransformer):
