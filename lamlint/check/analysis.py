@@ -11,10 +11,28 @@ from collections.abc import Mapping
 import libcst as cst
 
 from lamlint import lambda_facts as facts
-from lamlint.check.base import FileContext
+from lamlint.check.base import Check, FileContext
 from lamlint.check.names import import_table, qualified_name
 from lamlint.check.taint import request_parameters, tainted_names
 from lamlint.check.values import LocalBindings, PathEvaluator, bindings_of
+
+
+class AnalyzedCheck(Check):
+    """A check that uses the shared per-file analysis (available from ``visit_Module`` on)."""
+
+    CODE = ""
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.analysis: FileAnalysis | None = None
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.analysis = FileAnalysis.of(self.ctx, node)
+
+    def qualified(self, node: cst.CSTNode) -> str | None:
+        """The dotted name ``node`` refers to through this module's imports."""
+        assert self.analysis is not None
+        return qualified_name(node, self.analysis.imports)
 
 
 class FileAnalysis:

@@ -6,9 +6,8 @@ import libcst as cst
 
 from lamlint import lambda_facts as facts
 from lamlint.apis import handler_contract_apis
-from lamlint.check.analysis import FileAnalysis
+from lamlint.check.analysis import AnalyzedCheck
 from lamlint.check.base import Check, FileContext
-from lamlint.check.names import qualified_name
 from lamlint.project import Handler
 
 
@@ -48,20 +47,12 @@ class AsyncHandler(Check):
         )
 
 
-class ContractCheck(Check):
+class ContractCheck(AnalyzedCheck):
     CODE = ""
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.apis = handler_contract_apis(ctx.catalogue)
-        self.analysis: FileAnalysis | None = None
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.analysis = FileAnalysis.of(self.ctx, node)
-
-    def qualified(self, node: cst.CSTNode) -> str | None:
-        assert self.analysis is not None
-        return qualified_name(node, self.analysis.imports)
 
     def in_handler(self) -> Handler | None:
         """The handler whose own body is being visited, if any."""

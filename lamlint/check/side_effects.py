@@ -7,8 +7,8 @@ import re
 import libcst as cst
 
 from lamlint.apis import Argument, LibraryEffect, SdkEffect, side_effect_apis
-from lamlint.check.analysis import FileAnalysis
-from lamlint.check.base import Check, FileContext
+from lamlint.check.analysis import AnalyzedCheck
+from lamlint.check.base import FileContext
 from lamlint.check.names import qualified_name
 from lamlint.check.taint import calls_in, is_tainted, names_read
 
@@ -30,7 +30,7 @@ def _string(node: cst.BaseExpression | None) -> str | None:
     return None
 
 
-class EffectCheck(Check):
+class EffectCheck(AnalyzedCheck):
     """What the LAM2xx checks share: services of SDK clients, triggers, idempotency guards."""
 
     CODE = ""
@@ -38,10 +38,6 @@ class EffectCheck(Check):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.apis = side_effect_apis(ctx.catalogue)
-        self.analysis: FileAnalysis | None = None
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.analysis = FileAnalysis.of(self.ctx, node)
 
     def service_of(self, node: cst.BaseExpression, depth: int = 0) -> tuple[str, cst.Call] | None:
         """The AWS service of a boto3 client, resource, Table or batch writer, and the call

@@ -9,8 +9,8 @@ from __future__ import annotations
 import libcst as cst
 
 from lamlint.apis import StateApis, state_apis
-from lamlint.check.analysis import FileAnalysis
-from lamlint.check.base import Check, FileContext
+from lamlint.check.analysis import AnalyzedCheck
+from lamlint.check.base import FileContext
 from lamlint.check.names import import_table, qualified_name
 from lamlint.check.summary import BOUNDED
 from lamlint.check.taint import calls_in, is_tainted, names_read
@@ -18,7 +18,7 @@ from lamlint.check.taint import calls_in, is_tainted, names_read
 _NONE_GUARDS = ("is None", "not ")
 
 
-class StateCheck(Check):
+class StateCheck(AnalyzedCheck):
     """What the LAM1xx checks share: the file analysis, the state tables, enclosing `if`s."""
 
     CODE = ""
@@ -26,11 +26,7 @@ class StateCheck(Check):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.apis: StateApis = state_apis(ctx.catalogue)
-        self.analysis: FileAnalysis | None = None
         self.conditions: list[cst.BaseExpression] = []
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.analysis = FileAnalysis.of(self.ctx, node)
 
     def visit_If(self, node: cst.If) -> None:
         self.conditions.append(node.test)
@@ -44,10 +40,6 @@ class StateCheck(Check):
 
     def handlers_text(self) -> str:
         return ", ".join(sorted(self.ctx.current_handlers()))
-
-    def qualified(self, node: cst.CSTNode) -> str | None:
-        assert self.analysis is not None
-        return qualified_name(node, self.analysis.imports)
 
     def guarded_by_emptiness(self, name: str) -> bool:
         """Inside ``if not X:`` / ``if X is None:`` / ``if len(X) == 0:`` about ``name``: a

@@ -9,8 +9,8 @@ import libcst as cst
 
 from lamlint import lambda_facts as facts
 from lamlint.apis import TimeoutApi, timeout_apis
-from lamlint.check.analysis import FileAnalysis
-from lamlint.check.base import Check, FileContext
+from lamlint.check.analysis import AnalyzedCheck
+from lamlint.check.base import FileContext
 from lamlint.check.names import qualified_name
 from lamlint.check.taint import calls_in, names_read
 
@@ -53,15 +53,8 @@ def seconds(text: float) -> str:
     return f"{text:g} s"
 
 
-class TimeoutCheck(Check):
+class TimeoutCheck(AnalyzedCheck):
     CODE = ""
-
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__(ctx)
-        self.analysis: FileAnalysis | None = None
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self.analysis = FileAnalysis.of(self.ctx, node)
 
     def call_parts(self, node: cst.Call) -> tuple[str | None, str | None, str | None, cst.Call | None]:
         """(qualified callee, method name, the receiver's constructor, that constructor call)."""
