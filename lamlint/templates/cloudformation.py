@@ -1,0 +1,661 @@
+"""SAM and CloudFormation templates (CDK's synthesized ones too): functions and layers."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from lamlint import lambda_facts as facts
+from lamlint.templates import limits
+from lamlint.templates.discovery import CDK_OUT, SKIPPED_FOLDERS
+from lamlint.templates.model import EventFact, Fact, FunctionFacts, LayerFacts, TemplateKind, TemplateModel
+from lamlint.templates.nodes import MapNode, SeqNode, TemplateError, Unknown
+from lamlint.templates.resolve import NO_VALUE, Resolver, as_int, as_str, intrinsic
+
+SAM_FUNCTION = "AWS::Serverless::Function"
+CFN_FUNCTION = "AWS::Lambda::Function"
+FUNCTION_TYPES = (SAM_FUNCTION, CFN_FUNCTION)
+SAM_LAYER = "AWS::Serverless::LayerVersion"
+CFN_LAYER = "AWS::Lambda::LayerVersion"
+LAYER_TYPES = (SAM_LAYER, CFN_LAYER)
+SQS_QUEUE = "AWS::SQS::Queue"
+
+# SAM event source types -> lamlint trigger names (None: no lamlint name for it).
+SAM_EVENT_TRIGGERS: dict[str, str | None] = {
+    "Api": "api",
+    "HttpApi": "api",
+    "SQS": "sqs",
+    "SNS": "sns",
+    "S3": "s3",
+    "Schedule": "schedule",
+    "ScheduleV2": "schedule",
+    "EventBridgeRule": "eventbridge",
+    "CloudWatchEvent": "eventbridge",
+    "DynamoDB": "dynamodb",
+    "Kinesis": "kinesis",
+    "MSK": "kafka",
+    "SelfManagedKafka": "kafka",
+    "MQ": "mq",
+    "CloudWatchLogs": "async",
+    "IoTRule": "async",
+    "AlexaSkill": "sync",
+    "Cognito": "sync",
+    "DocumentDB": None,
+}
+# Event source mapping sources, by the resource type they point at, or by the ARN's service.
+SOURCE_RESOURCE_TRIGGERS: dict[str, str] = {
+    SQS_QUEUE: "sqs",
+    "AWS::Kinesis::Stream": "kinesis",
+    "AWS::DynamoDB::Table": "dynamodb",
+    "AWS::DynamoDB::GlobalTable": "dynamodb",
+    "AWS::MSK::Cluster": "kafka",
+    "AWS::MSK::ServerlessCluster": "kafka",
+    "AWS::AmazonMQ::Broker": "mq",
+}
+ARN_SERVICE_TRIGGERS: dict[str, str] = {
+    "sqs": "sqs",
+    "kinesis": "kinesis",
+    "dynamodb": "dynamodb",
+    "kafka": "kafka",
+    "mq": "mq",
+}
+# AWS::Lambda::Permission principals (service part) -> triggers.
+PRINCIPAL_TRIGGERS: dict[str, str] = {
+    "apigateway": "api",
+    "elasticloadbalancing": "alb",
+    "s3": "s3",
+    "sns": "sns",
+    "events": "eventbridge",
+    "scheduler": "schedule",
+    "logs": "async",
+    "iot": "async",
+    "cognito-idp": "sync",
+    "alexa-appkit": "sync",
+}
+# SAM Globals: for these list properties the function's value replaces the global one (a
+# function has one architecture); other lists are concatenated, mappings merged.
+GLOBALS_REPLACED = frozenset({"Architectures"})
+CDK_PATH = "aws:cdk:path"
+CDK_ASSET_PATH = "aws:asset:path"
+CDK_ASSET_PROPERTY = "aws:asset:property"
+
+
+@dataclass
+class _Function:
+    """A function being read (mutable until every resource of the template has been seen)."""
+
+    facts: FunctionFacts
+    name: str | None  # FunctionName, when the template sets a literal one
+    events: list[EventFact] = field(default_factory=list)
+    on_failure: int | None = None
+
+
+def read_cloudformation(
+    template: MapNode, path: Path, label: str, source_root: Path | None = None
+) -> TemplateModel:
+    """Functions and layers of a SAM/CloudFormation template (``label``: how keys name it).
+    With ``source_root``, a CDK asset staged under cdk.out is traced back to the project
+    folder it was copied from, when one under ``source_root`` has the same Python files."""
+    return _Reader(template, path, label, source_root).read()
+
+
+class _Reader:
+    def __init__(self, template: MapNode, path: Path, label: str, source_root: Path | None) -> None:
+        self.template = template
+        self.path = path
+        self.folder = path.parent
+        self.label = label
+        self.source_root = source_root
+        resources = template.get("Resources")
+        if resources is not None and not isinstance(resources, MapNode):
+            raise TemplateError(path, template.value_line("Resources"), "Resources must be a mapping")
+        self.resources: MapNode = resources if isinstance(resources, MapNode) else MapNode()
+        self.resolver = Resolver(template)
+        transform = template.get("Transform")
+        transforms = transform if isinstance(transform, list) else [transform]
+        self.kind: TemplateKind = (
+            "sam" if any(isinstance(t, str) and t.startswith("AWS::Serverless") for t in transforms)
+            or any(self._type(r) in (SAM_FUNCTION, SAM_LAYER) for r in self.resources.values())
+            else "cloudformation"
+        )
+        globals_section = template.get("Globals")
+        function_globals = globals_section.get("Function") if isinstance(globals_section, MapNode) else None
+        self.function_globals = function_globals if isinstance(function_globals, MapNode) else MapNode()
+
+    @staticmethod
+    def _type(resource: Any) -> str | None:
+        kind = resource.get("Type") if isinstance(resource, dict) else None
+        return str(kind) if isinstance(kind, str) else None
+
+    def read(self) -> TemplateModel:
+        layers = [
+            self._layer(logical_id, resource)
+            for logical_id, resource in self.resources.items()
+            if self._type(resource) in LAYER_TYPES
+        ]
+        self.layer_ids = {layer.logical_id for layer in layers}
+        functions: dict[str, _Function] = {}
+        for logical_id, resource in self.resources.items():
+            if self._type(resource) in FUNCTION_TYPES:
+                functions[str(logical_id)] = self._function(str(logical_id), resource)
+        self.functions = functions
+        for logical_id, resource in self.resources.items():
+            self._wire(str(logical_id), resource)
+        finished = []
+        for fn in functions.values():
+            events = tuple(dict.fromkeys(fn.events))  # the same wiring seen twice counts once
+            on_failure = fn.facts.on_failure or fn.on_failure
+            finished.append(replace(fn.facts, events=(*fn.facts.events, *events), on_failure=on_failure))
+        return TemplateModel(self.path, self.kind, tuple(finished), tuple(layers))
+
+    # --- one function ---------------------------------------------------------------------
+
+    def _function(self, logical_id: str, resource: MapNode) -> _Function:
+        sam = self._type(resource) == SAM_FUNCTION
+        raw = resource.get("Properties")
+        props = raw if isinstance(raw, MapNode) else MapNode(resource.line)
+        from_globals: frozenset[str] = frozenset()
+        if sam and self.function_globals:
+            props, from_globals = merge_globals(self.function_globals, props)
+        line = self.resources.key_line(logical_id)
+        reader = _Props(props, self.resolver, from_globals)
+        package_type = reader.text("PackageType") or Fact("Zip", 0, "Lambda default")
+        name = reader.text("FunctionName")
+        events: list[EventFact] = []
+        if sam:
+            events += self._sam_events(props.get("Events"))
+            if isinstance(props.get("FunctionUrlConfig"), MapNode):
+                events.append(EventFact("FunctionUrlConfig", "FunctionUrlConfig", "function-url",
+                                        props.key_line("FunctionUrlConfig")))
+        environment, environment_line = reader.environment()
+        layers, layers_line = self._layers(props)
+        function_facts = FunctionFacts(
+            template=self.path,
+            kind=self.kind,
+            logical_id=logical_id,
+            name=cdk_construct_id(resource) or logical_id,
+            line=line,
+            key=f"{self.label}: Resources.{logical_id}",
+            code=self._code(logical_id, resource, props, sam, package_type),
+            handler=reader.text("Handler"),
+            runtime=reader.text("Runtime"),
+            architectures=reader.texts("Architectures"),
+            timeout=reader.number("Timeout") or Fact(facts.TIMEOUT_DEFAULT_S, 0, "Lambda default"),
+            memory=reader.number("MemorySize") or Fact(facts.MEMORY_DEFAULT_MB, 0, "Lambda default"),
+            ephemeral_storage=reader.nested_number("EphemeralStorage", "Size"),
+            environment=environment,
+            environment_line=environment_line,
+            layers=layers,
+            layers_line=layers_line,
+            package_type=package_type,
+            mounts=reader.mounts(),
+            dead_letter=reader.present("DeadLetterQueue" if sam else "DeadLetterConfig"),
+            on_failure=reader.on_failure("EventInvokeConfig") if sam else None,
+            events=tuple(events),
+            managed_instances=reader.present("CapacityProviderConfig"),
+        )
+        literal_name = name.value if name is not None and isinstance(name.value, str) else None
+        return _Function(function_facts, literal_name)
+
+    def _code(self, logical_id: str, resource: MapNode, props: MapNode, sam: bool,
+              package_type: Fact[str | Unknown]) -> Fact[Path | Unknown]:
+        if package_type.value == limits.PACKAGE_TYPE_IMAGE:
+            return Fact(Unknown("a container image"), package_type.line)
+        key = "CodeUri" if sam else "Code"
+        if sam and "InlineCode" in props:
+            return Fact(Unknown("inline code (InlineCode)"), props.key_line("InlineCode"))
+        if key not in props:
+            return Fact(Unknown(f"no {key}"), self.resources.key_line(logical_id))
+        line = props.value_line(key)
+        value = self.resolver.resolve(props[key])
+        if isinstance(value, MapNode):
+            if "ZipFile" in value:
+                return Fact(Unknown("inline code (Code.ZipFile)"), line)
+            if "ImageUri" in value:
+                return Fact(Unknown("a container image"), line)
+            asset = self._cdk_asset(resource, "Code")
+            if asset is not None:
+                return asset
+            return Fact(Unknown("code in S3"), line)
+        return self._local_path(value, line)
+
+    def _local_path(self, value: Any, line: int) -> Fact[Path | Unknown]:
+        text = as_str(value)
+        if isinstance(text, Unknown):
+            return Fact(text, line)
+        if text.startswith("s3://"):
+            return Fact(Unknown(f"code in S3 ({text})"), line)
+        folder = Path(os.path.normpath(self.folder / text))
+        if folder.suffix.lower() in (".zip", ".jar"):
+            return Fact(Unknown(f"a prebuilt archive ({text})"), line)
+        return Fact(folder, line)
+
+    def _cdk_asset(self, resource: MapNode, prop: str) -> Fact[Path | Unknown] | None:
+        """CDK records where it staged an asset in the resource's Metadata."""
+        metadata = resource.get("Metadata")
+        if not isinstance(metadata, MapNode) or not isinstance(metadata.get(CDK_ASSET_PATH), str):
+            return None
+        if metadata.get(CDK_ASSET_PROPERTY, prop) != prop:
+            return None
+        asset = Path(str(metadata[CDK_ASSET_PATH]))
+        folder = Path(os.path.normpath(asset if asset.is_absolute() else self.folder / asset))
+        line = metadata.value_line(CDK_ASSET_PATH)
+        if self.source_root is not None and CDK_OUT in folder.parts:
+            source = asset_source(folder, self.source_root)
+            if source is not None:
+                return Fact(source, line, f"the source of CDK asset {asset.name} (same Python files)")
+        return Fact(folder, line, "CDK asset")
+
+    def _layers(self, props: MapNode) -> tuple[tuple[Fact[str | Unknown], ...], int]:
+        if "Layers" not in props:
+            return (), 0
+        line = props.key_line("Layers")
+        items = self.resolver.resolve(props["Layers"])
+        if items is NO_VALUE:
+            return (), 0
+        if not isinstance(items, list):
+            return (Fact(Unknown("the list of layers is known at deploy time"), line),), line
+        found: list[Fact[str | Unknown]] = []
+        for index, item in enumerate(items):
+            item_line = items.item_line(index) if isinstance(items, SeqNode) else line
+            target = self.resolver.reference(item)
+            if target is not None and target in self.layer_ids:
+                found.append(Fact(target, item_line))
+                continue
+            value = self.resolver.resolve(item)
+            if value is not NO_VALUE:
+                found.append(Fact(as_str(value), item_line))
+        return tuple(found), line
+
+    def _sam_events(self, events: Any) -> list[EventFact]:
+        if not isinstance(events, MapNode):
+            return []
+        found = []
+        for name, event in events.items():
+            if not isinstance(event, MapNode):
+                continue
+            kind = as_str(self.resolver.resolve(event.get("Type")))
+            kind_text = kind if isinstance(kind, str) else "?"
+            props = event.get("Properties")
+            props = props if isinstance(props, MapNode) else MapNode(event.line)
+            line = events.key_line(name)
+            queue = None
+            if kind_text == "SQS":
+                queue = self._queue(props.get("Queue"))
+            found.append(
+                self._event(str(name), kind_text, SAM_EVENT_TRIGGERS.get(kind_text), line, queue,
+                            _on_failure(props.get("DestinationConfig")))
+            )
+        return found
+
+    def _event(self, name: str, kind: str, trigger: str | None, line: int, queue: str | None = None,
+               on_failure: int | None = None) -> EventFact:
+        visibility = self.queue_visibility(queue) if queue else None
+        return EventFact(name, kind, trigger, line, queue, visibility, on_failure)
+
+    def _queue(self, value: Any) -> str | None:
+        target = self.resolver.reference(value)
+        return target if target is not None and self.resolver.resource_type(target) == SQS_QUEUE else None
+
+    def queue_visibility(self, queue: str) -> Fact[int | Unknown]:
+        return queue_visibility(self.resources, self.resolver, queue)
+
+    # --- other resources that wire a function up ------------------------------------------
+
+    def _function_for(self, value: Any) -> _Function | None:
+        target = self.resolver.reference(value)
+        if target is not None:
+            return self.functions.get(target)
+        text = as_str(self.resolver.resolve(value))
+        if isinstance(text, Unknown):
+            return None
+        for logical_id, fn in self.functions.items():
+            if text in (logical_id, fn.name) or (fn.name and text.endswith(f":function:{fn.name}")):
+                return fn
+        return None
+
+    def _wire(self, logical_id: str, resource: Any) -> None:
+        kind = self._type(resource)
+        props = resource.get("Properties") if isinstance(resource, MapNode) else None
+        if kind is None or not isinstance(props, MapNode):
+            return
+        line = self.resources.key_line(logical_id)
+        wiring: dict[str, Callable[[str, MapNode, int], None]] = {
+            "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
+            "AWS::Lambda::EventInvokeConfig": self._event_invoke_config,
+            "AWS::Lambda::Url": self._function_url,
+            "AWS::Lambda::Permission": self._permission,
+            "AWS::Events::Rule": self._rule,
+            "AWS::Scheduler::Schedule": self._schedule,
+            "AWS::SNS::Subscription": self._sns_subscription,
+            "AWS::SNS::Topic": self._sns_topic,
+            "AWS::ElasticLoadBalancingV2::TargetGroup": self._target_group,
+            "AWS::S3::Bucket": self._bucket,
+        }
+        handler = wiring.get(kind)
+        if handler is not None:
+            handler(logical_id, props, line)
+
+    def _add(self, fn: _Function | None, event: EventFact) -> None:
+        if fn is not None:
+            fn.events.append(event)
+
+    def _event_source_mapping(self, logical_id: str, props: MapNode, line: int) -> None:
+        fn = self._function_for(props.get("FunctionName"))
+        if fn is None:
+            return
+        trigger: str | None = None
+        queue = None
+        source = props.get("EventSourceArn")
+        target = self.resolver.reference(source)
+        if target is not None:
+            trigger = SOURCE_RESOURCE_TRIGGERS.get(self.resolver.resource_type(target) or "")
+            if trigger == "sqs":
+                queue = target
+        elif source is not None:
+            arn = as_str(self.resolver.resolve(source))
+            if isinstance(arn, str) and arn.startswith("arn:"):
+                parts = arn.split(":")
+                trigger = ARN_SERVICE_TRIGGERS.get(parts[2]) if len(parts) > 2 else None
+        if "SelfManagedEventSource" in props:
+            trigger = "kafka"
+        self._add(fn, self._event(logical_id, "AWS::Lambda::EventSourceMapping", trigger, line, queue,
+                                  _on_failure(props.get("DestinationConfig"))))
+
+    def _event_invoke_config(self, logical_id: str, props: MapNode, line: int) -> None:
+        fn = self._function_for(props.get("FunctionName"))
+        on_failure = _on_failure(props.get("DestinationConfig"))
+        if fn is not None and on_failure is not None:
+            fn.on_failure = fn.on_failure or on_failure
+
+    def _function_url(self, logical_id: str, props: MapNode, line: int) -> None:
+        self._add(self._function_for(props.get("TargetFunctionArn")),
+                  EventFact(logical_id, "AWS::Lambda::Url", "function-url", line))
+
+    def _permission(self, logical_id: str, props: MapNode, line: int) -> None:
+        raw = props.get("Principal")
+        principal = self.resolver.resolve(raw)
+        if not isinstance(principal, str):
+            found = intrinsic(raw)  # "logs.${AWS::Region}.amazonaws.com" still names the service
+            principal = found[1] if found and found[0] == "Fn::Sub" and isinstance(found[1], str) else ""
+        trigger = PRINCIPAL_TRIGGERS.get(str(principal).split(".", 1)[0])
+        if trigger == "eventbridge":
+            rule = self.resolver.reference(props.get("SourceArn"))
+            if rule is not None and self._is_schedule(rule):
+                trigger = "schedule"
+        if trigger is not None:
+            self._add(self._function_for(props.get("FunctionName")),
+                      EventFact(logical_id, "AWS::Lambda::Permission", trigger, line))
+
+    def _is_schedule(self, rule: str) -> bool:
+        resource = self.resources.get(rule)
+        props = resource.get("Properties") if isinstance(resource, MapNode) else None
+        return isinstance(props, MapNode) and "ScheduleExpression" in props
+
+    def _rule(self, logical_id: str, props: MapNode, line: int) -> None:
+        trigger = "schedule" if "ScheduleExpression" in props else "eventbridge"
+        for target in _items(props.get("Targets")):
+            if isinstance(target, MapNode):
+                self._add(self._function_for(target.get("Arn")),
+                          EventFact(logical_id, "AWS::Events::Rule", trigger, line))
+
+    def _schedule(self, logical_id: str, props: MapNode, line: int) -> None:
+        target = props.get("Target")
+        if isinstance(target, MapNode):
+            self._add(self._function_for(target.get("Arn")),
+                      EventFact(logical_id, "AWS::Scheduler::Schedule", "schedule", line))
+
+    def _sns_subscription(self, logical_id: str, props: MapNode, line: int) -> None:
+        if str(self.resolver.resolve(props.get("Protocol"))).lower() == "lambda":
+            self._add(self._function_for(props.get("Endpoint")),
+                      EventFact(logical_id, "AWS::SNS::Subscription", "sns", line))
+
+    def _sns_topic(self, logical_id: str, props: MapNode, line: int) -> None:
+        for subscription in _items(props.get("Subscription")):
+            if isinstance(subscription, MapNode) and str(
+                self.resolver.resolve(subscription.get("Protocol"))
+            ).lower() == "lambda":
+                self._add(self._function_for(subscription.get("Endpoint")),
+                          EventFact(logical_id, "AWS::SNS::Topic", "sns", line))
+
+    def _target_group(self, logical_id: str, props: MapNode, line: int) -> None:
+        if str(self.resolver.resolve(props.get("TargetType"))).lower() != "lambda":
+            return
+        for target in _items(props.get("Targets")):
+            if isinstance(target, MapNode):
+                self._add(self._function_for(target.get("Id")),
+                          EventFact(logical_id, "AWS::ElasticLoadBalancingV2::TargetGroup", "alb", line))
+
+    def _bucket(self, logical_id: str, props: MapNode, line: int) -> None:
+        notifications = props.get("NotificationConfiguration")
+        if not isinstance(notifications, MapNode):
+            return
+        for config in _items(notifications.get("LambdaConfigurations")):
+            if isinstance(config, MapNode):
+                self._add(self._function_for(config.get("Function")),
+                          EventFact(logical_id, "AWS::S3::Bucket", "s3", line))
+
+    # --- layers ---------------------------------------------------------------------------
+
+    def _layer(self, logical_id: Any, resource: MapNode) -> LayerFacts:
+        props = resource.get("Properties")
+        props = props if isinstance(props, MapNode) else MapNode(resource.line)
+        line = self.resources.key_line(logical_id)
+        key = "ContentUri" if self._type(resource) == SAM_LAYER else "Content"
+        code: Fact[Path | Unknown]
+        if key not in props:
+            code = Fact(Unknown(f"no {key}"), line)
+        else:
+            value = self.resolver.resolve(props[key])
+            if isinstance(value, MapNode):
+                in_s3: Fact[Path | Unknown] = Fact(Unknown("content in S3"), props.value_line(key))
+                code = self._cdk_asset(resource, "Content") or in_s3
+            else:
+                code = self._local_path(value, props.value_line(key))
+        return LayerFacts(self.path, str(logical_id), line, f"{self.label}: Resources.{logical_id}", code)
+
+
+class _Props:
+    """Typed reads of one function's properties, each with its line and where it came from."""
+
+    def __init__(self, props: MapNode, resolver: Resolver, from_globals: frozenset[str]) -> None:
+        self.props = props
+        self.resolver = resolver
+        self.from_globals = from_globals
+
+    def _note(self, key: str, raw: Any) -> str:
+        notes = ("from Globals" if key in self.from_globals else "", self.resolver.describe(raw))
+        return ", ".join(n for n in notes if n)
+
+    def _get(self, key: str) -> tuple[Any, int, str] | None:
+        if key not in self.props:
+            return None
+        raw = self.props[key]
+        value = self.resolver.resolve(raw)
+        if value is NO_VALUE:
+            return None
+        return value, self.props.key_line(key), self._note(key, raw)
+
+    def text(self, key: str) -> Fact[str | Unknown] | None:
+        found = self._get(key)
+        return None if found is None else Fact(as_str(found[0]), found[1], found[2])
+
+    def number(self, key: str) -> Fact[int | Unknown] | None:
+        found = self._get(key)
+        return None if found is None else Fact(as_int(found[0]), found[1], found[2])
+
+    def texts(self, key: str) -> Fact[tuple[str | Unknown, ...]] | None:
+        found = self._get(key)
+        if found is None:
+            return None
+        value, line, note = found
+        if not isinstance(value, list):
+            return Fact((as_str(value),), line, note)
+        return Fact(tuple(as_str(self.resolver.resolve(v)) for v in value), line, note)
+
+    def nested_number(self, key: str, inner: str) -> Fact[int | Unknown] | None:
+        found = self._get(key)
+        if found is None or not isinstance(found[0], MapNode) or inner not in found[0]:
+            return None
+        table: MapNode = found[0]
+        raw = table[inner]
+        value = self.resolver.resolve(raw)
+        if value is NO_VALUE:
+            return None
+        note = ", ".join(n for n in (found[2], self.resolver.describe(raw)) if n)
+        return Fact(as_int(value), table.value_line(inner), note)
+
+    def present(self, key: str) -> int | None:
+        found = self._get(key)
+        return self.props.key_line(key) if found is not None and found[0] is not None else None
+
+    def on_failure(self, key: str) -> int | None:
+        found = self._get(key)
+        if found is None or not isinstance(found[0], MapNode):
+            return None
+        return _on_failure(found[0].get("DestinationConfig"))
+
+    def environment(self) -> tuple[tuple[tuple[str, Fact[str | Unknown]], ...], int]:
+        found = self._get("Environment")
+        if found is None or not isinstance(found[0], MapNode):
+            return (), 0
+        variables = self.resolver.resolve(found[0].get("Variables"))
+        if not isinstance(variables, MapNode):
+            return (), 0
+        pairs = []
+        for name, raw in variables.items():
+            value = self.resolver.resolve(raw)
+            if value is NO_VALUE:
+                continue
+            note = "from Globals" if "Environment" in self.from_globals else ""
+            pairs.append((str(name), Fact(as_str(value), variables.key_line(name), note)))
+        return tuple(pairs), found[0].key_line("Variables")
+
+    def mounts(self) -> tuple[Fact[str | Unknown], ...]:
+        found = self._get("FileSystemConfigs")
+        if found is None or not isinstance(found[0], list):
+            return ()
+        mounts = []
+        for config in found[0]:
+            if isinstance(config, MapNode) and "LocalMountPath" in config:
+                value = self.resolver.resolve(config["LocalMountPath"])
+                mounts.append(Fact(as_str(value), config.value_line("LocalMountPath")))
+        return tuple(mounts)
+
+
+def _python_files(folder: Path) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for current, subfolders, files in os.walk(folder):
+        subfolders[:] = [d for d in subfolders if d not in SKIPPED_FOLDERS and not d.startswith(".")]
+        for name in files:
+            if name.endswith(".py"):
+                path = Path(current) / name
+                try:
+                    found[path.relative_to(folder).as_posix()] = path.read_bytes()
+                except OSError:
+                    continue
+    return found
+
+
+def asset_source(asset: Path, root: Path) -> Path | None:
+    """The folder under ``root`` (outside cdk.out) that CDK copied into ``asset``: the one
+    holding exactly the same Python files, byte for byte. None when there is no single one
+    (a bundled asset with installed dependencies has files no source folder has)."""
+    wanted = _python_files(asset)
+    if not wanted:
+        return None
+    anchor = min(wanted, key=lambda rel: (rel.count("/"), rel))  # a file every candidate must hold
+    matches = []
+    for holder in _python_files_by_name(root).get(Path(anchor).name, ()):
+        candidate = holder.parents[anchor.count("/")]
+        if holder.read_bytes() == wanted[anchor] and _python_files(candidate) == wanted:
+            matches.append(candidate)
+    return matches[0] if len(matches) == 1 else None
+
+
+def forget_project_files() -> None:
+    """Drop the index of project files that tracing CDK assets to their sources uses."""
+    _python_files_by_name.cache_clear()
+
+
+@functools.lru_cache(maxsize=8)
+def _python_files_by_name(root: Path) -> dict[str, tuple[Path, ...]]:
+    """Every Python file under ``root`` outside cdk.out and build output, by file name
+    (one walk per project, however many CDK assets there are)."""
+    found: dict[str, list[Path]] = {}
+    for current, subfolders, files in os.walk(root):
+        subfolders[:] = [
+            d for d in subfolders if d not in SKIPPED_FOLDERS and d != CDK_OUT and not d.startswith(".")
+        ]
+        for name in files:
+            if name.endswith(".py"):
+                found.setdefault(name, []).append(Path(current) / name)
+    return {name: tuple(paths) for name, paths in found.items()}
+
+
+def cdk_construct_id(resource: MapNode) -> str | None:
+    """``OrdersFunction`` for a resource CDK synthesized from ``Stack/OrdersFunction/Resource``."""
+    metadata = resource.get("Metadata")
+    path = metadata.get(CDK_PATH) if isinstance(metadata, MapNode) else None
+    if not isinstance(path, str):
+        return None
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[-1] == "Resource":
+        parts.pop()
+    return parts[-1] if len(parts) >= 2 else None
+
+
+def queue_visibility(resources: MapNode, resolver: Resolver, queue: str) -> Fact[int | Unknown]:
+    """The VisibilityTimeout of the AWS::SQS::Queue ``queue`` (SQS's default when unset)."""
+    resource = resources.get(queue)
+    props = resource.get("Properties") if isinstance(resource, MapNode) else None
+    if isinstance(props, MapNode) and "VisibilityTimeout" in props:
+        raw = props["VisibilityTimeout"]
+        value = resolver.resolve(raw)
+        if value is not NO_VALUE:
+            return Fact(as_int(value), props.value_line("VisibilityTimeout"), resolver.describe(raw))
+    return Fact(limits.SQS_DEFAULT_VISIBILITY_TIMEOUT_S, resources.key_line(queue),
+                "SQS default: the queue does not set VisibilityTimeout")
+
+
+def merge_globals(globals_: MapNode, local: MapNode) -> tuple[MapNode, frozenset[str]]:
+    """SAM's Globals rule: the function's scalars win, mappings merge, lists concatenate
+    (except GLOBALS_REPLACED). Returns the merged properties and the keys only Globals set."""
+    merged = MapNode(local.line)
+    for key, value in globals_.items():
+        merged.put(key, value, globals_.key_line(key), globals_.value_line(key))
+    for key, value in local.items():
+        if key in merged and key not in GLOBALS_REPLACED:
+            value = _merge(merged[key], value)
+        merged.put(key, value, local.key_line(key), local.value_line(key))
+    return merged, frozenset(str(k) for k in globals_ if k not in local)
+
+
+def _merge(global_value: Any, local_value: Any) -> Any:
+    if isinstance(global_value, MapNode) and isinstance(local_value, MapNode):
+        if intrinsic(global_value) or intrinsic(local_value):
+            return local_value
+        merged, _ = merge_globals(global_value, local_value)
+        return merged
+    if isinstance(global_value, SeqNode) and isinstance(local_value, SeqNode):
+        combined = SeqNode(local_value.line)
+        for source in (global_value, local_value):
+            for index, item in enumerate(source):
+                combined.add(item, source.item_line(index))
+        return combined
+    return local_value
+
+
+def _on_failure(destination_config: Any) -> int | None:
+    """Line of ``DestinationConfig.OnFailure`` when it is set."""
+    if isinstance(destination_config, MapNode) and isinstance(destination_config.get("OnFailure"), MapNode):
+        return destination_config.key_line("OnFailure")
+    return None
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []

@@ -1,0 +1,154 @@
+"""Template functions and layers as lamlint's FunctionConfig / LayerConfig, with origins."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from lamlint import lambda_facts as facts
+from lamlint.config import FunctionConfig, LayerConfig
+from lamlint.templates import limits
+from lamlint.templates.discovery import CDK_OUT
+from lamlint.templates.model import Fact, FunctionFacts, LayerFacts, Origin, TemplateFunction
+from lamlint.templates.nodes import Unknown
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def relative(path: Path, root: Path) -> str:
+    """``path`` as FunctionConfig.code spells it: relative to the project root, POSIX style."""
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def lamlint_handler(handler: str) -> str:
+    """``src/handlers/orders.main`` (a path, as Serverless and Lambda accept it) or
+    ``src.handlers.orders.main`` -> lamlint's dotted ``module.function``."""
+    module, _, function = handler.strip().rpartition(".")
+    module = module.removeprefix("./").replace("/", ".").replace("\\", ".")
+    return f"{module}.{function}" if module else function
+
+
+def valid_handler(handler: str) -> bool:
+    module, _, function = handler.rpartition(".")
+    parts = module.split(".") if module else []
+    return bool(parts) and all(p.isidentifier() for p in parts) and function.isidentifier()
+
+
+def unique_name(wanted: str, template: Path, taken: set[str]) -> str:
+    """``wanted``, or a name qualified by the template's folder when another template has it."""
+    name = wanted if _UNSAFE_NAME.sub("", wanted) == wanted else _UNSAFE_NAME.sub("-", wanted)
+    if name in taken:
+        name = f"{_UNSAFE_NAME.sub('-', template.parent.name)}.{name}"
+    base, number = name, 2
+    while name in taken:
+        name, number = f"{base}-{number}", number + 1
+    taken.add(name)
+    return name
+
+
+def _origin(fn: FunctionFacts, fact: Fact[Any] | None) -> Origin:
+    if fact is None:
+        return Origin(fn.template, 0, "not set")
+    return Origin(fn.template, fact.line, fact.note)
+
+
+def to_function(fn: FunctionFacts, root: Path, name: str, layer_names: dict[str, str]) -> TemplateFunction:
+    """``fn`` as a FunctionConfig (``layer_names``: a template layer's logical id -> the
+    LayerConfig name it was given)."""
+    skip = ""
+    origins: dict[str, Origin] = {}
+
+    runtime: str | None = None
+    if fn.runtime is not None and isinstance(fn.runtime.value, str):
+        value = fn.runtime.value
+        if value in facts.RUNTIME_GLIBC:
+            runtime = value
+        elif not value.startswith("python"):
+            skip = f"its runtime {value} is not Python"
+    if fn.package_type.value == limits.PACKAGE_TYPE_IMAGE:
+        skip = skip or "it is a container image"
+    origins["runtime"] = _origin(fn, fn.runtime)
+
+    code = fn.code.value
+    code_text = "."
+    if isinstance(code, Path):
+        code_text = relative(code, root)
+        if CDK_OUT in code.parts:
+            skip = skip or (
+                f"its code is CDK's staged copy {code_text} (lamlint does not check cdk.out, and no "
+                "project folder holds the same Python files)"
+            )
+    else:
+        skip = skip or f"its code is {code.why}"
+    origins["code"] = _origin(fn, fn.code)
+
+    handler = "app.handler"
+    if fn.handler is None:
+        skip = skip or "it has no handler"
+    elif isinstance(fn.handler.value, Unknown):
+        skip = skip or f"its handler is {fn.handler.value.why}"
+    else:
+        converted = lamlint_handler(fn.handler.value)
+        if valid_handler(converted):
+            handler = converted
+        else:
+            skip = skip or f"its handler {fn.handler.value!r} is not of the form module.function"
+    origins["handler"] = _origin(fn, fn.handler)
+
+    architecture: str | None = None
+    if fn.architectures is not None:
+        known = [a for a in fn.architectures.value if isinstance(a, str) and a in facts.ARCHITECTURES]
+        if len(fn.architectures.value) == 1 and known:
+            architecture = known[0]
+    origins["architecture"] = _origin(fn, fn.architectures)
+
+    timeout = fn.timeout.value if isinstance(fn.timeout.value, int) and fn.timeout.value >= 1 else None
+    memory = fn.memory.value if isinstance(fn.memory.value, int) and fn.memory.value >= 1 else None
+    origins["timeout"] = _origin(fn, fn.timeout)
+    origins["memory"] = _origin(fn, fn.memory)
+
+    triggers = tuple(t for t in fn.triggers if t in facts.TRIGGERS)
+    first_event = next((e for e in fn.events if e.trigger), None)
+    listed = ", ".join(f"{e.name}: {e.trigger}" for e in fn.events if e.trigger)
+    origins["triggers"] = (
+        Origin(fn.template, first_event.line, listed) if first_event
+        else Origin(fn.template, 0, "no events in the template")
+    )
+
+    layers = tuple(
+        layer_names[f.value] for f in fn.layers if isinstance(f.value, str) and f.value in layer_names
+    )
+    origins["layers"] = Origin(fn.template, fn.layers_line, "" if fn.layers_line else "not set")
+
+    environment = tuple((key, f.value) for key, f in fn.environment if isinstance(f.value, str))
+    origins["environment"] = Origin(
+        fn.template, fn.environment_line, "" if fn.environment_line else "not set"
+    )
+
+    mounts = tuple(f.value for f in fn.mounts if isinstance(f.value, str))
+    origins["mounts"] = _origin(fn, fn.mounts[0] if fn.mounts else None)
+
+    config = FunctionConfig(
+        name=name,
+        code=code_text,
+        handler=handler,
+        timeout=timeout,
+        memory=memory,
+        triggers=triggers,
+        layers=layers,
+        environment=environment,
+        runtime=runtime,
+        architecture=architecture,
+        mounts=mounts,
+        key=fn.key,
+    )
+    return TemplateFunction(config, tuple(origins.items()), fn, skip)
+
+
+def to_layer(layer: LayerFacts, root: Path, name: str) -> LayerConfig | None:
+    """A template's layer as a LayerConfig, or None when its content is not on disk."""
+    if not isinstance(layer.code.value, Path):
+        return None
+    return LayerConfig(name=name, code=relative(layer.code.value, root), key=layer.key)

@@ -1,0 +1,78 @@
+"""Finding deployment templates under a project and reading them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lamlint.templates.json_loader import load_json
+from lamlint.templates.nodes import MapNode, TemplateError
+from lamlint.templates.yaml_loader import load_yaml
+
+SAM_TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
+SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")
+CDK_OUT = "cdk.out"
+CDK_TEMPLATE_SUFFIX = ".template.json"
+# Folders never searched: build output (a second copy of every template), dependencies, VCS.
+SKIPPED_FOLDERS = frozenset(
+    {
+        ".aws-sam", ".serverless", ".git", ".hg", ".svn", ".venv", "venv", "node_modules",
+        "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist",
+    }
+)
+
+
+def find_templates(root: Path, names: Sequence[str] = ()) -> list[Path]:
+    """SAM/CloudFormation (``template.yaml|yml|json``), Serverless (``serverless.yml|yaml``) and
+    CDK (``cdk.out/*.template.json``, and in its nested assemblies) templates under ``root``,
+    plus the files in ``names`` (relative to ``root`` or absolute), sorted and without repeats."""
+    found: set[Path] = set()
+    for folder, subfolders, files in os.walk(root):
+        here = Path(folder)
+        if here.name == CDK_OUT:
+            found.update(_cdk_templates(here))
+            subfolders[:] = []
+            continue
+        subfolders[:] = sorted(
+            d for d in subfolders if (d not in SKIPPED_FOLDERS and not d.startswith(".")) or d == CDK_OUT
+        )
+        for name in files:
+            if name in SAM_TEMPLATE_NAMES or name in SERVERLESS_NAMES:
+                found.add(here / name)
+    for name in names:
+        path = Path(name)
+        found.add(path if path.is_absolute() else root / path)
+    return sorted({Path(os.path.abspath(p)) for p in found})
+
+
+def _cdk_templates(cdk_out: Path) -> list[Path]:
+    templates = [p for p in cdk_out.glob(f"*{CDK_TEMPLATE_SUFFIX}") if p.is_file()]
+    for assembly in cdk_out.glob("assembly-*"):
+        if assembly.is_dir():
+            templates += [p for p in assembly.glob(f"*{CDK_TEMPLATE_SUFFIX}") if p.is_file()]
+    return templates
+
+
+def is_serverless(path: Path) -> bool:
+    return path.name in SERVERLESS_NAMES
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise TemplateError(path, None, f"cannot read: {exc.strerror or exc}") from None
+
+
+def load_template(path: Path) -> MapNode:
+    """The parsed template: JSON for ``*.json``, YAML otherwise. Raises TemplateError."""
+    text = read_text(path)
+    data: Any = load_json(text, path) if path.suffix == ".json" else load_yaml(text, path)
+    if not isinstance(data, MapNode):
+        kind = "nothing" if data is None else f"a {type(data).__name__.replace('Node', '').lower()}"
+        raise TemplateError(path, 1, f"expected a mapping of sections at the top level, found {kind}")
+    return data

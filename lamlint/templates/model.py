@@ -1,0 +1,142 @@
+"""What lamlint reads from a deployment template, each fact with the line it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, Literal, TypeVar
+
+from lamlint.config import FunctionConfig
+from lamlint.templates.nodes import TemplateError, Unknown
+
+T = TypeVar("T")
+TemplateKind = Literal["sam", "cloudformation", "serverless"]
+
+
+@dataclass(frozen=True)
+class Fact(Generic[T]):
+    """A value and where it was set: ``line`` 0 means not written anywhere (a default)."""
+
+    value: T
+    line: int
+    note: str = ""  # "from Globals", "parameter Timeout's default (line 8)", "Lambda default"
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """One thing that invokes the function."""
+
+    name: str  # the event's name, or the resource that wires it up
+    kind: str  # as the template spells it: "SQS", "HttpApi", "stream", "AWS::Lambda::EventSourceMapping"
+    trigger: str | None  # lamlint's trigger name (lambda_facts.TRIGGERS), None when it has none
+    line: int
+    queue: str | None = None  # logical id of the AWS::SQS::Queue in the same template
+    queue_visibility: Fact[int | Unknown] | None = None  # that queue's VisibilityTimeout
+    on_failure: int | None = None  # line of the event's own on-failure destination (streams)
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    """One function as its template declares it, before conversion to a FunctionConfig."""
+
+    template: Path  # absolute
+    kind: TemplateKind
+    logical_id: str  # resource logical id, or the Serverless function's name
+    name: str  # the name lamlint shows: the logical id, or CDK's construct id (no hash suffix)
+    line: int  # where the resource (or function) starts
+    key: str  # "template.yaml: Resources.OrdersFunction"
+    code: Fact[Path | Unknown]  # absolute folder the handler path is relative to
+    handler: Fact[str | Unknown] | None
+    runtime: Fact[str | Unknown] | None
+    architectures: Fact[tuple[str | Unknown, ...]] | None
+    timeout: Fact[int | Unknown]  # the effective value: written, or the platform default
+    memory: Fact[int | Unknown]
+    ephemeral_storage: Fact[int | Unknown] | None
+    environment: tuple[tuple[str, Fact[str | Unknown]], ...]  # each fact's line is its key's
+    environment_line: int  # line of the variables mapping (0 when none)
+    layers: tuple[Fact[str | Unknown], ...]  # logical ids of layers in the same file, else ARNs
+    layers_line: int
+    package_type: Fact[str | Unknown]
+    mounts: tuple[Fact[str | Unknown], ...]
+    dead_letter: int | None  # line of DeadLetterQueue / DeadLetterConfig / onError
+    on_failure: int | None  # line of an on-failure destination for asynchronous invocations
+    events: tuple[EventFact, ...]
+    managed_instances: int | None  # line of CapacityProviderConfig (Lambda Managed Instances)
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.trigger for e in self.events if e.trigger))
+
+
+@dataclass(frozen=True)
+class LayerFacts:
+    """A layer declared in a template (AWS::Serverless::LayerVersion, AWS::Lambda::LayerVersion,
+    a Serverless ``layers:`` entry)."""
+
+    template: Path
+    logical_id: str
+    line: int
+    key: str
+    code: Fact[Path | Unknown]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a FunctionConfig field came from, for ``--show-settings``."""
+
+    template: Path
+    line: int  # 0: not written in the template
+    note: str = ""
+
+    def show(self, cwd: Path | None = None) -> str:
+        """``template.yaml:14``, ``template.yaml:14, from Globals``, or ``Lambda default``."""
+        if not self.line:
+            return self.note or "default"
+        where = f"{display_path(self.template, cwd)}:{self.line}"
+        return f"{where}, {self.note}" if self.note else where
+
+
+@dataclass(frozen=True)
+class TemplateFunction:
+    """A template's function as lamlint's project model sees it."""
+
+    config: FunctionConfig
+    origins: tuple[tuple[str, Origin], ...]  # FunctionConfig field name -> where it came from
+    facts: FunctionFacts
+    # Why lamlint cannot check this function's Python code ("" when it can): not Python,
+    # a container image, code in S3 or inline, a handler that cannot be read.
+    skip_reason: str = ""
+
+    def origin(self, field_name: str) -> Origin | None:
+        return dict(self.origins).get(field_name)
+
+    @property
+    def lintable(self) -> bool:
+        return not self.skip_reason
+
+
+@dataclass(frozen=True)
+class TemplateModel:
+    """Everything read from one template."""
+
+    path: Path
+    kind: TemplateKind
+    functions: tuple[FunctionFacts, ...] = ()
+    layers: tuple[LayerFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    """The templates of a project: the ones read, and the ones that could not be."""
+
+    models: tuple[TemplateModel, ...] = ()
+    errors: tuple[TemplateError, ...] = ()
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """``path`` relative to ``cwd`` (default: the working directory) when under it."""
+    base = (cwd or Path.cwd()).resolve()
+    try:
+        return path.resolve().relative_to(base).as_posix()
+    except (ValueError, OSError):
+        return str(path)

@@ -1,0 +1,81 @@
+"""Reading every template of a project into functions and layers lamlint can use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from lamlint.config import LayerConfig
+from lamlint.templates.cloudformation import forget_project_files, read_cloudformation
+from lamlint.templates.convert import to_function, to_layer, unique_name
+from lamlint.templates.discovery import find_templates, is_serverless, load_template
+from lamlint.templates.model import TemplateFunction, TemplateModel, TemplateSet, display_path
+from lamlint.templates.nodes import TemplateError
+from lamlint.templates.serverless import read_serverless
+
+# Top-level sections that make a file a CloudFormation template.
+CLOUDFORMATION_SECTIONS = ("Resources", "AWSTemplateFormatVersion", "Transform", "Globals")
+
+
+def read_template(path: Path, root: Path) -> TemplateModel:
+    """One template's functions and layers. Raises TemplateError."""
+    document = load_template(path)
+    label = display_path(path, root)
+    if is_serverless(path):
+        return read_serverless(document, path, label)
+    if not any(section in document for section in CLOUDFORMATION_SECTIONS):
+        return TemplateModel(path, "cloudformation")  # a template.yaml of some other tool
+    return read_cloudformation(document, path, label, source_root=root)
+
+
+def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
+    """Every template under ``root`` (and those named), read; the ones that cannot be read
+    are in ``errors`` instead."""
+    models: list[TemplateModel] = []
+    errors: list[TemplateError] = []
+    forget_project_files()  # the files may have changed since the last read
+    for path in find_templates(root, names):
+        try:
+            models.append(read_template(path, root))
+        except TemplateError as exc:
+            errors.append(exc)
+    return TemplateSet(tuple(models), tuple(errors))
+
+
+def convert(templates: TemplateSet, root: Path) -> tuple[list[TemplateFunction], list[LayerConfig]]:
+    """The functions and layers of ``templates`` as lamlint configuration, names made unique
+    across templates."""
+    root = root.resolve()
+    layer_names: dict[tuple[Path, str], str] = {}
+    layers: list[LayerConfig] = []
+    taken_layers: set[str] = set()
+    for model in templates.models:
+        for layer in model.layers:
+            name = unique_name(layer.logical_id, model.path, taken_layers)
+            config = to_layer(layer, root, name)
+            if config is not None:
+                layer_names[(model.path, layer.logical_id)] = name
+                layers.append(config)
+    functions: list[TemplateFunction] = []
+    taken: set[str] = set()
+    for model in templates.models:
+        local = {logical_id: name for (path, logical_id), name in layer_names.items() if path == model.path}
+        for fn in model.functions:
+            functions.append(to_function(fn, root, unique_name(fn.name, model.path, taken), local))
+    return functions, layers
+
+
+def functions_from_templates(root: Path, names: Sequence[str] = ()) -> list[TemplateFunction]:
+    """Every function declared in the project's templates. Raises the first TemplateError."""
+    templates = read_templates(root, names)
+    if templates.errors:
+        raise templates.errors[0]
+    return convert(templates, root)[0]
+
+
+def layers_from_templates(root: Path, names: Sequence[str] = ()) -> list[LayerConfig]:
+    """Every layer declared in the project's templates whose content is on disk."""
+    templates = read_templates(root, names)
+    if templates.errors:
+        raise templates.errors[0]
+    return convert(templates, root)[1]

@@ -1,0 +1,314 @@
+"""Serverless Framework services (``serverless.yml``): functions, their events and layers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from lamlint.templates import limits
+from lamlint.templates.cloudformation import SQS_QUEUE, queue_visibility
+from lamlint.templates.model import EventFact, Fact, FunctionFacts, LayerFacts, TemplateModel
+from lamlint.templates.nodes import MapNode, SeqNode, Unknown
+from lamlint.templates.resolve import NO_VALUE, Resolver, as_int, as_str
+
+# Serverless event names -> lamlint trigger names ("stream" and "eventBridge" are decided by
+# their settings; None: no lamlint name).
+SERVERLESS_EVENT_TRIGGERS: dict[str, str | None] = {
+    "http": "api",
+    "httpApi": "api",
+    "websocket": "api",
+    "alb": "alb",
+    "sqs": "sqs",
+    "sns": "sns",
+    "s3": "s3",
+    "schedule": "schedule",
+    "eventBridge": "eventbridge",
+    "cloudwatchEvent": "eventbridge",
+    "stream": None,
+    "msk": "kafka",
+    "kafka": "kafka",
+    "activemq": "mq",
+    "rabbitmq": "mq",
+    "cloudwatchLog": "async",
+    "iot": "async",
+    "iotFleetProvisioning": "sync",
+    "alexaSkill": "sync",
+    "alexaSmartHome": "sync",
+    "cognitoUserPool": "sync",
+    "cloudFront": None,
+}
+STREAM_TYPES = ("dynamodb", "kinesis")
+_VARIABLE = re.compile(r"\$\{([^{}]+)\}")
+
+
+class ServerlessResolver(Resolver):
+    """CloudFormation intrinsics against ``resources.Resources``, plus ``${self:...}``
+    variables resolved from the same file. Every other variable source (``opt:``, ``env:``,
+    ``ssm:``, ``file(...)``, ``sls:``, ``param:`` ...) is known only at deploy time."""
+
+    def __init__(self, service: MapNode) -> None:
+        section = service.get("resources")
+        resources = section.get("Resources") if isinstance(section, MapNode) else None
+        super().__init__(section if isinstance(section, MapNode) else {}, resources)
+        self.service = service
+
+    def resolve_string(self, value: str, depth: int) -> Any:
+        if "${" not in value:
+            return value
+        whole = _VARIABLE.fullmatch(value.strip())
+        if whole:
+            return self._variable(whole.group(1), depth + 1)
+        unknown: list[Unknown] = []
+
+        def substitute(match: re.Match[str]) -> str:
+            text = as_str(self._variable(match.group(1), depth + 1))
+            if isinstance(text, Unknown):
+                unknown.append(text)
+                return ""
+            return text
+
+        result = _VARIABLE.sub(substitute, value)
+        if unknown:
+            return unknown[0]
+        return self.resolve(result, depth + 1) if "${" in result else result
+
+    def _variable(self, expression: str, depth: int) -> Any:
+        source = expression.split(",", 1)[0].strip()
+        if source.startswith("self:"):
+            value: Any = self.service
+            for part in source.removeprefix("self:").strip().split("."):
+                if isinstance(value, dict) and part in value:
+                    value = value[part]
+                elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                    value = value[int(part)]
+                else:
+                    return Unknown(f"${{{expression}}} is not set in this file")
+            return self.resolve(value, depth)
+        return Unknown(f"${{{expression}}} is resolved at deploy time")
+
+
+def layer_logical_id(name: str) -> str:
+    """The CloudFormation logical id Serverless gives the layer ``name``."""
+    normalized = name[:1].upper() + name[1:]
+    return normalized.replace("-", "Dash").replace("_", "Underscore") + "LambdaLayer"
+
+
+def read_serverless(service: MapNode, path: Path, label: str) -> TemplateModel:
+    return _Reader(service, path, label).read()
+
+
+class _Reader:
+    def __init__(self, service: MapNode, path: Path, label: str) -> None:
+        self.service = service
+        self.path = path
+        self.folder = path.parent
+        self.label = label
+        self.resolver = ServerlessResolver(service)
+        provider = self.resolver.resolve(service.get("provider"))
+        self.provider = provider if isinstance(provider, MapNode) else MapNode()
+
+    def read(self) -> TemplateModel:
+        layers = self._layers()
+        self.layer_names = {layer.logical_id: layer.logical_id for layer in layers}
+        self.layer_names.update({layer_logical_id(layer.logical_id): layer.logical_id for layer in layers})
+        functions = []
+        for name, definition, table in self._function_definitions():
+            if isinstance(definition, MapNode):
+                functions.append(self._function(str(name), definition, table))
+        return TemplateModel(self.path, "serverless", tuple(functions), tuple(layers))
+
+    def _function_definitions(self) -> list[tuple[Any, Any, MapNode]]:
+        section = self.resolver.resolve(self.service.get("functions"))
+        tables = [section] if isinstance(section, MapNode) else [
+            item for item in (section if isinstance(section, list) else []) if isinstance(item, MapNode)
+        ]
+        return [(name, table[name], table) for table in tables for name in table]
+
+    # --- reading one setting: the function's, else the provider's, else a default ---------
+
+    def _setting(self, fn: MapNode, key: str) -> tuple[Any, int, str] | None:
+        for table, note in ((fn, ""), (self.provider, "from provider")):
+            if key in table:
+                value = self.resolver.resolve(table[key])
+                if value is not NO_VALUE and value is not None:
+                    return value, table.key_line(key), note
+        return None
+
+    def _text(self, fn: MapNode, key: str) -> Fact[str | Unknown] | None:
+        found = self._setting(fn, key)
+        return None if found is None else Fact(as_str(found[0]), found[1], found[2])
+
+    def _number(self, fn: MapNode, key: str, default: int | None = None) -> Fact[int | Unknown] | None:
+        found = self._setting(fn, key)
+        if found is None:
+            return None if default is None else Fact(default, 0, "Serverless Framework default")
+        return Fact(as_int(found[0]), found[1], found[2])
+
+    def _function(self, name: str, fn: MapNode, table: MapNode) -> FunctionFacts:
+        line = table.key_line(name)
+        image = "image" in fn
+        package_type: Fact[str | Unknown] = Fact("Zip", 0, "Lambda default")
+        if image:
+            package_type = Fact(limits.PACKAGE_TYPE_IMAGE, fn.key_line("image"))
+        architecture = self._text(fn, "architecture")
+        environment, environment_line = self._environment(fn)
+        layers, layers_line = self._function_layers(fn)
+        timeout = self._number(fn, "timeout", limits.SERVERLESS_DEFAULT_TIMEOUT_S)
+        memory = self._number(fn, "memorySize", limits.SERVERLESS_DEFAULT_MEMORY_MB)
+        assert timeout is not None and memory is not None
+        return FunctionFacts(
+            template=self.path,
+            kind="serverless",
+            logical_id=name,
+            name=name,
+            line=line,
+            key=f"{self.label}: functions.{name}",
+            code=self._code(fn, line, image),
+            handler=self._text(fn, "handler") if "handler" in fn else None,
+            runtime=self._text(fn, "runtime"),
+            architectures=None if architecture is None else Fact(
+                (architecture.value,), architecture.line, architecture.note
+            ),
+            timeout=timeout,
+            memory=memory,
+            ephemeral_storage=self._number(fn, "ephemeralStorageSize"),
+            environment=environment,
+            environment_line=environment_line,
+            layers=layers,
+            layers_line=layers_line,
+            package_type=package_type,
+            mounts=self._mounts(fn),
+            dead_letter=fn.key_line("onError") if "onError" in fn else None,
+            on_failure=_on_failure(fn.get("destinations")),
+            events=self._events(fn),
+            managed_instances=None,
+        )
+
+    def _code(self, fn: MapNode, line: int, image: bool) -> Fact[Path | Unknown]:
+        if image:
+            return Fact(Unknown("a container image"), fn.key_line("image"))
+        for table in (fn, self.service):
+            package = table.get("package")
+            if isinstance(package, MapNode) and "artifact" in package:
+                return Fact(Unknown("a prebuilt artifact (package.artifact)"), package.key_line("artifact"))
+        return Fact(self.folder, 0, "the service folder (serverless.yml's)")
+
+    def _environment(self, fn: MapNode) -> tuple[tuple[tuple[str, Fact[str | Unknown]], ...], int]:
+        merged: dict[str, Fact[str | Unknown]] = {}
+        line = 0
+        for table, note in ((self.provider, "from provider"), (fn, "")):
+            variables = self.resolver.resolve(table.get("environment"))
+            if not isinstance(variables, MapNode):
+                continue
+            line = table.key_line("environment")
+            for key, raw in variables.items():
+                value = self.resolver.resolve(raw)
+                if value is not NO_VALUE:
+                    merged[str(key)] = Fact(as_str(value), variables.key_line(key), note)
+        return tuple(merged.items()), line
+
+    def _function_layers(self, fn: MapNode) -> tuple[tuple[Fact[str | Unknown], ...], int]:
+        found = self._setting(fn, "layers")
+        if found is None:
+            return (), 0
+        items, line, note = found
+        if not isinstance(items, list):
+            return (Fact(Unknown("the list of layers is known at deploy time"), line, note),), line
+        layers: list[Fact[str | Unknown]] = []
+        for index, item in enumerate(items):
+            item_line = items.item_line(index) if isinstance(items, SeqNode) else line
+            ref = item.get("Ref") if isinstance(item, MapNode) and len(item) == 1 else None
+            if isinstance(ref, str) and ref in self.layer_names:
+                layers.append(Fact(self.layer_names[ref], item_line, note))
+                continue
+            value = self.resolver.resolve(item)
+            if value is not NO_VALUE:
+                layers.append(Fact(as_str(value), item_line, note))
+        return tuple(layers), line
+
+    def _mounts(self, fn: MapNode) -> tuple[Fact[str | Unknown], ...]:
+        config = self.resolver.resolve(fn.get("fileSystemConfig"))
+        if isinstance(config, MapNode) and "localMountPath" in config:
+            value = self.resolver.resolve(config["localMountPath"])
+            return (Fact(as_str(value), config.value_line("localMountPath")),)
+        return ()
+
+    def _events(self, fn: MapNode) -> tuple[EventFact, ...]:
+        events: list[EventFact] = []
+        if "url" in fn and self.resolver.resolve(fn["url"]) not in (False, None, NO_VALUE):
+            events.append(EventFact("url", "url", "function-url", fn.key_line("url")))
+        items = fn.get("events")
+        if not isinstance(items, SeqNode):
+            return tuple(events)
+        for index, item in enumerate(items):
+            if not isinstance(item, MapNode) or len(item) != 1:
+                continue
+            kind = str(next(iter(item)))
+            settings = self.resolver.resolve(item[kind])
+            line = items.item_line(index)
+            trigger = SERVERLESS_EVENT_TRIGGERS.get(kind)
+            queue = None
+            on_failure = None
+            arn: Any = settings.get("arn") if isinstance(settings, MapNode) else settings
+            if kind == "stream":
+                trigger = self._stream_trigger(settings, arn)
+            elif kind == "eventBridge" and isinstance(settings, MapNode) and "schedule" in settings:
+                trigger = "schedule"
+            elif kind == "sqs":
+                target = self.resolver.reference(arn)
+                if target is not None and self.resolver.resource_type(target) == SQS_QUEUE:
+                    queue = target
+            if isinstance(settings, MapNode):
+                on_failure = _on_failure(settings.get("destinations"))
+            visibility = None
+            if queue is not None:
+                visibility = queue_visibility(self._resources(), self.resolver, queue)
+            events.append(EventFact(f"events[{index}]", kind, trigger, line, queue, visibility, on_failure))
+        return tuple(events)
+
+    def _resources(self) -> MapNode:
+        section = self.service.get("resources")
+        resources = section.get("Resources") if isinstance(section, MapNode) else None
+        return resources if isinstance(resources, MapNode) else MapNode()
+
+    def _stream_trigger(self, settings: Any, arn: Any) -> str | None:
+        if isinstance(settings, MapNode):
+            kind = self.resolver.resolve(settings.get("type"))
+            if kind in STREAM_TYPES:
+                return str(kind)
+        target = self.resolver.reference(arn)
+        if target is not None:
+            resource_type = self.resolver.resource_type(target) or ""
+            if "Kinesis" in resource_type:
+                return "kinesis"
+            return "dynamodb" if "DynamoDB" in resource_type else None
+        text = as_str(self.resolver.resolve(arn))
+        if isinstance(text, str) and text.startswith("arn:"):
+            service = text.split(":")[2] if text.count(":") >= 2 else ""
+            return service if service in STREAM_TYPES else None
+        return None
+
+    def _layers(self) -> list[LayerFacts]:
+        section = self.resolver.resolve(self.service.get("layers"))
+        if not isinstance(section, MapNode):
+            return []
+        layers = []
+        for name, layer in section.items():
+            line = section.key_line(name)
+            code: Fact[Path | Unknown]
+            if isinstance(layer, MapNode) and "path" in layer:
+                folder = as_str(self.resolver.resolve(layer["path"]))
+                code = Fact(folder if isinstance(folder, Unknown) else (self.folder / folder),
+                            layer.value_line("path"))
+            else:
+                code = Fact(Unknown("no path"), line)
+            layers.append(LayerFacts(self.path, str(name), line, f"{self.label}: layers.{name}", code))
+        return layers
+
+
+def _on_failure(destinations: Any) -> int | None:
+    """Line of ``destinations.onFailure`` when it is set."""
+    if isinstance(destinations, MapNode) and destinations.get("onFailure") not in (None, ""):
+        return destinations.key_line("onFailure")
+    return None

@@ -1,0 +1,141 @@
+"""YAML templates: PyYAML's SafeLoader with CloudFormation's short-form tags and line numbers.
+
+``!Ref X`` becomes ``{"Ref": "X"}``, ``!GetAtt A.B`` becomes ``{"Fn::GetAtt": ["A", "B"]}``,
+``!Condition C`` becomes ``{"Condition": "C"}`` and every other short form ``!Name v`` becomes
+``{"Fn::Name": v}``: the long forms CloudFormation itself reads. Dates stay strings (YAML 1.1
+would turn ``2010-09-09`` into a date) and a key written twice in one mapping is an error, as
+it is for CloudFormation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lamlint.templates.nodes import MapNode, SeqNode, StrNode, TemplateError
+
+# Short-form tag -> long-form key.
+INTRINSIC_TAGS: dict[str, str] = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    **{
+        name: f"Fn::{name}"
+        for name in (
+            "GetAtt", "Sub", "If", "Join", "Select", "Split", "FindInMap", "Equals", "Not", "And",
+            "Or", "Base64", "Cidr", "GetAZs", "ImportValue", "Transform", "Length", "ToJsonString",
+        )
+    },
+}
+
+
+class TemplateLoader(yaml.SafeLoader):
+    """SafeLoader returning MapNode / SeqNode / StrNode and long-form intrinsic functions."""
+
+
+# Keep timestamps as strings: no yaml.org timestamp resolver.
+TemplateLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _kind(node: yaml.Node) -> str:
+    return type(node).__name__.removesuffix("Node").lower()
+
+
+def _construct_mapping(loader: TemplateLoader, node: yaml.Node) -> MapNode:
+    if not isinstance(node, yaml.MappingNode):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a mapping, found a {_kind(node)}", node.start_mark
+        )
+    loader.flatten_mapping(node)  # YAML merge keys (<<: *anchor)
+    result = MapNode(_line(node))
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark, "found an unhashable key",
+                key_node.start_mark,
+            ) from None
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark,
+                f"found duplicate key {str(key)!r} (first at line {result.key_line(key)})",
+                key_node.start_mark,
+            )
+        value = loader.construct_object(value_node, deep=True)
+        result.put(key, value, _line(key_node), _line(value_node))
+    return result
+
+
+def _construct_sequence(loader: TemplateLoader, node: yaml.Node) -> SeqNode:
+    if not isinstance(node, yaml.SequenceNode):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a sequence, found a {_kind(node)}", node.start_mark
+        )
+    result = SeqNode(_line(node))
+    for item in node.value:
+        result.add(loader.construct_object(item, deep=True), _line(item))
+    return result
+
+
+def _construct_str(loader: TemplateLoader, node: yaml.Node) -> StrNode:
+    assert isinstance(node, yaml.ScalarNode)
+    return StrNode(loader.construct_scalar(node), _line(node))
+
+
+def _intrinsic(long_name: str) -> Any:
+    def construct(loader: TemplateLoader, node: yaml.Node) -> MapNode:
+        value: Any
+        if isinstance(node, yaml.ScalarNode):
+            value = StrNode(loader.construct_scalar(node), _line(node))
+            if long_name == "Fn::GetAtt":
+                # !GetAtt Resource.Attribute (the attribute may itself contain dots)
+                resource, _, attribute = value.partition(".")
+                parts = SeqNode(_line(node))
+                parts.add(StrNode(resource, _line(node)), _line(node))
+                if attribute:
+                    parts.add(StrNode(attribute, _line(node)), _line(node))
+                value = parts
+        elif isinstance(node, yaml.SequenceNode):
+            value = _construct_sequence(loader, node)
+        else:
+            value = _construct_mapping(loader, node)
+        result = MapNode(_line(node))
+        result.put(long_name, value, _line(node))
+        return result
+
+    return construct
+
+
+TemplateLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+TemplateLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+TemplateLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+for _tag, _long_name in INTRINSIC_TAGS.items():
+    TemplateLoader.add_constructor(f"!{_tag}", _intrinsic(_long_name))
+
+
+def load_yaml(text: str, path: Path) -> Any:
+    """The first YAML document in ``text``; TemplateError (file and line) when it is not YAML."""
+    loader = TemplateLoader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = int(mark.line) + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        if problem.startswith("could not determine a constructor for the tag"):
+            problem = problem.replace("could not determine a constructor for the tag", "unknown tag")
+        raise TemplateError(path, line, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise TemplateError(path, None, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
