@@ -52,6 +52,9 @@ class RuleMeta:
     good: str
     default_enabled: bool = True
     fixable: bool = False
+    # What the bad/good examples are written in: "python" (code rules), "yaml" (templates),
+    # "text" (artifact reports).
+    language: str = "python"
 
     @property
     def url(self) -> str:
@@ -98,6 +101,7 @@ _RULE_KEYS = {
     "good",
     "default",
     "fixable",
+    "language",
 }
 
 
@@ -118,6 +122,7 @@ def _rule_from_table(table: Mapping[str, Any], source: str) -> RuleMeta:
             good=str(table["good"]).strip("\n"),
             default_enabled=bool(table.get("default", True)),
             fixable=bool(table.get("fixable", False)),
+            language=str(table.get("language", "python")),
         )
     except KeyError as exc:
         raise CatalogueError(f"{source}: rule is missing key {exc.args[0]!r}") from None

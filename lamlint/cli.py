@@ -156,9 +156,11 @@ def check(
             (*settings.ignore, *_codes(ignore)),
         )
         project_catalogue = _catalogue_for(settings, catalogue)
-        check_project(settings, files, project_catalogue, enabled, cwd, stdin=stdin, result=result)
+        scope = [Path(os.path.abspath(p)) for p in group_paths if stdin is None and Path(p).is_dir()]
+        check_project(settings, files, project_catalogue, enabled, cwd, stdin=stdin, result=result,
+                      scope=scope)
         if show_settings:
-            _print_settings(settings, result, enabled)
+            _print_settings(result, enabled, cwd)
     if show_files:
         for path_text, reason in result.skipped:
             click.echo(f"skipped {path_text}: {reason}", err=True)
@@ -223,23 +225,37 @@ def _default_root(target: Path, cwd: Path) -> Path:
     return target if target.is_dir() else target.parent
 
 
-def _print_settings(settings: Settings, result: RunResult, enabled: frozenset[str]) -> None:
-    facts = result.facts[-1][1]
+def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> None:
+    settings, facts = result.facts[-1]
+    project = result.templates[-1]
     click.echo(f"configuration: {settings.display_config()}")
     click.echo(f"project root: {settings.root}")
+    for model in project.templates.models:
+        click.echo(f"template: {display_path(model.path, cwd)}")
+    for error in project.templates.errors:
+        click.echo(f"template: {display_path(error.path, cwd)} (unreadable: {error.message})")
     click.echo(f"runtime: {settings.runtime}  architecture: {settings.architecture}")
     click.echo(f"rules enabled: {', '.join(sorted(enabled))}")
     if not facts.handlers:
         click.echo("handlers: none found")
     for handler in facts.handlers:
+        template = project.function(handler.function.key) if handler.function else None
+        origin = template.origin("timeout") if template else None
+        source = f" ({origin.show(cwd)})" if origin else ""
         triggers = ", ".join(handler.triggers) or "unknown"
         timeout = f"{handler.timeout} s" if handler.timeout else "unknown"
         click.echo(f"handler {handler.name}: {handler.key[0]}:{handler.line} {handler.key[1]}")
         click.echo(f"    from: {handler.origin}")
         click.echo(f"    triggers: {triggers} ({handler.triggers_origin})")
-        click.echo(f"    timeout: {timeout}")
+        click.echo(f"    timeout: {timeout}{source}")
         reached = sorted(k for k, names in facts.reachable.items() if handler.name in names)
         click.echo(f"    reaches {len(reached)} function(s)")
+    for function, why in facts.missing_handlers:
+        click.echo(f"function {function.name}: handler {function.handler!r} not found: {why}")
+    for template_function in project.functions:
+        if not template_function.lintable:
+            click.echo(f"function {template_function.config.name}: code not checked: "
+                       f"{template_function.skip_reason}")
     for display, reason in sorted(facts.skipped.items()):
         click.echo(f"skipped {display}: {reason}")
 

@@ -35,6 +35,14 @@ HANDLER_NAMES = frozenset({"handler", "lambda_handler"})
 NOT_LAMBDA_MODULES = {"greengrasssdk": "AWS IoT Greengrass code (imports greengrasssdk)"}
 
 
+class HandlerNotFound(ConfigError):
+    """A configured handler's folder, module or function does not exist."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Handler:
     name: str
@@ -54,6 +62,8 @@ class ProjectFacts:
     # module display path -> handlers whose cold start imports it (its top level is init code)
     loaded_by: Mapping[str, frozenset[str]] = field(default_factory=dict)
     index: ModuleIndex | None = None  # to resolve names to project functions across modules
+    # Functions from templates whose handler module or function is missing: (function, why).
+    missing_handlers: tuple[tuple[FunctionConfig, str], ...] = ()
     skipped: Mapping[str, str] = field(default_factory=dict)
 
     def handlers_in(self, display: str) -> dict[str, Handler]:
@@ -129,7 +139,7 @@ def _configured_handler(
     module, _, func = fn.handler.rpartition(".")
     code_dir = (settings.root / fn.code).resolve()
     if not code_dir.is_dir():
-        raise ConfigError(f"{where.replace('.handler', '.code')}: folder {fn.code!r} does not exist")
+        raise HandlerNotFound(where.replace(".handler", ".code"), f"folder {fn.code!r} does not exist")
     parts = module.replace("/", ".").split(".")
     base = code_dir.joinpath(*parts)
     options = [base.with_suffix(".py"), base / "__init__.py"]
@@ -138,10 +148,10 @@ def _configured_handler(
         return None
     if info is None:
         shown = ", ".join(str(p.relative_to(settings.root)) for p in options)
-        raise ConfigError(f"{where}: module {module!r} not found (looked for {shown})")
+        raise HandlerNotFound(where, f"module {module!r} not found (looked for {shown})")
     summary = info.summary.function(func)
     if summary is None or summary.is_method:
-        raise ConfigError(f"{where}: {info.display} defines no function {func!r}")
+        raise HandlerNotFound(where, f"{info.display} defines no function {func!r}")
     return Handler(
         name=fn.name,
         key=(info.display, func),
@@ -202,6 +212,7 @@ def build_facts(
     modules: Iterable[ModuleInfo],
     catalogue: Catalogue | None = None,
     unparsable: Collection[Path] = (),
+    lenient: Collection[str] = (),
 ) -> ProjectFacts:
     """Handlers, reachability and skipped modules for one project."""
     catalogue = catalogue or load_catalogue()
@@ -213,8 +224,16 @@ def build_facts(
         if reason:
             skipped[info.display] = reason
     handlers: list[Handler] = []
+    missing: list[tuple[FunctionConfig, str]] = []
     if settings.functions:
-        configured = [_configured_handler(fn, settings, index, unparsable) for fn in settings.functions]
+        configured = []
+        for function in settings.functions:
+            try:
+                configured.append(_configured_handler(function, settings, index, unparsable))
+            except HandlerNotFound as exc:
+                if function.key not in lenient:
+                    raise
+                missing.append((function, exc.reason))
         handlers = [h for h in configured if h is not None]
     else:
         factories = frozenset(

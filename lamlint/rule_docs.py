@@ -27,13 +27,13 @@ def rule_markdown(meta: RuleMeta) -> str:
 
 Reported:
 
-```python
+```{meta.language}
 {meta.bad}
 ```
 
 Instead:
 
-```python
+```{meta.language}
 {meta.good}
 ```
 
@@ -43,22 +43,42 @@ Instead:
 
 ## How to suppress
 
-On the reported line, or on the first line of its statement:
+{_suppression(meta)}"""
 
-```python
-...  # noqa: {meta.code}
+
+def _suppression(meta: RuleMeta) -> str:
+    code = meta.code
+    if meta.language == "text":
+        return (
+            "Artifact findings come from `lamlint package` and `lamlint inspect` and are not "
+            "suppressed: an error rejects the artifact (fix the cause), a warning is reported "
+            "and the artifact is still accepted."
+        )
+    if meta.language == "yaml":
+        return f"""End the reported template line with `# noqa: {code}` (YAML templates; JSON has
+no comments). For a template as a whole, in `pyproject.toml`:
+
+```toml
+[tool.lamlint]
+per-file-ignores = {{ "template.yaml" = ["{code}"] }}
 ```
 
-For a whole file, a comment anywhere in it: `# lamlint: noqa: {meta.code}`. For a folder, in
+To turn the rule off everywhere: `ignore = ["{code}"]`."""
+    return f"""On the reported line, or on the first line of its statement:
+
+```python
+...  # noqa: {code}
+```
+
+For a whole file, a comment anywhere in it: `# lamlint: noqa: {code}`. For a folder, in
 `pyproject.toml`:
 
 ```toml
 [tool.lamlint]
-per-file-ignores = {{ "scripts/**" = ["{meta.code}"] }}
+per-file-ignores = {{ "scripts/**" = ["{code}"] }}
 ```
 
-To turn the rule off everywhere: `ignore = ["{meta.code}"]`.
-"""
+To turn the rule off everywhere: `ignore = ["{code}"]`."""
 
 
 def rules_index_markdown(catalogue: Catalogue) -> str:

@@ -8,6 +8,7 @@ result can be cached by file content, settings and facts.
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,10 +28,13 @@ from lamlint.config import Settings
 from lamlint.files import FileFilter, Skipped, collect_python_files, make_spec
 from lamlint.findings import Finding, Span
 from lamlint.project import ProjectFacts, build_facts
+from lamlint.templates import check_template_set
+from lamlint.templates.settings import TemplateSettings, template_paths, with_template_functions
 
 UNPARSABLE = "LAM901"
 CHECK_CRASHED = "LAM902"
 UNKNOWN_SUPPRESSION = "LAM903"
+HANDLER_NOT_FOUND = "LAM510"
 TOO_DEEP = "expressions are nested too deeply for lamlint to analyse"
 
 
@@ -52,6 +56,7 @@ class RunResult:
     files_checked: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     facts: list[tuple[Settings, ProjectFacts]] = field(default_factory=list)
+    templates: list[TemplateSettings] = field(default_factory=list)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -295,13 +300,23 @@ def check_project(
     *,
     stdin: tuple[Path, bytes] | None = None,
     result: RunResult | None = None,
+    scope: Sequence[Path] = (),
 ) -> RunResult:
-    """Check ``requested`` files of one project; the rest of the project feeds the facts."""
+    """Check ``requested`` files of one project; the rest of the project feeds the facts.
+
+    Deployment templates under the project root describe its functions when the configuration
+    does not; their own findings are reported when a folder in ``scope`` (the folders named on
+    the command line) contains them.
+    """
     result = result if result is not None else RunResult()
+    project = with_template_functions(settings)
+    settings = project.settings
     parsed, modules = parse_project(settings, requested, cwd, stdin)
     unparsable = {path for path, one in parsed.items() if one.summary is None}
-    facts = build_facts(settings, modules, catalogue, unparsable)
+    lenient = {f.config.key for f in project.functions}
+    facts = build_facts(settings, modules, catalogue, unparsable, lenient)
     result.facts.append((settings, facts))
+    result.templates.append(project)
     by_path = {m.path: m for m in modules}
     for display, reason in sorted(facts.skipped.items()):
         result.skipped.append((display, reason))
@@ -315,7 +330,60 @@ def check_project(
         result.findings.extend(
             check_file(one, settings, catalogue, enabled, facts, by_path.get(path))
         )
+    if scope:
+        result.findings.extend(
+            _template_findings(project, facts, settings, catalogue, enabled, cwd, scope, result)
+        )
     return result
+
+
+def _template_findings(
+    project: TemplateSettings,
+    facts: ProjectFacts,
+    settings: Settings,
+    catalogue: Catalogue,
+    enabled: frozenset[str],
+    cwd: Path,
+    scope: Sequence[Path],
+    result: RunResult,
+) -> list[Finding]:
+    """LAM6xx findings of the templates in scope, and LAM510 for their missing handlers."""
+    in_scope = [
+        path for path in template_paths(project.templates)
+        if any(path == folder or folder in path.parents for folder in scope)
+    ]
+    if not in_scope:
+        return []
+    findings = check_template_set(project.templates, cwd, catalogue=catalogue)
+    for function, why in facts.missing_handlers:
+        template_function = project.function(function.key)
+        origin = template_function.origin("handler") if template_function else None
+        if origin is None or not origin.line:
+            continue
+        meta = catalogue.rule(HANDLER_NOT_FOUND)
+        findings.append(
+            Finding(
+                HANDLER_NOT_FOUND, meta.name, meta.severity,
+                f"Handler {function.handler!r} of {function.name}: {why}; every invocation "
+                "would fail with Runtime.ImportModuleError or Runtime.HandlerNotFound",
+                display_path(origin.template, cwd),
+                Span(origin.line, 1, origin.line, 2),
+                meta.url,
+            )
+        )
+    shown = {display_path(path, cwd): path for path in in_scope}
+    kept = []
+    for finding in findings:
+        path = shown.get(finding.path)
+        if path is None or finding.code not in enabled:
+            continue
+        if finding.code in _per_file_ignored(path, settings, catalogue):
+            continue
+        kept.append(finding)
+        if finding.path not in result.sources:
+            with contextlib.suppress(OSError):
+                result.sources[finding.path] = path.read_text(encoding="utf-8", errors="replace")
+    return kept
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
