@@ -263,6 +263,7 @@ def build_facts(
         reachable=MappingProxyType(reachable),
         loaded_by=MappingProxyType(loaded_by),
         index=index,
+        missing_handlers=tuple(missing),
         skipped=MappingProxyType(skipped),
     )
 

@@ -1,0 +1,66 @@
+"""A SAM project with no [tool.lamlint]: the template's timeouts and triggers drive the code
+checks, and template findings point at template lines."""
+
+from __future__ import annotations
+
+import os
+
+from click.testing import CliRunner
+from helpers import FIXTURES, expected_markers
+
+from lamlint.cli import main
+
+PROJECT = FIXTURES / "templates" / "sam_code"
+
+
+def run(*args: str):
+    cwd = os.getcwd()
+    os.chdir(PROJECT)
+    try:
+        return CliRunner().invoke(main, ["check", *args])
+    finally:
+        os.chdir(cwd)
+
+
+def found(result) -> set[tuple[str, int, str]]:
+    return {
+        (line.split(":")[0], int(line.split(":")[1]), line.split(": ", 1)[1].split(" ")[0])
+        for line in result.stdout.splitlines()
+    }
+
+
+def test_code_and_template_findings_from_the_template_alone() -> None:
+    result = run("--output-format", "concise", "-q", ".")
+    assert result.exit_code == 1, result.output
+    markers = expected_markers(PROJECT) | {
+        (p, n, c) for p, n, c in _template_markers()
+    }
+    assert found(result) == markers
+
+
+def _template_markers() -> set[tuple[str, int, str]]:
+    marks = set()
+    for number, line in enumerate((PROJECT / "template.yaml").read_text().splitlines(), start=1):
+        if "# expect:" in line:
+            marks.add(("template.yaml", number, line.split("# expect:")[1].strip()))
+    return marks
+
+
+def test_messages_use_the_template_timeout_and_trigger() -> None:
+    result = run("--output-format", "concise", "-q", ".")
+    lines = result.stdout.splitlines()
+    sleep = next(line for line in lines if "LAM402" in line)
+    assert "the 10 s timeout of ApiFunction" in sleep
+    publish = next(line for line in lines if "LAM201" in line)
+    assert "sqs events" in publish and "WorkerFunction" in publish
+
+
+def test_show_settings_says_where_the_timeout_comes_from() -> None:
+    result = run("--show-settings", ".")
+    assert "timeout: 10 s (template.yaml:8, from Globals)" in result.stdout
+    assert "function ReportFunction: handler 'reports.run' not found" in result.stdout
+
+
+def test_checking_one_file_does_not_report_the_template() -> None:
+    result = run("--output-format", "concise", "-q", "src/api/app.py")
+    assert {code for _, _, code in found(result)} == {"LAM402"}
