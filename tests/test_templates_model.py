@@ -57,6 +57,7 @@ def test_find_templates_in_every_fixture() -> None:
         "cdk_app/cdk.out/Stack.template.json",
         "sam_api_queue/template.yaml",
         "sam_broken/template.yaml",
+        "sam_code/template.yaml",
         "sam_globals/template.yaml",
         "serverless_app/serverless.yml",
         "tags/template.yaml",
