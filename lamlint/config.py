@@ -68,6 +68,8 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
+    # Deployment templates to read besides the ones found (relative to the project root).
+    templates: tuple[str, ...] = ()
     # Entries added to the API tables of lamlint/rules/*.toml, by table name (see apis.py).
     extend_apis: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     respect_gitignore: bool = True
@@ -244,6 +246,7 @@ TOP_KEYS: Mapping[str, Checker] = {
     "exclude": _str_list,
     "extend-exclude": _str_list,
     "extend-apis": lambda where, value: _extend_apis(where, value),
+    "templates": _str_list,
     "respect-gitignore": _bool,
     "runtime": _runtime,
     "architecture": _architecture,

@@ -64,3 +64,22 @@ def test_show_settings_says_where_the_timeout_comes_from() -> None:
 def test_checking_one_file_does_not_report_the_template() -> None:
     result = run("--output-format", "concise", "-q", "src/api/app.py")
     assert {code for _, _, code in found(result)} == {"LAM402"}
+
+
+def test_templates_named_in_the_configuration_are_read(tmp_path) -> None:
+    import shutil
+
+    root = tmp_path / "svc"
+    shutil.copytree(PROJECT, root)
+    (root / "template.yaml").rename(root / "stack.cfn.yaml")
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        without = CliRunner().invoke(main, ["check", "--show-settings", "."])
+        (root / "pyproject.toml").write_text('[tool.lamlint]\ntemplates = ["stack.cfn.yaml"]\n')
+        named = CliRunner().invoke(main, ["check", "--show-settings", "."])
+    finally:
+        os.chdir(cwd)
+    assert "handler ApiFunction" not in without.stdout
+    assert "template: stack.cfn.yaml" in named.stdout
+    assert "handler ApiFunction" in named.stdout and "timeout: 10 s" in named.stdout

@@ -24,7 +24,7 @@ def with_template_functions(settings: Settings) -> TemplateSettings:
     """Read the templates of the project; when ``[tool.lamlint]`` configures no functions, the
     templates' functions (and layers) become the project's. Configured functions win whole:
     lamlint does not merge a function described in both places."""
-    templates = read_templates(settings.root)
+    templates = read_templates(settings.root, settings.templates)
     if not templates.models:
         return TemplateSettings(settings, templates, ())
     functions, layers = convert(templates, settings.root)
