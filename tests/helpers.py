@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from lamlint.catalogue import load_catalogue
@@ -70,3 +71,13 @@ def line_of(path: Path, text: str) -> int:
         if text in line:
             return number
     raise AssertionError(f"{text!r} not found in {path}")
+
+
+def message_at(root: Path, findings: list[Finding]) -> Callable[[str, str], str]:
+    """A lookup: (path, a text on the line) -> the message reported on that line."""
+    by_line = {(f.path, f.line): f.message for f in findings}
+
+    def message(path: str, text: str) -> str:
+        return by_line[(path, line_of(root / path, text))]
+
+    return message

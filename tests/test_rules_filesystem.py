@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import FIXTURES, assert_matches_markers, line_of, run_on
+from helpers import FIXTURES, assert_matches_markers, message_at, run_on
 
 PROJECT = FIXTURES / "rules" / "filesystem"
 
@@ -13,11 +13,7 @@ def test_filesystem_fixture_project_matches_markers() -> None:
 
 
 def test_messages_name_the_resolved_path_and_the_handler() -> None:
-    findings = run_on(PROJECT, select=("LAM3",)).findings
-    by_line = {(f.path, f.line): f.message for f in findings}
-
-    def message(path: str, text: str) -> str:
-        return by_line[(path, line_of(PROJECT / path, text))]
+    message = message_at(PROJECT, run_on(PROJECT, select=("LAM3",)).findings)
 
     here = message("thumbnails/app.py", 'open(os.path.join(HERE, "last.json"), "w")')
     assert "'/var/task/last.json'" in here and "thumbnails" in here

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import FIXTURES, assert_matches_markers, line_of, run_on
+from helpers import FIXTURES, assert_matches_markers, message_at, run_on
 
 PROJECT = FIXTURES / "rules" / "timeouts"
 
@@ -13,11 +13,7 @@ def test_timeouts_fixture_project_matches_markers() -> None:
 
 
 def test_messages_give_both_durations() -> None:
-    findings = run_on(PROJECT, select=("LAM4",)).findings
-    by_line = {(f.path, f.line): f.message for f in findings}
-
-    def message(path: str, text: str) -> str:
-        return by_line[(path, line_of(PROJECT / path, text))]
+    message = message_at(PROJECT, run_on(PROJECT, select=("LAM4",)).findings)
 
     api = message("api/app.py", "timeout=(5, 30)")
     assert "35 s" in api and "the 20 s timeout of api" in api
