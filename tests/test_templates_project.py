@@ -83,3 +83,19 @@ def test_templates_named_in_the_configuration_are_read(tmp_path) -> None:
     assert "handler ApiFunction" not in without.stdout
     assert "template: stack.cfn.yaml" in named.stdout
     assert "handler ApiFunction" in named.stdout and "timeout: 10 s" in named.stdout
+
+
+def test_other_tools_template_files_and_dependencies_are_not_templates(tmp_path) -> None:
+    from lamlint.templates import read_templates
+
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "ui" / "template.json").write_text('[{"component": "header"}]')
+    vendored = tmp_path / ".venv" / "lib" / "site-packages" / "cfnlint" / "data"
+    vendored.mkdir(parents=True)
+    (vendored / "template.yaml").write_text("Resources: {}\n")
+    found = read_templates(tmp_path)
+    assert found.models == () and found.errors == ()
+    named = read_templates(tmp_path, ["ui/template.json"])
+    assert [e.message for e in named.errors] == [
+        "expected a mapping of sections at the top level, found a seq"
+    ]

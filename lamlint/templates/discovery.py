@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lamlint.templates.json_loader import load_json
-from lamlint.templates.nodes import MapNode, TemplateError
+from lamlint.templates.nodes import MapNode, NotATemplate, TemplateError
 from lamlint.templates.yaml_loader import load_yaml
 
 SAM_TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
@@ -20,6 +20,7 @@ SKIPPED_FOLDERS = frozenset(
     {
         ".aws-sam", ".serverless", ".git", ".hg", ".svn", ".venv", "venv", "node_modules",
         "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist",
+        "site-packages", ".eggs",
     }
 )
 
@@ -74,5 +75,5 @@ def load_template(path: Path) -> MapNode:
     data: Any = load_json(text, path) if path.suffix == ".json" else load_yaml(text, path)
     if not isinstance(data, MapNode):
         kind = "nothing" if data is None else f"a {type(data).__name__.replace('Node', '').lower()}"
-        raise TemplateError(path, 1, f"expected a mapping of sections at the top level, found {kind}")
+        raise NotATemplate(path, 1, f"expected a mapping of sections at the top level, found {kind}")
     return data

@@ -24,6 +24,11 @@ class TemplateError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+class NotATemplate(TemplateError):
+    """A file with a template's name whose content is no template (a list, a scalar, empty):
+    another tool's file. Skipped when found by name, an error when named explicitly."""
+
+
 class MapNode(dict[Any, Any]):
     """A mapping with the line it starts on and the line of each key and value."""
 

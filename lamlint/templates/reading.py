@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from lamlint.templates.cloudformation import forget_project_files, read_cloudfor
 from lamlint.templates.convert import to_function, to_layer, unique_name
 from lamlint.templates.discovery import find_templates, is_serverless, load_template
 from lamlint.templates.model import TemplateFunction, TemplateModel, TemplateSet, display_path
-from lamlint.templates.nodes import TemplateError
+from lamlint.templates.nodes import NotATemplate, TemplateError
 from lamlint.templates.serverless import read_serverless
 
 # Top-level sections that make a file a CloudFormation template.
@@ -34,9 +35,13 @@ def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
     models: list[TemplateModel] = []
     errors: list[TemplateError] = []
     forget_project_files()  # the files may have changed since the last read
+    named = {Path(os.path.abspath(p if Path(p).is_absolute() else root / p)) for p in names}
     for path in find_templates(root, names):
         try:
             models.append(read_template(path, root))
+        except NotATemplate as exc:
+            if path in named:
+                errors.append(exc)
         except TemplateError as exc:
             errors.append(exc)
     return TemplateSet(tuple(models), tuple(errors))
