@@ -7,7 +7,6 @@ decompressed bytes) and the handler's module. A zip bomb costs nothing.
 
 from __future__ import annotations
 
-import base64
 import posixpath
 import re
 import stat
@@ -31,7 +30,7 @@ from lamlint.package.layout import (
     top_level_module,
 )
 from lamlint.package.native import Problem, Target, content_problems, name_problems, worth_sniffing
-from lamlint.package.zipwriter import file_sha256
+from lamlint.package.zipwriter import Sha256Digest, file_sha256
 
 LAYER_SCRIPTS = "bin/"  # /opt/bin is on PATH: scripts belong there, whatever their suffix
 NATIVE_SCAN_LIMIT = 64 << 20  # decompressed bytes read from one member to find its glibc needs
@@ -55,7 +54,7 @@ class PackageSize:
 
 
 @dataclass(frozen=True)
-class Artifact:
+class Artifact(Sha256Digest):
     path: Path
     display: str
     kind: ArtifactKind
@@ -68,14 +67,6 @@ class Artifact:
     native_files: int = 0
     glibc_unknown: tuple[str, ...] = ()  # ELF files whose glibc needs could not be read
 
-    @property
-    def sha256_hex(self) -> str:
-        return self.sha256.hex()
-
-    @property
-    def sha256_base64(self) -> str:
-        """As AWS shows it in ``CodeSha256``."""
-        return base64.b64encode(self.sha256).decode("ascii")
 
 
 @contextmanager

@@ -59,13 +59,10 @@ class ZipSource:
     executable: bool = False
 
 
-@dataclass(frozen=True)
-class ZipResult:
-    path: Path
-    size: int
+class Sha256Digest:
+    """The SHA-256 of an artifact as AWS and shells show it (for classes with ``sha256``)."""
+
     sha256: bytes
-    files: int
-    unzipped: int
 
     @property
     def sha256_hex(self) -> str:
@@ -75,6 +72,16 @@ class ZipResult:
     def sha256_base64(self) -> str:
         """As AWS shows it in ``CodeSha256``."""
         return base64.b64encode(self.sha256).decode("ascii")
+
+
+@dataclass(frozen=True)
+class ZipResult(Sha256Digest):
+    path: Path
+    size: int
+    sha256: bytes
+    files: int
+    unzipped: int
+
 
 
 def zip_date_time(environ: Mapping[str, str]) -> tuple[int, int, int, int, int, int]:
