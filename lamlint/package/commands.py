@@ -58,8 +58,6 @@ def run_inspect(
     s3: bool,
     output_format: str,
     cwd: Path,
-    cache: bool = True,
-    cache_dir: Path | None = None,
 ) -> Outcome:
     settings = project_settings(cwd) if runtime is None or architecture is None else None
     target = choose_target(runtime, architecture, settings)
