@@ -422,9 +422,9 @@ def package_command(
     """Build reproducible zips of the configured functions and layers; exit 1 if any is rejected."""
     from lamlint.package import PackagingError
     from lamlint.package.commands import run_package
-    from lamlint.package.install import PipOptions
+    from lamlint.package.install import InstallOptions
 
-    pip = PipOptions(index_url, extra_index_urls, find_links, no_index)
+    pip = InstallOptions(index_url, extra_index_urls, find_links, no_index)
     try:
         outcome = run_package(names, layer_names, out=out, pip=pip, level=compression_level, s3=s3,
                               output_format=output_format, cwd=Path.cwd(), cache=not no_cache,

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 from fixtures.package.wheels import build_all
 
 from lamlint.cli import main
-from lamlint.package.install import PipOptions, pip_command, platform_tags
+from lamlint.package.install import InstallOptions, pip_command, platform_tags
 from lamlint.package.native import Target
 
 SHOP = Path(__file__).parent / "fixtures" / "package" / "shop"
@@ -342,7 +342,9 @@ def test_platform_tags_follow_the_runtime_glibc_and_cpu() -> None:
 
 
 def test_pip_command_targets_lambda_and_passes_index_options(tmp_path: Path) -> None:
-    options = PipOptions("https://pypi.example/simple", ("https://extra.example/simple",), ("wheels",), True)
+    options = InstallOptions(
+        "https://pypi.example/simple", ("https://extra.example/simple",), ("wheels",), no_index=True
+    )
     command = pip_command(tmp_path / "r.txt", tmp_path / "t", Target("python3.13", "arm64"), options)
     assert command[:4] == [sys.executable, "-m", "pip", "install"]
     text = " ".join(command)

@@ -18,8 +18,9 @@ from pathlib import Path
 from lamlint.config import Settings
 from lamlint.package import PackagingError
 from lamlint.package.cache import cached_install
+from lamlint.package.dependencies import read_dependencies
 from lamlint.package.inspect import Inspection, inspect_artifacts
-from lamlint.package.install import PipOptions, install
+from lamlint.package.install import InstallOptions, install
 from lamlint.package.native import Target
 from lamlint.package.sources import SourceFile, collect_sources, installed_files
 from lamlint.package.zipwriter import (
@@ -65,7 +66,7 @@ class Plan:
 @dataclass(frozen=True)
 class BuildOptions:
     out: Path
-    pip: PipOptions = field(default_factory=PipOptions)
+    install: InstallOptions = field(default_factory=InstallOptions)
     level: int = DEFAULT_COMPRESSION_LEVEL
     date_time: tuple[int, int, int, int, int, int] = ZIP_EPOCH
     s3: bool = False
@@ -291,9 +292,10 @@ def _install(requirements: Path | None, target: Target, options: BuildOptions, w
         return []
     if not requirements.is_file():
         raise PackagingError(f"{what}: {requirements}: no such requirements file")
+    dependencies = read_dependencies(requirements, target)
     if options.cache is not None:
-        return installed_files(cached_install(options.cache, requirements, target, options.pip, what))
-    install(requirements, scratch, target, options.pip, what)
+        return installed_files(cached_install(options.cache, dependencies, target, options.install, what))
+    install(dependencies, scratch, target, options.install, what)
     return installed_files(scratch)
 
 

@@ -18,11 +18,12 @@ from importlib import metadata
 from pathlib import Path
 
 from lamlint.package import PackagingError
-from lamlint.package.install import PipOptions, install, platform_tags
+from lamlint.package.dependencies import Dependencies
+from lamlint.package.install import InstallOptions, install, platform_tags
 from lamlint.package.native import Target
 
 CACHE_FOLDER = Path(".lamlint_cache") / "packages"
-CACHE_FORMAT = 1  # bump when what an entry holds changes
+CACHE_FORMAT = 2  # bump when what an entry holds changes
 
 
 def pip_version() -> str:
@@ -32,14 +33,12 @@ def pip_version() -> str:
         return "none"
 
 
-def cache_key(requirements: Path, target: Target, options: PipOptions) -> str:
-    try:
-        content = requirements.read_bytes()
-    except OSError as exc:
-        raise PackagingError(f"{requirements}: cannot read: {exc.strerror}") from None
+def cache_key(dependencies: Dependencies, target: Target, options: InstallOptions) -> str:
     described = {
         "format": CACHE_FORMAT,
-        "requirements": hashlib.sha256(content).hexdigest(),
+        "requirements": hashlib.sha256(dependencies.text.encode()).hexdigest(),
+        "complete": dependencies.complete,
+        "folder": str(dependencies.folder),
         "runtime": target.runtime,
         "architecture": target.architecture,
         "platforms": platform_tags(target),
@@ -50,11 +49,11 @@ def cache_key(requirements: Path, target: Target, options: PipOptions) -> str:
 
 
 def cached_install(
-    folder: Path, requirements: Path, target: Target, options: PipOptions, what: str
+    folder: Path, dependencies: Dependencies, target: Target, options: InstallOptions, what: str
 ) -> Path:
     """The installed tree for ``requirements`` from the cache in ``folder``, installing it
     there first when it is not cached yet."""
-    entry = folder / cache_key(requirements, target, options)
+    entry = folder / cache_key(dependencies, target, options)
     if entry.is_dir():
         return entry
     try:
@@ -63,7 +62,7 @@ def cached_install(
     except OSError as exc:
         raise PackagingError(f"{folder}: cannot create the cache: {exc.strerror}") from None
     try:
-        install(requirements, staging, target, options, what)
+        install(dependencies, staging, target, options, what)
         try:
             staging.rename(entry)
         except OSError:

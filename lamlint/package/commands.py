@@ -14,7 +14,7 @@ from lamlint.package import PackagingError
 from lamlint.package.build import BuildOptions, BuildResult, build, display_path, plan_builds
 from lamlint.package.cache import CACHE_FOLDER
 from lamlint.package.inspect import inspect_artifacts
-from lamlint.package.install import PipOptions
+from lamlint.package.install import InstallOptions
 from lamlint.package.native import Target
 from lamlint.package.report import render_build_json, render_json, render_text
 from lamlint.package.zipwriter import zip_date_time
@@ -77,7 +77,7 @@ def run_package(
     layer_names: Sequence[str],
     *,
     out: Path | None,
-    pip: PipOptions,
+    pip: InstallOptions,
     level: int,
     s3: bool,
     output_format: str,
@@ -89,7 +89,7 @@ def run_package(
     plan = plan_builds(settings, names, layer_names)
     options = BuildOptions(
         out=out if out is not None else settings.root / "dist",
-        pip=pip,
+        install=pip,
         level=level,
         date_time=zip_date_time(os.environ),
         s3=s3,

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lamlint.package import PackagingError
+from lamlint.package.native import Target
+
 
 @dataclass(frozen=True)
 class Dependencies:
@@ -20,3 +23,12 @@ class Dependencies:
     text: str  # a requirements file's content: markers already evaluated for the target
     folder: Path  # where the installer runs (relative paths in ``text`` are relative to it)
     complete: bool = False  # a lock: every package is listed, install with --no-deps
+
+
+def read_dependencies(path: Path, target: Target) -> Dependencies:
+    """The dependencies written in ``path``, for ``target``."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackagingError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    return Dependencies(path, "requirements", text, path.parent.resolve())

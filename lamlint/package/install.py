@@ -12,11 +12,13 @@ import hashlib
 import re
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from lamlint import lambda_facts as facts
 from lamlint.package import PackagingError
+from lamlint.package.dependencies import Dependencies
 from lamlint.package.native import Target
 
 _MISSING_RE = re.compile(r"No matching distribution found for (\S+)")
@@ -30,13 +32,16 @@ _TRAMPOLINE_RE = re.compile(rb"\A#!/bin/sh\r?\n'''exec' .*\r?\n' '''\r?\n")
 
 
 @dataclass(frozen=True)
-class PipOptions:
-    """Where pip looks for wheels; anything not given comes from pip's own configuration."""
+class InstallOptions:
+    """Which installer, and where it looks for wheels; anything not given comes from the
+    installer's own configuration (``PIP_*``/``UV_*`` variables, pip.conf, uv.toml)."""
 
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    installer: str = "pip"  # "pip" or "uv"
+    allow_sdist: bool = False  # build pure-Python sdists when no wheel exists
 
     def arguments(self) -> list[str]:
         args = []
@@ -64,7 +69,9 @@ def platform_tags(target: Target) -> list[str]:
     return tags
 
 
-def pip_command(requirements: Path, destination: Path, target: Target, options: PipOptions) -> list[str]:
+def pip_command(
+    requirements: Path, destination: Path, target: Target, options: InstallOptions, *, no_deps: bool = False
+) -> list[str]:
     major, minor = target.python
     command = [
         sys.executable, "-m", "pip", "install",
@@ -80,27 +87,33 @@ def pip_command(requirements: Path, destination: Path, target: Target, options: 
     ]
     for tag in platform_tags(target):
         command += ["--platform", tag]
+    if no_deps:
+        command.append("--no-deps")
     return [*command, *options.arguments(), "--requirement", str(requirements)]
 
 
-def has_requirements(requirements: Path) -> bool:
-    """Whether the file asks for anything (it may hold only comments)."""
-    try:
-        lines = requirements.read_text("utf-8").splitlines()
-    except OSError as exc:
-        raise PackagingError(f"{requirements}: cannot read: {exc.strerror}") from None
-    return any(line.split("#", 1)[0].strip() for line in lines)
+def has_requirements(text: str) -> bool:
+    """Whether a requirements text asks for anything (it may hold only comments)."""
+    return any(line.split("#", 1)[0].strip() for line in text.splitlines())
 
 
-def install(requirements: Path, destination: Path, target: Target, options: PipOptions, what: str) -> None:
-    """Install ``requirements`` into ``destination`` for ``target``; ``what`` names the build."""
-    if not requirements.is_file():
-        raise PackagingError(f"{what}: {requirements}: no such requirements file")
-    if not has_requirements(requirements):
+def install(
+    dependencies: Dependencies, destination: Path, target: Target, options: InstallOptions, what: str
+) -> None:
+    """Install ``dependencies`` into ``destination`` for ``target``; ``what`` names the build."""
+    if not has_requirements(dependencies.text):
         return
-    command = pip_command(requirements.resolve(), destination, target, options)
+    with tempfile.TemporaryDirectory(prefix="lamlint-requirements-") as scratch:
+        requirements = Path(scratch) / "requirements.txt"
+        requirements.write_text(dependencies.text, "utf-8")
+        command = pip_command(requirements, destination, target, options, no_deps=dependencies.complete)
+        _run_pip(command, dependencies, destination, target, what)
+
+
+def _run_pip(command: list[str], dependencies: Dependencies, destination: Path, target: Target,
+             what: str) -> None:
     try:
-        done = subprocess.run(command, cwd=requirements.parent, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, cwd=dependencies.folder, capture_output=True, text=True, check=False)
     except OSError as exc:
         raise PackagingError(f"{what}: cannot run pip: {exc.strerror}") from None
     if done.returncode == 0:
@@ -119,7 +132,7 @@ def install(requirements: Path, destination: Path, target: Target, options: PipO
         raise PackagingError(f"{what}: pip is not installed for {sys.executable}")
     lines = [line.strip() for line in errors.splitlines() if line.strip()]
     summary = " | ".join(lines[-_ERROR_LINES:]) or f"exit status {done.returncode}"
-    raise PackagingError(f"{what}: pip could not install {requirements.name}: {summary}")
+    raise PackagingError(f"{what}: pip could not install {dependencies.source.name}: {summary}")
 
 
 def normalise_scripts(destination: Path) -> list[str]:
