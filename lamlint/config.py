@@ -45,6 +45,10 @@ class FunctionConfig:
     runtime: str | None = None
     architecture: str | None = None
     mounts: tuple[str, ...] = ()
+    # Packaging: None means "as [tool.lamlint.package] says".
+    trim: tuple[str, ...] | None = None
+    exclude_runtime_packages: bool | None = None
+    include: tuple[str, ...] = ()
     key: str = ""  # where it was written, e.g. "tool.lamlint.functions[0]"
 
 
@@ -53,7 +57,34 @@ class LayerConfig:
     name: str
     code: str
     requirements: str | None = None
+    layout: str = "python"  # "python": python/...; "site-packages": python/lib/pythonX.Y/site-packages/...
+    trim: tuple[str, ...] | None = None
+    exclude_runtime_packages: bool | None = None
+    include: tuple[str, ...] = ()
     key: str = ""
+
+
+TRIM_KINDS = ("bytecode", "tests", "docs", "stubs")
+INSTALLERS = ("pip", "uv")
+LAYER_LAYOUTS = ("python", "site-packages")
+
+
+@dataclass(frozen=True)
+class PackageConfig:
+    """``[tool.lamlint.package]``: how ``lamlint package`` builds (flags override each key)."""
+
+    out: str = "dist"
+    installer: str = "pip"
+    index_url: str | None = None
+    extra_index_url: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    allow_sdist: bool = False
+    trim: tuple[str, ...] = ()
+    exclude_runtime_packages: bool = False
+    include: tuple[str, ...] = ()
+    compression_level: int = 6
+    s3: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +108,7 @@ class Settings:
     architecture: str = facts.DEFAULT_ARCHITECTURE
     functions: tuple[FunctionConfig, ...] = ()
     layers: tuple[LayerConfig, ...] = ()
+    package: PackageConfig = field(default_factory=PackageConfig)
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -173,6 +205,21 @@ def _suggest(word: str, choices: Sequence[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _trim(where: str, value: Any) -> tuple[str, ...]:
+    kinds = _str_list(where, value)
+    for kind in kinds:
+        if kind not in TRIM_KINDS:
+            raise _fail(where, f"unknown trim kind {kind!r} (choose from {', '.join(TRIM_KINDS)})"
+                        f"{_suggest(kind, TRIM_KINDS)}")
+    return tuple(kind for kind in TRIM_KINDS if kind in kinds)
+
+
+def _level(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
+        raise _fail(where, f"expected a deflate level from 0 to 9, got {_show(value)}")
+    return value
+
+
 _runtime = _one_of(sorted(facts.RUNTIME_GLIBC), "runtime")
 _architecture = _one_of(facts.ARCHITECTURES, "architecture")
 
@@ -189,12 +236,34 @@ FUNCTION_KEYS: Mapping[str, Checker] = {
     "runtime": _runtime,
     "architecture": _architecture,
     "mounts": _str_list,
+    "trim": _trim,
+    "exclude-runtime-packages": _bool,
+    "include": _str_list,
 }
 
 LAYER_KEYS: Mapping[str, Checker] = {
     "name": _str,
     "code": _str,
     "requirements": _str,
+    "layout": _one_of(LAYER_LAYOUTS, "layer layout"),
+    "trim": _trim,
+    "exclude-runtime-packages": _bool,
+    "include": _str_list,
+}
+
+PACKAGE_KEYS: Mapping[str, Checker] = {
+    "out": _str,
+    "installer": _one_of(INSTALLERS, "installer"),
+    "index-url": _str,
+    "extra-index-url": _str_list,
+    "find-links": _str_list,
+    "no-index": _bool,
+    "allow-sdist": _bool,
+    "trim": _trim,
+    "exclude-runtime-packages": _bool,
+    "include": _str_list,
+    "compression-level": _level,
+    "s3": _bool,
 }
 
 
@@ -252,6 +321,7 @@ TOP_KEYS: Mapping[str, Checker] = {
     "architecture": _architecture,
     "functions": lambda where, value: value,  # validated entry by entry below
     "layers": lambda where, value: value,
+    "package": lambda where, value: value,
 }
 
 
@@ -319,6 +389,11 @@ def parse_settings(
                 )
         values["functions"] = tuple(functions)
         values["layers"] = tuple(layers)
+        if "package" in table:
+            package = table["package"]
+            if not isinstance(package, dict):
+                raise _fail(f"{prefix}.package", f"expected a table, got {_show(package)}")
+            values["package"] = PackageConfig(**_check_keys(f"{prefix}.package", package, PACKAGE_KEYS))
         if known_codes:
             for key in ("select", "extend_select", "ignore"):
                 for j, code in enumerate(values.get(key, ())):

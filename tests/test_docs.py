@@ -33,7 +33,7 @@ def test_rule_pages_match_the_catalogue() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    sorted({*config.TOP_KEYS, *config.FUNCTION_KEYS, *config.LAYER_KEYS}),
+    sorted({*config.TOP_KEYS, *config.FUNCTION_KEYS, *config.LAYER_KEYS, *config.PACKAGE_KEYS}),
 )
 def test_every_configuration_key_is_documented(key: str) -> None:
     assert f"`{key}`" in _read(DOCS / "configuration.md"), f"docs/configuration.md lacks `{key}`"

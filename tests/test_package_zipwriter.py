@@ -134,3 +134,30 @@ def test_unreadable_source_names_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "gone.py"
     with pytest.raises(ZipWriteError, match=r"gone\.py: cannot read"):
         write_zip(tmp_path / "a.zip", [ZipSource("gone.py", path=missing)])
+
+
+def test_the_bytes_do_not_depend_on_how_many_threads_compress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lamlint.package import zipwriter
+
+    monkeypatch.setattr(zipwriter, "PARALLEL_MAX_SIZE", 3 << 20)  # 5 MiB below is streamed by the writer
+    monkeypatch.setattr(zipwriter, "CHUNK", 1 << 16)  # several chunks per file
+    folder = tmp_path / "src"
+    folder.mkdir()
+    sources = []
+    for i, size in enumerate((0, 10, 70_000, 200_000, 2 << 20, 5 << 20)):
+        path = folder / f"f{i}.bin"
+        path.write_bytes(hashlib.sha256(str(i).encode()).digest() * (size // 32) + b"x" * (size % 32))
+        sources.append(ZipSource(path.name, path=path))
+    sources += [ZipSource(f"many/{n:03}.py", data=f"value = {n}\n".encode() * n) for n in range(60)]
+    progress: list[tuple[int, int]] = []
+    serial = write_zip(tmp_path / "serial.zip", sources, threads=1)
+    threaded = write_zip(tmp_path / "threaded.zip", sources, threads=4,
+                         on_progress=lambda done, total: progress.append((done, total)))
+    assert serial.sha256 == threaded.sha256
+    assert (tmp_path / "serial.zip").read_bytes() == (tmp_path / "threaded.zip").read_bytes()
+    assert progress == [(n, 66) for n in range(1, 67)]
+    with zipfile.ZipFile(threaded.path) as archive:
+        assert archive.testzip() is None
+        assert archive.read("f5.bin") == (folder / "f5.bin").read_bytes()

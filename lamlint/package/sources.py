@@ -3,7 +3,8 @@
 Everything under the folder, minus built-in excludes (caches, virtualenvs, VCS folders,
 build output), patterns from ``.gitignore`` (unless ``respect-gitignore = false``) and
 ``.lamlintignore`` files in the folder or above it up to the project root, the
-configuration's ``exclude``/``extend-exclude`` patterns, and the output folder.
+configuration's ``exclude``/``extend-exclude`` patterns, and the output folder. ``include``
+patterns (relative to the folder) put a file back whatever excluded it, its folder included.
 Links to files are stored as the files they point to; links to folders are followed once.
 """
 
@@ -100,30 +101,40 @@ def collect_sources(
     patterns: Sequence[str] = (),
     respect_gitignore: bool = True,
     skip: Sequence[Path] = (),
+    include: Sequence[str] = (),
 ) -> list[SourceFile]:
-    """The files of ``folder`` to package, sorted by name; ``skip``: folders to leave out."""
+    """The files of ``folder`` to package, sorted by name; ``skip``: folders always left out;
+    ``include``: patterns of files kept even when excluded."""
     folder = Path(os.path.abspath(folder))
     root = Path(os.path.abspath(root))
     if not folder.is_dir():
         raise PackagingError(f"{folder}: no such folder")
     top = root if folder == root or root in folder.parents else folder
     file_filter = SourceFilter(top, patterns, respect_gitignore, skip)
+    forced = make_spec(include) if include else None
     found: list[SourceFile] = []
     seen_folders = {os.path.realpath(folder)}
+    excluded_folders: set[Path] = set()  # walked only for the files ``include`` forces in
     for here_text, dirnames, filenames in os.walk(folder, followlinks=True):
         here = Path(here_text)
         keep = []
         for name in sorted(dirnames):
             sub = here / name
             real = os.path.realpath(sub)
-            if file_filter.excluded(sub, is_dir=True) or real in seen_folders:
-                continue  # excluded, or a link back to a folder already walked
+            if real in seen_folders or Path(os.path.abspath(sub)) in file_filter.skip:
+                continue  # a link back to a folder already walked, or our own output
+            if here in excluded_folders or file_filter.excluded(sub, is_dir=True):
+                if forced is None:
+                    continue
+                excluded_folders.add(sub)
             seen_folders.add(real)
             keep.append(name)
         dirnames[:] = keep
         for name in sorted(filenames):
             path = here / name
-            if file_filter.excluded(path, is_dir=False):
+            relative = path.relative_to(folder).as_posix()
+            is_forced = forced is not None and forced.match_file(relative)
+            if not is_forced and (here in excluded_folders or file_filter.excluded(path, is_dir=False)):
                 continue
             try:
                 mode = path.stat().st_mode
@@ -131,7 +142,6 @@ def collect_sources(
                 raise PackagingError(f"{path}: broken link or unreadable file") from None
             if not os.path.isfile(path):
                 continue  # a socket or a pipe: nothing to package
-            relative = path.relative_to(folder).as_posix()
             found.append(SourceFile(relative, path, bool(mode & 0o111)))
     return sorted(found, key=lambda source: source.name)
 

@@ -6,16 +6,23 @@ and 0755 (executables and folders), there are no extra fields, names are UTF-8 a
 deflate level is used for every file. The writer is ours rather than :mod:`zipfile` so that
 the bytes do not change with the Python version that runs it; they can still change with
 the zlib library's deflate implementation, which ``level=0`` (stored) avoids.
+
+Files up to ``PARALLEL_MAX_SIZE`` are read and compressed by a pool of threads (zlib
+releases the GIL) while the archive is written in order; each file is fed to zlib in the
+same chunks either way, so the bytes do not depend on the number of threads.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import stat
 import struct
 import zlib
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +35,8 @@ DEFAULT_COMPRESSION_LEVEL = 6
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip (MS-DOS) timestamp can hold
 ZIP_LAST_YEAR = 2107
 CHUNK = 1 << 20
+PARALLEL_MAX_SIZE = 16 << 20  # bigger files are compressed by the writing thread, streamed
+MAX_THREADS = 8
 
 _UNIX = 3
 _VERSION = 20  # 2.0: folders and deflate
@@ -148,8 +157,13 @@ def write_zip(
     *,
     level: int = DEFAULT_COMPRESSION_LEVEL,
     date_time: tuple[int, int, int, int, int, int] = ZIP_EPOCH,
+    threads: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ZipResult:
-    """Write ``sources`` (and the folders they imply) to ``target``; 0 <= level <= 9."""
+    """Write ``sources`` (and the folders they imply) to ``target``; 0 <= level <= 9.
+
+    ``threads``: how many compress at once (default: the machine's cores, up to 8);
+    ``on_progress(done, total)`` is called after each file."""
     if not 0 <= level <= 9:
         raise ZipWriteError(f"compression level must be 0-9, got {level}")
     by_name: dict[str, ZipSource] = {}
@@ -165,10 +179,17 @@ def write_zip(
     names = sorted([*by_name, *folders])
     dos_time, dos_date = _dos(date_time)
     written: list[_Written] = []
+    workers = threads if threads is not None else min(os.cpu_count() or 1, MAX_THREADS)
     try:
-        with target.open("wb") as out:
-            for name in names:
-                written.append(_write_entry(out, name, by_name.get(name), level, dos_time, dos_date))
+        with target.open("wb") as out, ThreadPoolExecutor(max(workers, 1)) as pool:
+            entries = [(name, by_name.get(name)) for name in names]
+            done = 0
+            for name, entry, ready in _prepared(entries, level, pool if workers > 1 else None, 4 * workers):
+                written.append(_write_entry(out, name, entry, level, dos_time, dos_date, ready))
+                if entry is not None:
+                    done += 1
+                    if on_progress is not None:
+                        on_progress(done, len(by_name))
             _write_central(out, written, dos_time, dos_date)
     except OSError as exc:
         raise ZipWriteError(f"{target}: cannot write: {exc.strerror or exc}") from None
@@ -194,8 +215,80 @@ def _chunks(source: ZipSource) -> Iterable[bytes]:
         raise ZipWriteError(f"{source.path}: cannot read: {exc.strerror or exc}") from None
 
 
+@dataclass(frozen=True)
+class _Compressed:
+    crc: int
+    size: int
+    pieces: tuple[bytes, ...]
+
+
+class _Deflater:
+    """Feeds one file to zlib chunk by chunk, keeping its CRC-32 and size."""
+
+    def __init__(self, level: int) -> None:
+        self.compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS) if level else None
+        self.crc = self.size = 0
+
+    def pieces(self, source: ZipSource) -> Iterator[bytes]:
+        for chunk in _chunks(source):
+            self.crc = zlib.crc32(chunk, self.crc)
+            self.size += len(chunk)
+            yield self.compressor.compress(chunk) if self.compressor else chunk
+        if self.compressor is not None:
+            yield self.compressor.flush()
+
+
+def _compress_whole(source: ZipSource, level: int) -> _Compressed:
+    deflater = _Deflater(level)
+    pieces = tuple(deflater.pieces(source))
+    return _Compressed(deflater.crc, deflater.size, pieces)
+
+
+def _small(source: ZipSource | None) -> bool:
+    if source is None:
+        return False
+    if source.data is not None:
+        return len(source.data) <= PARALLEL_MAX_SIZE
+    assert source.path is not None
+    try:
+        return source.path.stat().st_size <= PARALLEL_MAX_SIZE
+    except OSError:
+        return False  # the writing thread reports it
+
+
+def _prepared(
+    entries: list[tuple[str, ZipSource | None]], level: int, pool: ThreadPoolExecutor | None, window: int
+) -> Iterator[tuple[str, ZipSource | None, _Compressed | None]]:
+    """The entries in order, small files already compressed by ``pool``, a bounded number
+    ahead of the writer so memory stays small."""
+    if pool is None:
+        for name, source in entries:
+            yield name, source, None
+        return
+    pending: deque[tuple[str, ZipSource | None, Future[_Compressed] | None]] = deque()
+    items = iter(entries)
+    while True:
+        while len(pending) < window:
+            item = next(items, None)
+            if item is None:
+                break
+            name, source = item
+            future = pool.submit(_compress_whole, source, level) if source and _small(source) else None
+            pending.append((name, source, future))
+        if not pending:
+            return
+        name, source, future = pending.popleft()
+        yield name, source, future.result() if future is not None else None
+
+
 def _write_entry(
-    out: BinaryIO, name: str, source: ZipSource | None, level: int, dos_time: int, dos_date: int
+    out: BinaryIO,
+    name: str,
+    source: ZipSource | None,
+    level: int,
+    dos_time: int,
+    dos_date: int,
+    ready: _Compressed | None = None,
 ) -> _Written:
     encoded = name.encode("utf-8")
     flags = 0 if name.isascii() else _FLAG_UTF8
@@ -211,18 +304,18 @@ def _write_entry(
     method = _DEFLATED if level else _STORED
     entry = _Written(encoded, flags, method, 0, 0, 0, mode, offset)
     out.write(_local_header(entry, dos_time, dos_date))
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS) if level else None
-    crc = size = compressed = 0
-    for chunk in _chunks(source):
-        crc = zlib.crc32(chunk, crc)
-        size += len(chunk)
-        data = compressor.compress(chunk) if compressor else chunk
-        compressed += len(data)
-        out.write(data)
-    if compressor is not None:
-        tail = compressor.flush()
-        compressed += len(tail)
-        out.write(tail)
+    compressed = 0
+    if ready is None:
+        deflater = _Deflater(level)
+        for data in deflater.pieces(source):
+            compressed += len(data)
+            out.write(data)
+        crc, size = deflater.crc, deflater.size
+    else:
+        for data in ready.pieces:
+            compressed += len(data)
+            out.write(data)
+        crc, size = ready.crc, ready.size
     if size > _MAX_U32 or compressed > _MAX_U32:
         raise ZipWriteError(f"{name}: a file over 4 GiB cannot be in a Lambda zip")
     entry.crc, entry.size, entry.compressed = crc, size, compressed
