@@ -384,51 +384,90 @@ def inspect_command(
     sys.exit(outcome.exit_code)
 
 
+def _trim_kinds(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``--trim bytecode,tests --trim docs``: comma-separated, repeatable, checked."""
+    from lamlint.config import TRIM_KINDS
+
+    if not value:
+        return None
+    kinds = [kind.strip() for item in value for kind in item.split(",") if kind.strip()]
+    for kind in kinds:
+        if kind not in TRIM_KINDS:
+            raise click.BadParameter(f"unknown kind {kind!r} (choose from {', '.join(TRIM_KINDS)})")
+    return tuple(kind for kind in TRIM_KINDS if kind in kinds)
+
+
 @main.command("package")
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder for the zips (default: dist/ in the project root); layers go to OUT/layers/.")
 @click.option("--layer", "layer_names", multiple=True, metavar="NAME",
               help="Build this configured layer (repeatable).")
-@click.option("--index-url", default=None, help="Passed to pip: the package index to use.")
+@click.option("--installer", type=click.Choice(["pip", "uv"]), default=None,
+              help="Install dependencies with pip (default) or uv.")
+@click.option("--index-url", default=None, help="Passed to the installer: the package index to use.")
 @click.option("--extra-index-url", "extra_index_urls", multiple=True,
-              help="Passed to pip: another package index (repeatable).")
+              help="Passed to the installer: another package index (repeatable).")
 @click.option("--find-links", multiple=True,
-              help="Passed to pip: a folder or page of wheels to look in (repeatable).")
-@click.option("--no-index", is_flag=True, help="Passed to pip: use no package index.")
-@click.option("--compression-level", type=click.IntRange(0, 9), default=6, show_default=True,
-              help="Deflate level for every file (0 stores files uncompressed).")
+              help="Passed to the installer: a folder or page of wheels to look in (repeatable).")
+@click.option("--no-index", is_flag=True, help="Passed to the installer: use no package index.")
+@click.option("--allow-sdist", is_flag=True,
+              help="Build pure-Python source distributions that have no wheel (native code stays refused).")
+@click.option("--trim", multiple=True, callback=_trim_kinds, metavar="KIND[,KIND]",
+              help="Leave out of the dependencies: bytecode, tests, docs, stubs (repeatable).")
+@click.option("--exclude-runtime-packages", is_flag=True,
+              help="Leave out boto3, botocore, s3transfer and jmespath (the runtime's copies are used).")
+@click.option("--compression-level", type=click.IntRange(0, 9), default=None,
+              help="Deflate level for every file, 0 (stored) to 9 (default: 6).")
 @click.option("--s3", is_flag=True, help="The zips are uploaded through S3: no 50 MiB zipped limit.")
 @click.option("--no-cache", is_flag=True, help="Install dependencies afresh; keep nothing for next time.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where installed dependencies are kept (default: .lamlint_cache/packages/).")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A summary for people, or JSON for CI.")
+@click.option("-q", "--quiet", is_flag=True, help="Show no progress on standard error.")
 @_guarded
 def package_command(
     names: tuple[str, ...],
     out: Path | None,
     layer_names: tuple[str, ...],
+    installer: str | None,
     index_url: str | None,
     extra_index_urls: tuple[str, ...],
     find_links: tuple[str, ...],
     no_index: bool,
-    compression_level: int,
+    allow_sdist: bool,
+    trim: tuple[str, ...] | None,
+    exclude_runtime_packages: bool,
+    compression_level: int | None,
     s3: bool,
     no_cache: bool,
     cache_dir: Path | None,
     output_format: str,
+    quiet: bool,
 ) -> None:
     """Build reproducible zips of the configured functions and layers; exit 1 if any is rejected."""
     from lamlint.package import PackagingError
-    from lamlint.package.commands import run_package
-    from lamlint.package.install import InstallOptions
+    from lamlint.package.commands import PackageFlags, run_package
 
-    pip = InstallOptions(index_url, extra_index_urls, find_links, no_index)
+    flags = PackageFlags(
+        out=out,
+        installer=installer,
+        index_url=index_url,
+        extra_index_urls=extra_index_urls,
+        find_links=find_links,
+        no_index=no_index,
+        allow_sdist=allow_sdist,
+        trim=trim,
+        exclude_runtime_packages=exclude_runtime_packages,
+        compression_level=compression_level,
+        s3=s3,
+        cache=not no_cache,
+        cache_dir=cache_dir,
+        quiet=quiet,
+    )
     try:
-        outcome = run_package(names, layer_names, out=out, pip=pip, level=compression_level, s3=s3,
-                              output_format=output_format, cwd=Path.cwd(), cache=not no_cache,
-                              cache_dir=cache_dir)
+        outcome = run_package(names, layer_names, flags, output_format=output_format, cwd=Path.cwd())
     except PackagingError as exc:
         raise UserError(str(exc)) from None
     click.echo(outcome.text, nl=False)

@@ -50,7 +50,8 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def package(wheelhouse: Path, *args: str) -> Result:
     return CliRunner().invoke(
-        main, ["package", *args, "--no-index", "--find-links", str(wheelhouse)], catch_exceptions=False
+        main, ["package", "--quiet", *args, "--no-index", "--find-links", str(wheelhouse)],
+        catch_exceptions=False,
     )
 
 

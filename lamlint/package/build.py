@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lamlint.config import Settings
+from lamlint.config import FunctionConfig, PackageConfig, Settings
 from lamlint.package import PackagingError
 from lamlint.package.cache import cached_install
 from lamlint.package.dependencies import read_dependencies
 from lamlint.package.inspect import Inspection, inspect_artifacts
 from lamlint.package.install import InstallOptions, install
 from lamlint.package.native import Target
+from lamlint.package.progress import SILENT, Progress
 from lamlint.package.sources import SourceFile, collect_sources, installed_files
 from lamlint.package.zipwriter import (
     DEFAULT_COMPRESSION_LEVEL,
@@ -37,11 +38,30 @@ CLASHES_SHOWN = 5
 
 
 @dataclass(frozen=True)
+class Contents:
+    """What goes into one zip besides the code folder's own files."""
+
+    include: tuple[str, ...] = ()  # patterns of files kept even when excluded
+    trim: tuple[str, ...] = ()  # kinds of files left out of the installed dependencies
+    exclude_runtime_packages: bool = False
+
+
+@dataclass(frozen=True)
 class LayerPlan:
     name: str
     code: Path
     requirements: Path | None
     target: Target
+    contents: Contents = Contents()
+    layout: str = "python"
+
+    @property
+    def prefix(self) -> str:
+        """Where the layer's modules go: python/, or python/lib/pythonX.Y/site-packages/."""
+        if self.layout == "site-packages":
+            major, minor = self.target.python
+            return f"python/lib/python{major}.{minor}/site-packages/"
+        return "python/"
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,7 @@ class FunctionPlan:
     handler: str | None  # None: not checked (no configuration says what it is)
     layers: tuple[str, ...]
     target: Target
+    contents: Contents = Contents()
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,7 @@ class BuildOptions:
     date_time: tuple[int, int, int, int, int, int] = ZIP_EPOCH
     s3: bool = False
     cache: Path | None = None  # where installed dependencies are kept; None: not kept
+    progress: Progress = SILENT
 
 
 @dataclass(frozen=True)
@@ -102,6 +124,18 @@ def _requirements(root: Path, configured: str | None, code: Path) -> Path | None
     return default if default.is_file() else None
 
 
+def _contents(package: PackageConfig, include: tuple[str, ...], trim: tuple[str, ...] | None,
+              runtime_packages: bool | None) -> Contents:
+    """A function's or layer's own settings, else the [tool.lamlint.package] ones."""
+    return Contents(
+        include=(*package.include, *include),
+        trim=package.trim if trim is None else trim,
+        exclude_runtime_packages=(
+            package.exclude_runtime_packages if runtime_packages is None else runtime_packages
+        ),
+    )
+
+
 def _check_name(kind: str, name: str) -> str:
     if not NAME_RE.match(name):
         raise PackagingError(
@@ -124,12 +158,13 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
         if name not in layers:
             known = ", ".join(layers) or "none configured"
             raise PackagingError(f"--layer: unknown layer {name!r} (layers: {known})")
+    package = settings.package
     functions: list[FunctionPlan] = []
     if not settings.functions and not layer_names:
         name = root.name if NAME_RE.match(root.name) else "function"
         functions.append(
             FunctionPlan(name, root, _requirements(root, None, root), None, (),
-                         Target(settings.runtime, settings.architecture))
+                         Target(settings.runtime, settings.architecture), _contents(package, (), None, None))
         )
     elif names or not layer_names:
         for fn in settings.functions:
@@ -143,7 +178,8 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
                     _requirements(root, fn.requirements, code),
                     fn.handler,
                     fn.layers,
-                    Target(fn.runtime or settings.runtime, fn.architecture or settings.architecture),
+                    _target(settings, fn),
+                    _contents(package, fn.include, fn.trim, fn.exclude_runtime_packages),
                 )
             )
     wanted = [n for n in layers if n in layer_names or any(n in f.layers for f in functions)]
@@ -153,17 +189,25 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
     for name in wanted:
         layer = layers[name]
         code = root / layer.code
-        users = {f.target for f in functions if name in f.layers}
+        # Every function using the layer decides its platform, built now or not.
+        using = [fn for fn in settings.functions if name in fn.layers]
+        users = {_target(settings, fn) for fn in using}
         if len(users) > 1:
-            shown = ", ".join(f"{f.name} ({f.target.runtime} {f.target.architecture})"
-                              for f in functions if name in f.layers)
+            shown = ", ".join(f"{fn.name} ({_target(settings, fn).shown})" for fn in using)
             raise PackagingError(
                 f"layer {name!r} is used by functions for different platforms: {shown}; "
                 "a layer zip holds native code for one platform"
             )
         target = users.pop() if users else Target(settings.runtime, settings.architecture)
         layer_plans.append(
-            LayerPlan(_check_name("layer", name), code, _requirements(root, layer.requirements, code), target)
+            LayerPlan(
+                _check_name("layer", name),
+                code,
+                _requirements(root, layer.requirements, code),
+                target,
+                _contents(package, layer.include, layer.trim, layer.exclude_runtime_packages),
+                layer.layout,
+            )
         )
     return Plan(
         root,
@@ -172,6 +216,10 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
         (*settings.exclude, *settings.extend_exclude),
         settings.respect_gitignore,
     )
+
+
+def _target(settings: Settings, fn: FunctionConfig) -> Target:
+    return Target(fn.runtime or settings.runtime, fn.architecture or settings.architecture)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -204,12 +252,14 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
             (out / LAYERS_FOLDER).mkdir(exist_ok=True)
         for layer in plan.layers:
             final = out / LAYERS_FOLDER / f"{layer.name}.zip"
-            staged[("layer", layer.name)] = _Staged(_build_layer(plan, layer, options, final), final,
-                                                    display_path(final, cwd))
+            display = display_path(final, cwd)
+            staged[("layer", layer.name)] = _Staged(_build_layer(plan, layer, options, final, display), final,
+                                                    display)
         used: set[str] = set()
         for function in plan.functions:
             final = out / f"{function.name}.zip"
-            entry = _Staged(_build_function(plan, function, options, final), final, display_path(final, cwd))
+            display = display_path(final, cwd)
+            entry = _Staged(_build_function(plan, function, options, final, display), final, display)
             staged[("function", function.name)] = entry
             layers = [staged[("layer", name)] for name in function.layers]
             used.update(function.layers)
@@ -243,6 +293,7 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
     except OSError as exc:
         raise PackagingError(f"{exc.filename or out}: {exc.strerror or exc}") from None
     finally:
+        options.progress.finish()
         for entry in staged.values():
             entry.temp.unlink(missing_ok=True)
     return BuildResult(tuple(inspections), tuple(built))
@@ -262,10 +313,11 @@ def _temp_zip(final: Path) -> Path:
     return Path(name)
 
 
-def _write(final: Path, sources: list[ZipSource], options: BuildOptions) -> Path:
+def _write(final: Path, sources: list[ZipSource], options: BuildOptions, display: str) -> Path:
     temp = _temp_zip(final)
+    on_progress = options.progress.counter(f"compressing {display}")
     try:
-        write_zip(temp, sources, level=options.level, date_time=options.date_time)
+        write_zip(temp, sources, level=options.level, date_time=options.date_time, on_progress=on_progress)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -293,6 +345,8 @@ def _install(requirements: Path | None, target: Target, options: BuildOptions, w
     if not requirements.is_file():
         raise PackagingError(f"{what}: {requirements}: no such requirements file")
     dependencies = read_dependencies(requirements, target)
+    options.progress.step(f"dependencies of {what}: {requirements.name} for {target.shown} "
+                          f"({options.install.installer})")
     if options.cache is not None:
         return installed_files(cached_install(options.cache, dependencies, target, options.install, what))
     install(dependencies, scratch, target, options.install, what)
@@ -304,28 +358,30 @@ def _skipped(options: BuildOptions) -> list[Path]:
     return [options.out] + ([options.cache] if options.cache is not None else [])
 
 
-def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, final: Path) -> Path:
-    what = f"function {function.name!r}"
-    if not function.code.is_dir():
-        raise PackagingError(f"{what}: code folder {function.code} does not exist")
-    code = collect_sources(function.code, root=plan.root, patterns=plan.exclude,
+def _code(plan: Plan, folder: Path, contents: Contents, options: BuildOptions, what: str) -> list[SourceFile]:
+    if not folder.is_dir():
+        raise PackagingError(f"{what}: code folder {folder} does not exist")
+    return collect_sources(folder, root=plan.root, patterns=plan.exclude, include=contents.include,
                            respect_gitignore=plan.respect_gitignore, skip=_skipped(options))
+
+
+def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, final: Path,
+                    display: str) -> Path:
+    what = f"function {function.name!r}"
+    code = _code(plan, function.code, function.contents, options, what)
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
         installed = _install(function.requirements, function.target, options, what, Path(scratch))
         sources = _combine(what, _zip_sources(code), _zip_sources(installed))
-        return _write(final, sources, options)
+        return _write(final, sources, options, display)
 
 
-def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, final: Path) -> Path:
+def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, final: Path, display: str) -> Path:
     """A layer folder with a python/ subfolder is the layer as it is; a folder of plain
-    modules is put under python/. Requirements are installed into python/."""
+    modules is put under the layer's prefix, where its requirements are installed too."""
     what = f"layer {layer.name!r}"
-    if not layer.code.is_dir():
-        raise PackagingError(f"{what}: code folder {layer.code} does not exist")
-    code = collect_sources(layer.code, root=plan.root, patterns=plan.exclude,
-                           respect_gitignore=plan.respect_gitignore, skip=_skipped(options))
-    prefix = "" if (layer.code / "python").is_dir() else "python/"
+    code = _code(plan, layer.code, layer.contents, options, what)
+    prefix = "" if (layer.code / "python").is_dir() else layer.prefix
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
         installed = _install(layer.requirements, layer.target, options, what, Path(scratch))
-        sources = _combine(what, _zip_sources(code, prefix), _zip_sources(installed, "python/"))
-        return _write(final, sources, options)
+        sources = _combine(what, _zip_sources(code, prefix), _zip_sources(installed, layer.prefix))
+        return _write(final, sources, options, display)

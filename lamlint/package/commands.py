@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lamlint import lambda_facts as facts
@@ -16,8 +16,10 @@ from lamlint.package.cache import CACHE_FOLDER
 from lamlint.package.inspect import inspect_artifacts
 from lamlint.package.install import InstallOptions
 from lamlint.package.native import Target
+from lamlint.package.progress import Progress
 from lamlint.package.report import render_build_json, render_json, render_text
 from lamlint.package.zipwriter import zip_date_time
+from lamlint.templates.settings import with_template_functions
 
 EXIT_ACCEPTED, EXIT_REJECTED = 0, 1
 
@@ -28,10 +30,73 @@ class Outcome:
     exit_code: int
 
 
+@dataclass(frozen=True)
+class PackageFlags:
+    """The options of ``lamlint package``; each one given wins over [tool.lamlint.package]."""
+
+    out: Path | None = None
+    installer: str | None = None
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    allow_sdist: bool = False
+    trim: tuple[str, ...] | None = None  # given: replaces every function's and layer's own
+    exclude_runtime_packages: bool = False
+    compression_level: int | None = None
+    s3: bool = False
+    cache: bool = True
+    cache_dir: Path | None = None
+    quiet: bool = False
+
+
 def project_settings(cwd: Path) -> Settings:
     """The settings governing ``cwd`` (defaults when no configuration is found)."""
     config = find_config(cwd)
     return load_settings(config, list(load_catalogue().rules), root=cwd.resolve())
+
+
+def packaged_settings(cwd: Path) -> Settings:
+    """The project's settings with the functions and layers of its templates when
+    [tool.lamlint] configures none (as ``lamlint check`` reads them)."""
+    settings = project_settings(cwd)
+    found = with_template_functions(settings)
+    if not settings.functions and found.templates.errors:
+        raise PackagingError(str(found.templates.errors[0]))
+    return found.settings
+
+
+def _local(link: str, root: Path) -> str:
+    """A find-links entry from the configuration: folders are relative to the project root."""
+    return link if "://" in link else str(root / link)
+
+
+def with_flags(settings: Settings, flags: PackageFlags) -> Settings:
+    """``settings`` with the command line's packaging options applied."""
+    package = settings.package
+    package = replace(
+        package,
+        installer=flags.installer or package.installer,
+        index_url=flags.index_url or package.index_url,
+        extra_index_url=flags.extra_index_urls or package.extra_index_url,
+        find_links=flags.find_links or tuple(_local(link, settings.root) for link in package.find_links),
+        no_index=flags.no_index or package.no_index,
+        allow_sdist=flags.allow_sdist or package.allow_sdist,
+        exclude_runtime_packages=flags.exclude_runtime_packages or package.exclude_runtime_packages,
+        compression_level=(
+            package.compression_level if flags.compression_level is None else flags.compression_level
+        ),
+        s3=flags.s3 or package.s3,
+    )
+    functions, layers = settings.functions, settings.layers
+    if flags.trim is not None:
+        package = replace(package, trim=flags.trim)
+        functions = tuple(replace(fn, trim=None) for fn in functions)
+        layers = tuple(replace(layer, trim=None) for layer in layers)
+    if flags.exclude_runtime_packages:
+        functions = tuple(replace(fn, exclude_runtime_packages=None) for fn in functions)
+        layers = tuple(replace(layer, exclude_runtime_packages=None) for layer in layers)
+    return replace(settings, package=package, functions=functions, layers=layers)
 
 
 def choose_target(runtime: str | None, architecture: str | None, settings: Settings | None) -> Target:
@@ -75,25 +140,29 @@ def run_inspect(
 def run_package(
     names: Sequence[str],
     layer_names: Sequence[str],
+    flags: PackageFlags,
     *,
-    out: Path | None,
-    pip: InstallOptions,
-    level: int,
-    s3: bool,
     output_format: str,
     cwd: Path,
-    cache: bool = True,
-    cache_dir: Path | None = None,
 ) -> Outcome:
-    settings = project_settings(cwd)
+    settings = with_flags(packaged_settings(cwd), flags)
+    package = settings.package
     plan = plan_builds(settings, names, layer_names)
     options = BuildOptions(
-        out=out if out is not None else settings.root / "dist",
-        install=pip,
-        level=level,
+        out=flags.out if flags.out is not None else settings.root / package.out,
+        install=InstallOptions(
+            index_url=package.index_url,
+            extra_index_urls=package.extra_index_url,
+            find_links=package.find_links,
+            no_index=package.no_index,
+            installer=package.installer,
+            allow_sdist=package.allow_sdist,
+        ),
+        level=package.compression_level,
         date_time=zip_date_time(os.environ),
-        s3=s3,
-        cache=(cache_dir or settings.root / CACHE_FOLDER) if cache else None,
+        s3=package.s3,
+        cache=(flags.cache_dir or settings.root / CACHE_FOLDER) if flags.cache else None,
+        progress=Progress.to_stderr(flags.quiet),
     )
     result = build(plan, options, cwd)
     text = _package_json(result) if output_format == "json" else _package_text(result)

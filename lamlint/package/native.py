@@ -22,6 +22,10 @@ class Target:
     architecture: str
 
     @property
+    def shown(self) -> str:
+        return f"{self.runtime} {self.architecture}"
+
+    @property
     def python(self) -> tuple[int, int]:
         return facts.RUNTIME_PYTHON[self.runtime]
 

@@ -1,0 +1,242 @@
+"""``lamlint package`` and the project model: [tool.lamlint.package], include patterns, layer
+layouts, the platform of a layer built alone, templates as the source of functions, progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from fixtures.package.wheels import build_all
+
+from lamlint.cli import main
+
+SHOP = Path(__file__).parent / "fixtures" / "package" / "shop"
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_all(tmp_path_factory.mktemp("wheels"))
+
+
+@pytest.fixture(autouse=True)
+def _offline_pip(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(("PIP_", "UV_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    project = tmp_path / "shop"
+    shutil.copytree(SHOP, project)
+    monkeypatch.chdir(project)
+    return project
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["package", *args], catch_exceptions=False)
+
+
+def offline(wheelhouse: Path, *args: str) -> Result:
+    return run("--quiet", *args, "--no-index", "--find-links", str(wheelhouse))
+
+
+def names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+def configure(project: Path, old: str, new: str) -> None:
+    config = project / "pyproject.toml"
+    text = config.read_text()
+    assert old in text
+    config.write_text(text.replace(old, new, 1))
+
+
+# --- [tool.lamlint.package] ----------------------------------------------------------------------
+
+
+def test_package_table_sets_the_output_index_and_compression(shop: Path, wheelhouse: Path) -> None:
+    shutil.copytree(wheelhouse, shop / "wheels")
+    (shop / "pyproject.toml").write_text(
+        (shop / "pyproject.toml").read_text()
+        + '\n[tool.lamlint.package]\nout = "build/zips"\nno-index = true\nfind-links = ["wheels"]\n'
+        "compression-level = 0\n"
+    )
+    result = run("--quiet", "worker")  # no index flags: the configuration's find-links are used
+    assert result.exit_code == 0, result.output
+    assert "wrote build/zips/worker.zip" in result.stdout
+    with zipfile.ZipFile(shop / "build" / "zips" / "worker.zip") as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_STORED}
+        assert "purelib/__init__.py" in archive.namelist()
+    # Flags win over the table.
+    result = run("--quiet", "worker", "--out", "elsewhere", "--compression-level", "9")
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(shop / "elsewhere" / "worker.zip") as archive:
+        assert zipfile.ZIP_DEFLATED in {info.compress_type for info in archive.infolist()}
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('installer = "poetry"',
+         "tool.lamlint.package.installer: unknown installer 'poetry'"),
+        ('trim = ["tests", "everything"]',
+         "tool.lamlint.package.trim: unknown trim kind 'everything' "
+         "(choose from bytecode, tests, docs, stubs)"),
+        ("compression-level = 12",
+         "tool.lamlint.package.compression-level: expected a deflate level from 0 to 9, got integer 12"),
+        ('find-link = ["wheels"]',
+         "tool.lamlint.package.find-link: unknown key (did you mean 'find-links'?)"),
+    ],
+)
+def test_bad_package_settings_are_one_line_errors(shop: Path, table: str, message: str) -> None:
+    (shop / "pyproject.toml").write_text(
+        (shop / "pyproject.toml").read_text() + f"\n[tool.lamlint.package]\n{table}\n"
+    )
+    result = run("--quiet")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("lamlint: error: pyproject.toml: ")
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert not (shop / "dist").exists()
+
+
+def test_an_unknown_trim_kind_on_the_command_line_is_a_usage_error(shop: Path) -> None:
+    result = run("--trim", "bytecode,manuals")
+    assert result.exit_code == 2
+    assert "unknown kind 'manuals' (choose from bytecode, tests, docs, stubs)" in result.stderr
+
+
+# --- include patterns ----------------------------------------------------------------------------
+
+
+def test_include_puts_back_files_that_excludes_leave_out(shop: Path, wheelhouse: Path) -> None:
+    api = shop / "src" / "api"
+    (api / "local_settings.py").write_text("DEBUG = False\n")  # .gitignore'd
+    (api / "templates").mkdir()
+    (api / "templates" / "mail.md").write_text("Hello\n")  # *.md is in .lamlintignore
+    configure(shop, 'handler = "app.handler"', 'handler = "app.handler"\ninclude = ["templates/*.md"]')
+    result = offline(wheelhouse, "api")
+    assert result.exit_code == 0, result.output
+    shipped = names(shop / "dist" / "api.zip")
+    assert "templates/mail.md" in shipped
+    assert "README.md" not in shipped and "local_settings.py" not in shipped  # still excluded
+    assert not [n for n in shipped if n.startswith("notes/")]
+
+
+def test_include_reaches_into_excluded_folders(shop: Path, wheelhouse: Path) -> None:
+    # src/api/notes/ is excluded by extend-exclude; one file of it is wanted
+    configure(shop, 'handler = "app.handler"', 'handler = "app.handler"\ninclude = ["notes/todo.txt"]')
+    result = offline(wheelhouse, "api")
+    assert result.exit_code == 0, result.output
+    assert "notes/todo.txt" in names(shop / "dist" / "api.zip")
+
+
+# --- layers --------------------------------------------------------------------------------------
+
+
+def test_a_site_packages_layer_puts_modules_under_the_runtime_python(shop: Path, wheelhouse: Path) -> None:
+    configure(shop, 'code = "layers/tools"', 'code = "layers/tools"\nlayout = "site-packages"')
+    result = offline(wheelhouse, "api")
+    assert result.exit_code == 0, result.output
+    tools = [n for n in names(shop / "dist" / "layers" / "tools.zip") if not n.endswith("/")]
+    prefix = "python/lib/python3.12/site-packages/"
+    assert tools and all(n.startswith(prefix) for n in tools)
+    assert f"{prefix}tools/__init__.py" in tools
+    assert f"{prefix}fastmath/_core.cpython-312-aarch64-linux-gnu.so" in tools
+
+
+def test_a_layer_built_alone_is_for_the_platform_of_the_functions_using_it(
+    shop: Path, wheelhouse: Path
+) -> None:
+    # The project default is x86_64; the function using the layer runs on arm64.
+    configure(shop, 'architecture = "arm64"', 'architecture = "x86_64"')
+    configure(shop, 'layers = ["common", "tools"]', 'layers = ["common", "tools"]\narchitecture = "arm64"')
+    result = offline(wheelhouse, "--layer", "tools")
+    assert result.exit_code == 0, result.output
+    so = [n for n in names(shop / "dist" / "layers" / "tools.zip") if n.endswith(".so")]
+    assert so == ["python/fastmath/_core.cpython-312-aarch64-linux-gnu.so"]
+
+
+# --- templates as the source of functions --------------------------------------------------------
+
+SAM = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Architectures: [arm64]
+Resources:
+  OrdersFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/orders
+      Handler: app.handler
+      Layers: [!Ref ToolsLayer]
+  ToolsLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layers/tools
+      CompatibleRuntimes: [python3.12]
+"""
+
+
+def test_functions_and_layers_come_from_the_sam_template(
+    tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "orders"
+    (project / "src" / "orders").mkdir(parents=True)
+    (project / "src" / "orders" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (project / "src" / "orders" / "requirements.txt").write_text("purelib\n")
+    shutil.copytree(SHOP / "layers" / "tools", project / "layers" / "tools")
+    (project / "template.yaml").write_text(SAM)
+    monkeypatch.chdir(project)
+    result = offline(wheelhouse)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.relative_to(project / "dist").as_posix() for p in (project / "dist").rglob("*.zip")) == [
+        "OrdersFunction.zip", "layers/ToolsLayer.zip",
+    ]
+    assert "purelib/__init__.py" in names(project / "dist" / "OrdersFunction.zip")
+    assert "python/fastmath/_core.cpython-312-aarch64-linux-gnu.so" in names(
+        project / "dist" / "layers" / "ToolsLayer.zip"
+    )
+    # The handler named in the template is checked in the zip.
+    (project / "template.yaml").write_text(SAM.replace("Handler: app.handler", "Handler: app.main"))
+    result = offline(wheelhouse, "OrdersFunction")
+    assert result.exit_code == 1
+    assert "LAM715" in result.stdout
+
+
+def test_a_broken_template_stops_packaging(
+    tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    (tmp_path / "template.yaml").write_text("Resources:\n  Fn: [unclosed\n")
+    monkeypatch.chdir(tmp_path)
+    result = offline(wheelhouse)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("lamlint: error: ") and "template.yaml" in result.stderr
+    assert not (tmp_path / "dist").exists()
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+def test_outside_a_terminal_each_long_step_prints_one_line(shop: Path, wheelhouse: Path) -> None:
+    result = run("worker", "--output-format", "json", "--no-index", "--find-links", str(wheelhouse))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["accepted"] is True  # progress never mixes into the report
+    assert result.stderr.splitlines() == [
+        "lamlint: dependencies of function 'worker': worker.txt for python3.12 arm64 (pip)",
+        "lamlint: compressing dist/worker.zip",
+    ]
+    quiet = run("worker", "--quiet", "--no-index", "--find-links", str(wheelhouse))
+    assert quiet.exit_code == 0 and quiet.stderr == ""
