@@ -77,9 +77,8 @@ def test_pip_alone_gets_the_markers_of_this_machine(wheels: Path, tmp_path: Path
 
 def test_settling_gives_the_target_what_it_needs_and_nothing_else(wheels: Path, tmp_path: Path) -> None:
     pip_install(wheels, tmp_path, ["top"])
-    removed, added = settle(
-        tmp_path, top_level_requirements("top\n"), ARM_312, lambda missing: pip_install(wheels, tmp_path, missing)
-    )
+    removed, added = settle(tmp_path, top_level_requirements("top\n"), ARM_312,
+                            lambda missing: pip_install(wheels, tmp_path, missing))
     assert names(tmp_path) == ["arm-only", "deep", "new-only", "top"]
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".dist-info")) == [
         "arm_only", "deep", "new_only", "top",
@@ -97,7 +96,9 @@ def test_extras_of_top_level_requirements_are_followed(wheels: Path, tmp_path: P
     assert names(tmp_path) == ["fancy", "old-only", "top"]
 
 
-def test_a_requirement_whose_marker_is_false_for_the_target_is_not_a_root(wheels: Path, tmp_path: Path) -> None:
+def test_a_requirement_whose_marker_is_false_for_the_target_is_not_a_root(
+    wheels: Path, tmp_path: Path
+) -> None:
     pip_install(wheels, tmp_path, ["top", "mac-only"])
     text = 'top\nmac-only; sys_platform == "darwin"\n--index-url https://example.invalid/simple\n'
     (tmp_path / "mac_only-1.0.dist-info" / "REQUESTED").unlink()  # as if only the text asked for it
