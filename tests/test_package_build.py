@@ -257,8 +257,12 @@ def test_glibc_too_new_on_the_right_cpu(shop: Path, wheelhouse: Path) -> None:
     [finding] = data["builds"][0]["findings"]
     assert finding["code"] == "LAM709"
     assert finding["message"] == "needs GLIBC_2.38, but python3.12 has glibc 2.34"
-    assert data["zips"] == [{"kind": "function", "name": "worker", "path": "dist/worker.zip",
-                             "written": False, "removed_previous": False}]
+    [zipped] = data["zips"]
+    dependencies = zipped.pop("dependencies")
+    assert zipped == {"kind": "function", "name": "worker", "path": "dist/worker.zip",
+                      "written": False, "removed_previous": False}
+    assert dependencies["source"] == "requirements/worker.txt" and dependencies["installer"] == "pip"
+    assert dependencies["trimmed"] == {"files": 0, "bytes": 0, "kinds": []}
 
 
 def test_a_wrong_handler_rejects_the_function_but_not_its_layers(shop: Path, wheelhouse: Path) -> None:

@@ -240,3 +240,80 @@ def test_outside_a_terminal_each_long_step_prints_one_line(shop: Path, wheelhous
     ]
     quiet = run("worker", "--quiet", "--no-index", "--find-links", str(wheelhouse))
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+# --- trimming ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trimmable(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
+    from fixtures.package.wheels import build_wheel
+
+    folder = tmp_path_factory.mktemp("trim-wheels")
+    for wheel in wheelhouse.iterdir():
+        shutil.copy(wheel, folder)
+    build_wheel(folder, "numberwang", "2.0", "py3-none-any", {
+        "numberwang/__init__.py": b"from numberwang.core import add\n",
+        "numberwang/core.py": b"def add(a, b):\n    return a + b\n",
+        "numberwang/core.pyi": b"def add(a: int, b: int) -> int: ...\n",
+        "numberwang/py.typed": b"",
+        "numberwang/tests/__init__.py": b"",
+        "numberwang/tests/test_core.py": b"def test_add():\n    assert True\n" * 200,
+        "numberwang/docs/guide.txt": b"guide\n" * 500,
+    })
+    build_wheel(folder, "boto3", "1.99.0", "py3-none-any", {"boto3/__init__.py": b"import botocore\n"},
+                requires=["botocore"])
+    build_wheel(folder, "botocore", "1.99.0", "py3-none-any", {
+        "botocore/__init__.py": b"", "botocore/data/endpoints.json": b"{}" * 5000,
+    })
+    return folder
+
+
+def test_trimming_leaves_out_what_was_asked_and_reports_it(shop: Path, trimmable: Path) -> None:
+    (shop / "requirements" / "worker.txt").write_text("numberwang\nboto3\n")
+    (shop / "pyproject.toml").write_text(
+        (shop / "pyproject.toml").read_text() + '\n[tool.lamlint.package]\ntrim = ["tests", "stubs"]\n'
+    )
+    result = run("--quiet", "worker", "--no-index", "--find-links", str(trimmable),
+                 "--exclude-runtime-packages")
+    assert result.exit_code == 0, result.output
+    shipped = names(shop / "dist" / "worker.zip")
+    assert {"numberwang/__init__.py", "numberwang/core.py", "numberwang/py.typed",
+            "numberwang/docs/guide.txt", "numberwang-2.0.dist-info/RECORD"} <= set(shipped)
+    assert not [n for n in shipped if n.startswith(("numberwang/tests", "boto3", "botocore"))]
+    assert "numberwang/core.pyi" not in shipped
+    assert "  dependencies: requirements/worker.txt (pip)" in result.stdout
+    assert "; trimmed 15 files, 17.3 KiB (runtime-packages 12 files 11.0 KiB, tests 2 files 6.2 KiB, " \
+        "stubs 1 file 36 bytes)" in result.stdout
+
+    # The cache keeps everything: a build without trimming has it all again, and --trim
+    # on the command line replaces the configuration's list.
+    result = run("--quiet", "worker", "--no-index", "--find-links", str(trimmable), "--trim", "docs",
+                 "--output-format", "json")
+    assert result.exit_code == 0, result.output
+    shipped = names(shop / "dist" / "worker.zip")
+    assert "numberwang/tests/test_core.py" in shipped and "boto3/__init__.py" in shipped
+    assert "numberwang/docs/guide.txt" not in shipped
+    trimmed = json.loads(result.stdout)["zips"][0]["dependencies"]["trimmed"]
+    assert trimmed == {"files": 1, "bytes": 3000, "kinds": [{"kind": "docs", "files": 1, "bytes": 3000}]}
+
+
+def test_a_function_can_keep_what_the_project_trims(shop: Path, trimmable: Path) -> None:
+    (shop / "requirements" / "worker.txt").write_text("numberwang\n")
+    configure(shop, 'handler = "worker.main"', 'handler = "worker.main"\ntrim = []')
+    (shop / "pyproject.toml").write_text(
+        (shop / "pyproject.toml").read_text() + '\n[tool.lamlint.package]\ntrim = ["tests"]\n'
+    )
+    result = run("--quiet", "worker", "--no-index", "--find-links", str(trimmable))
+    assert result.exit_code == 0, result.output
+    assert "numberwang/tests/test_core.py" in names(shop / "dist" / "worker.zip")
+
+
+def test_trimmed_zips_are_reproducible(shop: Path, trimmable: Path, tmp_path: Path) -> None:
+    (shop / "requirements" / "worker.txt").write_text("numberwang\nboto3\n")
+    args = ("--quiet", "worker", "--no-index", "--find-links", str(trimmable), "--trim", "tests,stubs,docs",
+            "--exclude-runtime-packages")
+    assert run(*args).exit_code == 0
+    first = (shop / "dist" / "worker.zip").read_bytes()
+    assert run(*args, "--no-cache", "--out", str(tmp_path / "again")).exit_code == 0
+    assert (tmp_path / "again" / "worker.zip").read_bytes() == first

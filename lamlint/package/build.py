@@ -24,6 +24,7 @@ from lamlint.package.install import InstallOptions, install
 from lamlint.package.native import Target
 from lamlint.package.progress import SILENT, Progress
 from lamlint.package.sources import SourceFile, collect_sources, installed_files
+from lamlint.package.trim import TrimOptions, TrimSummary, trim
 from lamlint.package.zipwriter import (
     DEFAULT_COMPRESSION_LEVEL,
     ZIP_EPOCH,
@@ -96,6 +97,17 @@ class BuildOptions:
 
 
 @dataclass(frozen=True)
+class Installed:
+    """The dependencies that went into one zip."""
+
+    source: str  # the dependency file, as the user would type it
+    kind: str  # "requirements", "pyproject", "uv.lock" or "poetry.lock"
+    installer: str
+    files: int  # installed files in the zip
+    trimmed: TrimSummary
+
+
+@dataclass(frozen=True)
 class Built:
     """One zip: where it goes, how it is shown, whether it was accepted."""
 
@@ -105,6 +117,7 @@ class Built:
     display: str
     accepted: bool
     removed_stale: bool = False
+    dependencies: Installed | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +249,7 @@ class _Staged:
     temp: Path
     final: Path
     display: str
+    dependencies: Installed | None
     inspections: list[Inspection] = field(default_factory=list)
 
 
@@ -253,13 +267,14 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
         for layer in plan.layers:
             final = out / LAYERS_FOLDER / f"{layer.name}.zip"
             display = display_path(final, cwd)
-            staged[("layer", layer.name)] = _Staged(_build_layer(plan, layer, options, final, display), final,
-                                                    display)
+            temp, installed = _build_layer(plan, layer, options, final, display)
+            staged[("layer", layer.name)] = _Staged(temp, final, display, installed)
         used: set[str] = set()
         for function in plan.functions:
             final = out / f"{function.name}.zip"
             display = display_path(final, cwd)
-            entry = _Staged(_build_function(plan, function, options, final, display), final, display)
+            temp, installed = _build_function(plan, function, options, final, display)
+            entry = _Staged(temp, final, display, installed)
             staged[("function", function.name)] = entry
             layers = [staged[("layer", name)] for name in function.layers]
             used.update(function.layers)
@@ -289,7 +304,7 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
             elif entry.final.exists():
                 entry.final.unlink()
                 removed = True
-            built.append(Built(kind, name, entry.final, entry.display, accepted, removed))
+            built.append(Built(kind, name, entry.final, entry.display, accepted, removed, entry.dependencies))
     except OSError as exc:
         raise PackagingError(f"{exc.filename or out}: {exc.strerror or exc}") from None
     finally:
@@ -338,19 +353,25 @@ def _zip_sources(files: list[SourceFile], prefix: str = "") -> list[ZipSource]:
     return [ZipSource(prefix + f.name, path=f.path, executable=f.executable) for f in files]
 
 
-def _install(requirements: Path | None, target: Target, options: BuildOptions, what: str,
-             scratch: Path) -> list[SourceFile]:
+def _install(requirements: Path | None, target: Target, contents: Contents, options: BuildOptions, what: str,
+             scratch: Path) -> tuple[list[SourceFile], Installed | None]:
+    """The installed files that go into the zip (trimmed as asked), and what they are."""
     if requirements is None:
-        return []
+        return [], None
     if not requirements.is_file():
         raise PackagingError(f"{what}: {requirements}: no such requirements file")
     dependencies = read_dependencies(requirements, target)
     options.progress.step(f"dependencies of {what}: {requirements.name} for {target.shown} "
                           f"({options.install.installer})")
     if options.cache is not None:
-        return installed_files(cached_install(options.cache, dependencies, target, options.install, what))
-    install(dependencies, scratch, target, options.install, what)
-    return installed_files(scratch)
+        folder = cached_install(options.cache, dependencies, target, options.install, what)
+    else:
+        install(dependencies, scratch, target, options.install, what)
+        folder = scratch
+    asked = TrimOptions(contents.trim, contents.exclude_runtime_packages)
+    files, trimmed = trim(installed_files(folder), asked)
+    shown = display_path(requirements, Path.cwd())
+    return files, Installed(shown, dependencies.kind, options.install.installer, len(files), trimmed)
 
 
 def _skipped(options: BuildOptions) -> list[Path]:
@@ -366,22 +387,25 @@ def _code(plan: Plan, folder: Path, contents: Contents, options: BuildOptions, w
 
 
 def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, final: Path,
-                    display: str) -> Path:
+                    display: str) -> tuple[Path, Installed | None]:
     what = f"function {function.name!r}"
     code = _code(plan, function.code, function.contents, options, what)
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
-        installed = _install(function.requirements, function.target, options, what, Path(scratch))
+        installed, report = _install(function.requirements, function.target, function.contents, options, what,
+                                     Path(scratch))
         sources = _combine(what, _zip_sources(code), _zip_sources(installed))
-        return _write(final, sources, options, display)
+        return _write(final, sources, options, display), report
 
 
-def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, final: Path, display: str) -> Path:
+def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, final: Path,
+                 display: str) -> tuple[Path, Installed | None]:
     """A layer folder with a python/ subfolder is the layer as it is; a folder of plain
     modules is put under the layer's prefix, where its requirements are installed too."""
     what = f"layer {layer.name!r}"
     code = _code(plan, layer.code, layer.contents, options, what)
     prefix = "" if (layer.code / "python").is_dir() else layer.prefix
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
-        installed = _install(layer.requirements, layer.target, options, what, Path(scratch))
+        installed, report = _install(layer.requirements, layer.target, layer.contents, options, what,
+                                     Path(scratch))
         sources = _combine(what, _zip_sources(code, prefix), _zip_sources(installed, layer.prefix))
-        return _write(final, sources, options, display)
+        return _write(final, sources, options, display), report

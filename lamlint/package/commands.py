@@ -6,15 +6,17 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from lamlint import lambda_facts as facts
 from lamlint.catalogue import load_catalogue
 from lamlint.config import Settings, find_config, load_settings
 from lamlint.package import PackagingError
-from lamlint.package.build import BuildOptions, BuildResult, build, display_path, plan_builds
+from lamlint.package.build import BuildOptions, BuildResult, Installed, build, display_path, plan_builds
 from lamlint.package.cache import CACHE_FOLDER
 from lamlint.package.inspect import inspect_artifacts
 from lamlint.package.install import InstallOptions
+from lamlint.package.limits import mib
 from lamlint.package.native import Target
 from lamlint.package.progress import Progress
 from lamlint.package.report import render_build_json, render_json, render_text
@@ -178,7 +180,45 @@ def _package_text(result: BuildResult) -> str:
         else:
             stale = " (and removed the previous one)" if item.removed_stale else ""
             lines.append(f"not written: {item.display} was rejected{stale}")
+        if item.dependencies is not None:
+            lines.append(f"  {_dependencies_text(item.dependencies)}")
     return "\n".join(parts) + "\n" + "\n".join(lines) + "\n"
+
+
+def _files(count: int) -> str:
+    return f"{count:,} file{'' if count == 1 else 's'}"
+
+
+def _size(size: int) -> str:
+    return f"{size} bytes" if size < 1024 else mib(size)
+
+
+def _dependencies_text(installed: Installed) -> str:
+    text = f"dependencies: {installed.source} ({installed.installer}), {_files(installed.files)}"
+    trimmed = installed.trimmed
+    if trimmed.removed:
+        kinds = ", ".join(f"{t.kind} {_files(t.files)} {_size(t.bytes)}" for t in trimmed.removed)
+        text += f"; trimmed {_files(trimmed.files)}, {_size(trimmed.bytes)} ({kinds})"
+    return text
+
+
+def _dependencies_data(installed: Installed | None) -> dict[str, Any] | None:
+    if installed is None:
+        return None
+    return {
+        "source": installed.source,
+        "kind": installed.kind,
+        "installer": installed.installer,
+        "files": installed.files,
+        "trimmed": {
+            "files": installed.trimmed.files,
+            "bytes": installed.trimmed.bytes,
+            "kinds": [
+                {"kind": item.kind, "files": item.files, "bytes": item.bytes}
+                for item in installed.trimmed.removed
+            ],
+        },
+    }
 
 
 def _package_json(result: BuildResult) -> str:
@@ -189,6 +229,7 @@ def _package_json(result: BuildResult) -> str:
             "path": item.display,
             "written": item.accepted,
             "removed_previous": item.removed_stale,
+            "dependencies": _dependencies_data(item.dependencies),
         }
         for item in result.built
     ]
