@@ -224,9 +224,9 @@ def test_a_requirement_without_a_compatible_wheel_is_refused_by_name(shop: Path,
     result = package(wheelhouse, "worker")
     assert result.exit_code == 2
     assert result.stderr == (
-        "lamlint: error: function 'worker': no wheel of maconly for python3.12 on Linux arm64 "
-        "(manylinux, glibc 2.34 or older); lamlint installs wheels only and never builds them on "
-        "this machine\n"
+        "lamlint: error: function 'worker': no wheel for Lambda (python3.12, arm64: cp312/abi3/none, "
+        "manylinux_2_17..2_34, manylinux2014 and linux aarch64) of: maconly; lamlint installs wheels "
+        "only (--allow-sdist builds pure-Python sdists)\n"
     )
     assert not (shop / "dist" / "worker.zip").exists()
 
@@ -384,8 +384,10 @@ def test_installed_dependencies_are_cached_by_requirements_and_platform(
     assert sha256(zip_path) == digest
     assert build("--no-cache").exit_code == 2
     requirements = shop / "requirements" / "worker.txt"
-    requirements.write_text("purelib  # the same, but not the same bytes\n")
-    assert "no wheel of purelib" in build().stderr
+    requirements.write_text("purelib  # a comment changes nothing the installer reads\n")
+    assert build().exit_code == 0
+    requirements.write_text("purelib>=0.1\n")  # a different request: installed again
+    assert "of: purelib>=0.1;" in build().stderr
     requirements.write_text("purelib\n")
     config = shop / "pyproject.toml"
     config.write_text(config.read_text().replace('architecture = "arm64"', 'architecture = "x86_64"'))

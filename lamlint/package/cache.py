@@ -1,11 +1,12 @@
 """Installed dependency trees kept between builds, so an unchanged requirements file is not
 installed again.
 
-An entry is keyed by the requirements file's bytes, the runtime, the architecture, the pip
-version and pip's index options. It is written to a temporary folder and renamed into place
-when complete, so a build that stops half-way leaves no entry behind. Only the file's own
-bytes are keyed: a requirement without an exact version keeps the version first installed
-until the file changes (or ``--no-cache`` is given).
+An entry is keyed by the requirements file's bytes, the runtime, the architecture, the
+installer (pip or uv) and its version, its index options and whether sdists may be built.
+It is written to a temporary folder and renamed into place when complete, so a build that
+stops half-way leaves no entry behind. Only the file's own bytes are keyed: a requirement
+without an exact version keeps the version first installed until the file changes (or
+``--no-cache`` is given).
 """
 
 from __future__ import annotations
@@ -14,23 +15,15 @@ import hashlib
 import json
 import shutil
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
 from lamlint.package import PackagingError
 from lamlint.package.dependencies import Dependencies
-from lamlint.package.install import InstallOptions, install, platform_tags
+from lamlint.package.install import InstallOptions, install, installer_platform_tags, installer_version
 from lamlint.package.native import Target
 
 CACHE_FOLDER = Path(".lamlint_cache") / "packages"
-CACHE_FORMAT = 2  # bump when what an entry holds changes
-
-
-def pip_version() -> str:
-    try:
-        return metadata.version("pip")
-    except metadata.PackageNotFoundError:
-        return "none"
+CACHE_FORMAT = 3  # bump when what an entry holds changes
 
 
 def cache_key(dependencies: Dependencies, target: Target, options: InstallOptions) -> str:
@@ -41,9 +34,11 @@ def cache_key(dependencies: Dependencies, target: Target, options: InstallOption
         "folder": str(dependencies.folder),
         "runtime": target.runtime,
         "architecture": target.architecture,
-        "platforms": platform_tags(target),
-        "pip": pip_version(),
+        "platforms": installer_platform_tags(target, options.installer),
+        "installer": options.installer,
+        "installer_version": installer_version(options.installer),
         "options": options.arguments(),
+        "allow_sdist": options.allow_sdist,
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:32]
 
