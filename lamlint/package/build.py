@@ -18,7 +18,7 @@ from pathlib import Path
 from lamlint.config import FunctionConfig, PackageConfig, Settings
 from lamlint.package import PackagingError
 from lamlint.package.cache import cached_install
-from lamlint.package.dependencies import read_dependencies
+from lamlint.package.dependencies import find_dependencies, read_dependencies
 from lamlint.package.inspect import Inspection, inspect_artifacts
 from lamlint.package.install import InstallOptions, install
 from lamlint.package.native import Target
@@ -33,7 +33,6 @@ from lamlint.package.zipwriter import (
 )
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-REQUIREMENTS_FILE = "requirements.txt"
 LAYERS_FOLDER = "layers"
 CLASHES_SHOWN = 5
 
@@ -133,8 +132,7 @@ class BuildResult:
 def _requirements(root: Path, configured: str | None, code: Path) -> Path | None:
     if configured is not None:
         return root / configured
-    default = code / REQUIREMENTS_FILE
-    return default if default.is_file() else None
+    return find_dependencies(code)
 
 
 def _contents(package: PackageConfig, include: tuple[str, ...], trim: tuple[str, ...] | None,

@@ -37,8 +37,9 @@ from packaging.utils import canonicalize_name
 
 from lamlint import lambda_facts as facts
 from lamlint.package import PackagingError, elf
-from lamlint.package.dependencies import Dependencies
+from lamlint.package.dependencies import Dependencies, marker_environment
 from lamlint.package.native import Target
+from lamlint.package.resolution import settle, top_level_requirements
 
 INSTALLERS = ("pip", "uv")
 SCRIPTS_FOLDER = "bin"
@@ -581,10 +582,45 @@ def install(
         job = _Job(installer, dependencies, destination, target, options, what, Path(scratch),
                    read_written(dependencies.text))
         built = _install_rounds(job, job.file(REQUIREMENTS_COPY, dependencies.text))
+        if installer.name == "pip" and not dependencies.complete:
+            settle_for_target(job, built)
     if installer.name == "uv":
         _check_uv_builds(job, built)
         tidy_uv_tree(destination, job.written.requested())
     normalise_scripts(destination)
+
+
+def settle_for_target(job: _Job, built: Sequence[str]) -> None:
+    """pip judged the markers of the dependencies' own dependencies for this machine: remove
+    what only this machine needs and add what only the target needs (uv judges them for the
+    target, and a lock's lines are judged already)."""
+    options = [line for line in job.written.options if line.split(None, 1)[0] not in _ADDS_REQUIREMENTS]
+
+    def install_missing(requirements: Sequence[str]) -> None:
+        listed = job.file("missing.txt", "".join(f"{line}\n" for line in (*options, *requirements)))
+        done = job.run(job.command(listed, job.destination, built, no_deps=True))
+        if done.returncode != 0:
+            missing = missing_in(job.installer.name, done.stderr + done.stdout)
+            raise job.no_wheel(missing) if missing else job.failure(done)
+        added = {canonicalize_name(r.name) for r in top_level_requirements("\n".join(requirements))}
+        _unrequest(job.destination, added)
+
+    try:
+        settle(job.destination, top_level_requirements(job.dependencies.text),
+               marker_environment(job.target), install_missing)
+    except PackagingError as exc:
+        if str(exc).startswith(f"{job.what}: "):
+            raise
+        raise PackagingError(f"{job.what}: {exc}") from None
+
+
+def _unrequest(destination: Path, names: Iterable[str]) -> None:
+    """Dependencies installed on their own are not what the user asked for."""
+    names = set(names)
+    for info in sorted(destination.glob("*.dist-info")):
+        if _dist_name(info) in names and (info / "REQUESTED").is_file():
+            (info / "REQUESTED").unlink()
+            _drop_from_record(info / "RECORD", {f"{info.name}/REQUESTED"})
 
 
 def _install_rounds(job: _Job, requirements: Path) -> list[str]:
