@@ -417,6 +417,8 @@ def _trim_kinds(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
               help="Leave out of the dependencies: bytecode, tests, docs, stubs (repeatable).")
 @click.option("--exclude-runtime-packages", is_flag=True,
               help="Leave out boto3, botocore, s3transfer and jmespath (the runtime's copies are used).")
+@click.option("--strip", is_flag=True,
+              help="Strip symbols from the dependencies' native libraries (only what is never loaded).")
 @click.option("--compression-level", type=click.IntRange(0, 9), default=None,
               help="Deflate level for every file, 0 (stored) to 9 (default: 6).")
 @click.option("--s3", is_flag=True, help="The zips are uploaded through S3: no 50 MiB zipped limit.")
@@ -439,6 +441,7 @@ def package_command(
     allow_sdist: bool,
     trim: tuple[str, ...] | None,
     exclude_runtime_packages: bool,
+    strip: bool,
     compression_level: int | None,
     s3: bool,
     no_cache: bool,
@@ -460,6 +463,7 @@ def package_command(
         allow_sdist=allow_sdist,
         trim=trim,
         exclude_runtime_packages=exclude_runtime_packages,
+        strip=strip,
         compression_level=compression_level,
         s3=s3,
         cache=not no_cache,

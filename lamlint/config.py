@@ -48,6 +48,7 @@ class FunctionConfig:
     # Packaging: None means "as [tool.lamlint.package] says".
     trim: tuple[str, ...] | None = None
     exclude_runtime_packages: bool | None = None
+    strip: bool | None = None
     include: tuple[str, ...] = ()
     key: str = ""  # where it was written, e.g. "tool.lamlint.functions[0]"
 
@@ -60,6 +61,7 @@ class LayerConfig:
     layout: str = "python"  # "python": python/...; "site-packages": python/lib/pythonX.Y/site-packages/...
     trim: tuple[str, ...] | None = None
     exclude_runtime_packages: bool | None = None
+    strip: bool | None = None
     include: tuple[str, ...] = ()
     key: str = ""
 
@@ -82,6 +84,7 @@ class PackageConfig:
     allow_sdist: bool = False
     trim: tuple[str, ...] = ()
     exclude_runtime_packages: bool = False
+    strip: bool = False
     include: tuple[str, ...] = ()
     compression_level: int = 6
     s3: bool = False
@@ -238,6 +241,7 @@ FUNCTION_KEYS: Mapping[str, Checker] = {
     "mounts": _str_list,
     "trim": _trim,
     "exclude-runtime-packages": _bool,
+    "strip": _bool,
     "include": _str_list,
 }
 
@@ -248,6 +252,7 @@ LAYER_KEYS: Mapping[str, Checker] = {
     "layout": _one_of(LAYER_LAYOUTS, "layer layout"),
     "trim": _trim,
     "exclude-runtime-packages": _bool,
+    "strip": _bool,
     "include": _str_list,
 }
 
@@ -261,6 +266,7 @@ PACKAGE_KEYS: Mapping[str, Checker] = {
     "allow-sdist": _bool,
     "trim": _trim,
     "exclude-runtime-packages": _bool,
+    "strip": _bool,
     "include": _str_list,
     "compression-level": _level,
     "s3": _bool,

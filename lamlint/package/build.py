@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lamlint.config import FunctionConfig, PackageConfig, Settings
+from lamlint.config import FunctionConfig, LayerConfig, PackageConfig, Settings
 from lamlint.package import PackagingError
 from lamlint.package.cache import cached_install
 from lamlint.package.dependencies import find_dependencies, read_dependencies
@@ -24,6 +24,7 @@ from lamlint.package.install import InstallOptions, install
 from lamlint.package.native import Target
 from lamlint.package.progress import SILENT, Progress
 from lamlint.package.sources import SourceFile, collect_sources, installed_files
+from lamlint.package.strip import Stripped, strip_libraries
 from lamlint.package.trim import TrimOptions, TrimSummary, trim
 from lamlint.package.zipwriter import (
     DEFAULT_COMPRESSION_LEVEL,
@@ -44,6 +45,7 @@ class Contents:
     include: tuple[str, ...] = ()  # patterns of files kept even when excluded
     trim: tuple[str, ...] = ()  # kinds of files left out of the installed dependencies
     exclude_runtime_packages: bool = False
+    strip: bool = False  # strip symbols from the installed native libraries
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class Installed:
     installer: str
     files: int  # installed files in the zip
     trimmed: TrimSummary
+    stripped: Stripped | None = None  # None: not asked
 
 
 @dataclass(frozen=True)
@@ -135,15 +138,18 @@ def _requirements(root: Path, configured: str | None, code: Path) -> Path | None
     return find_dependencies(code)
 
 
-def _contents(package: PackageConfig, include: tuple[str, ...], trim: tuple[str, ...] | None,
-              runtime_packages: bool | None) -> Contents:
+def _contents(package: PackageConfig, own: FunctionConfig | LayerConfig | None) -> Contents:
     """A function's or layer's own settings, else the [tool.lamlint.package] ones."""
+    if own is None:  # the project folder packaged as one function
+        return Contents(package.include, package.trim, package.exclude_runtime_packages, package.strip)
+    include, trim, runtime_packages = own.include, own.trim, own.exclude_runtime_packages
     return Contents(
         include=(*package.include, *include),
         trim=package.trim if trim is None else trim,
         exclude_runtime_packages=(
             package.exclude_runtime_packages if runtime_packages is None else runtime_packages
         ),
+        strip=package.strip if own.strip is None else own.strip,
     )
 
 
@@ -175,7 +181,7 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
         name = root.name if NAME_RE.match(root.name) else "function"
         functions.append(
             FunctionPlan(name, root, _requirements(root, None, root), None, (),
-                         Target(settings.runtime, settings.architecture), _contents(package, (), None, None))
+                         Target(settings.runtime, settings.architecture), _contents(package, None))
         )
     elif names or not layer_names:
         for fn in settings.functions:
@@ -190,7 +196,7 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
                     fn.handler,
                     fn.layers,
                     _target(settings, fn),
-                    _contents(package, fn.include, fn.trim, fn.exclude_runtime_packages),
+                    _contents(package, fn),
                 )
             )
     wanted = [n for n in layers if n in layer_names or any(n in f.layers for f in functions)]
@@ -216,7 +222,7 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
                 code,
                 _requirements(root, layer.requirements, code),
                 target,
-                _contents(package, layer.include, layer.trim, layer.exclude_runtime_packages),
+                _contents(package, layer),
                 layer.layout,
             )
         )
@@ -364,12 +370,19 @@ def _install(requirements: Path | None, target: Target, contents: Contents, opti
     if options.cache is not None:
         folder = cached_install(options.cache, dependencies, target, options.install, what)
     else:
-        install(dependencies, scratch, target, options.install, what)
-        folder = scratch
+        folder = scratch / "installed"
+        install(dependencies, folder, target, options.install, what)
     asked = TrimOptions(contents.trim, contents.exclude_runtime_packages)
     files, trimmed = trim(installed_files(folder), asked)
+    stripped = None
+    if contents.strip:
+        options.progress.step(f"stripping the native libraries of {what}")
+        copies = scratch / "stripped"
+        copies.mkdir()
+        files, stripped = strip_libraries(files, target, copies, what)
     shown = display_path(requirements, Path.cwd())
-    return files, Installed(shown, dependencies.kind, options.install.installer, len(files), trimmed)
+    installer = options.install.installer
+    return files, Installed(shown, dependencies.kind, installer, len(files), trimmed, stripped)
 
 
 def _skipped(options: BuildOptions) -> list[Path]:

@@ -45,6 +45,7 @@ class PackageFlags:
     allow_sdist: bool = False
     trim: tuple[str, ...] | None = None  # given: replaces every function's and layer's own
     exclude_runtime_packages: bool = False
+    strip: bool = False
     compression_level: int | None = None
     s3: bool = False
     cache: bool = True
@@ -85,6 +86,7 @@ def with_flags(settings: Settings, flags: PackageFlags) -> Settings:
         no_index=flags.no_index or package.no_index,
         allow_sdist=flags.allow_sdist or package.allow_sdist,
         exclude_runtime_packages=flags.exclude_runtime_packages or package.exclude_runtime_packages,
+        strip=flags.strip or package.strip,
         compression_level=(
             package.compression_level if flags.compression_level is None else flags.compression_level
         ),
@@ -98,6 +100,9 @@ def with_flags(settings: Settings, flags: PackageFlags) -> Settings:
     if flags.exclude_runtime_packages:
         functions = tuple(replace(fn, exclude_runtime_packages=None) for fn in functions)
         layers = tuple(replace(layer, exclude_runtime_packages=None) for layer in layers)
+    if flags.strip:
+        functions = tuple(replace(fn, strip=None) for fn in functions)
+        layers = tuple(replace(layer, strip=None) for layer in layers)
     return replace(settings, package=package, functions=functions, layers=layers)
 
 
@@ -199,6 +204,12 @@ def _dependencies_text(installed: Installed) -> str:
     if trimmed.removed:
         kinds = ", ".join(f"{t.kind} {_files(t.files)} {_size(t.bytes)}" for t in trimmed.removed)
         text += f"; trimmed {_files(trimmed.files)}, {_size(trimmed.bytes)} ({kinds})"
+    stripped = installed.stripped
+    if stripped is not None:
+        count = f"{stripped.libraries} native librar{'y' if stripped.libraries == 1 else 'ies'}"
+        text += f"; stripped {count}, {_size(stripped.bytes)}"
+        if stripped.kept:
+            text += f" (left as they were, stripping changed what loads: {', '.join(stripped.kept)})"
     return text
 
 
@@ -217,6 +228,11 @@ def _dependencies_data(installed: Installed | None) -> dict[str, Any] | None:
                 {"kind": item.kind, "files": item.files, "bytes": item.bytes}
                 for item in installed.trimmed.removed
             ],
+        },
+        "stripped": None if installed.stripped is None else {
+            "libraries": installed.stripped.libraries,
+            "bytes": installed.stripped.bytes,
+            "kept": list(installed.stripped.kept),
         },
     }
 

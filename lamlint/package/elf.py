@@ -137,3 +137,58 @@ def _string(strtab: bytes, offset: int) -> bytes:
         raise ElfError("string offset outside the string table")
     end = strtab.find(b"\0", offset)
     return strtab[offset : end if end >= 0 else len(strtab)]
+
+
+_ET_DYN = 3  # a shared object (or a position-independent executable)
+_PT_LOAD = 1
+_PHDR64 = 56
+
+
+def is_shared_object(head: bytes) -> bool:
+    """A little-endian ELF64 shared object: what a Python extension module or a bundled
+    native library is."""
+    if len(head) < _ELF64_HEADER or not head.startswith(facts.ELF_MAGIC):
+        return False
+    if head[4] != _ELFCLASS64 or head[5] != _ELFDATA2LSB:
+        return False
+    return bool(struct.unpack_from("<H", head, 0x10)[0] == _ET_DYN)
+
+
+def loaded_image(data: bytes) -> tuple[tuple[int, int, int, int, int, bytes], ...]:
+    """What the dynamic loader maps from a little-endian ELF64 file: each ``PT_LOAD``
+    segment's flags, address, sizes, alignment and file bytes. Two files with the same image
+    load the same code and data, whatever else (symbol tables, debug sections, where the
+    section headers are) differs."""
+    if not is_shared_object(data[:_ELF64_HEADER]):
+        raise ElfError("not a little-endian ELF64 shared object")
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    if phentsize != _PHDR64 or phoff + phnum * _PHDR64 > len(data):
+        raise ElfError("program headers are malformed or truncated")
+    segments = []
+    for index in range(phnum):
+        kind, flags, offset, vaddr, _paddr, filesz, memsz, align = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + index * _PHDR64
+        )
+        if kind != _PT_LOAD:
+            continue
+        if offset + filesz > len(data):
+            raise ElfError("a loaded segment lies beyond the end of the file")
+        content = data[offset : offset + filesz]
+        if offset < _ELF64_HEADER:  # the segment maps the ELF header: its section fields aside
+            content = _without_section_fields(content, offset)
+        segments.append((flags, vaddr, filesz, memsz, align, content))
+    return tuple(segments)
+
+
+# e_shoff, then e_shentsize, e_shnum and e_shstrndx: where the section headers are, which the
+# loader never reads (and which stripping changes).
+_SECTION_FIELDS = ((0x28, 0x30), (0x3A, 0x40))
+
+
+def _without_section_fields(content: bytes, offset: int) -> bytes:
+    masked = bytearray(content)
+    for start, end in _SECTION_FIELDS:
+        for position in range(max(start - offset, 0), min(end - offset, len(masked))):
+            masked[position] = 0
+    return bytes(masked)
