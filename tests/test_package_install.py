@@ -5,6 +5,7 @@ pure-Python sdists built only when allowed."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import shutil
 import sys
@@ -341,6 +342,28 @@ def test_sdists_needed_by_sdists_are_built_too(
 ) -> None:
     installed = run(tmp_path, installer, [wheelhouse, sdists], "outer", allow_sdist=True)
     assert {"outer/__init__.py", "inner/__init__.py"} <= files(installed)
+
+
+def _sha256(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_a_locked_sdist_is_checked_against_the_lock_and_the_wheel_built_from_it_installed(
+    tmp_path: Path, wheelhouse: Path, sdists: Path, installer: str
+) -> None:
+    """A lock lists hashes for every package (pip's hash-checking mode): the sdist is checked
+    against them, and the wheel built from it, which no lock can know, is installed."""
+    wheel = next(wheelhouse.glob("purelib-*.whl"))
+    sdist = next(sdists.glob("purepkg-1.0.tar.gz"))
+    lock = (f"purelib=={wheel.name.split('-')[1]} --hash={_sha256(wheel)}",
+            f"purepkg==1.0 --hash={_sha256(sdist)}")
+    installed = run(tmp_path, installer, [wheelhouse, sdists], *lock, allow_sdist=True, complete=True)
+    assert {"purepkg/__init__.py", "purelib/__init__.py"} <= files(installed)
+    tampered = (lock[0], f"purepkg==1.0 --hash=sha256:{'0' * 64}")
+    message = refusal(tmp_path / "tampered", installer, [wheelhouse, sdists], *tampered, allow_sdist=True,
+                      complete=True)
+    assert "hash" in message.lower()
 
 
 @pytest.mark.parametrize("installer", INSTALLERS)

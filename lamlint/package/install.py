@@ -80,6 +80,7 @@ _UV_BUILT_INCOMPATIBLE_RE = re.compile(r"The built wheel `([^`]+)` is not compat
 _REQUIREMENT_OPTIONS_RE = re.compile(r"\s+--?[A-Za-z]")
 _COMMENT_RE = re.compile(r"(^|\s+)#.*$")
 _ADDS_REQUIREMENTS = ("-r", "--requirement", "-e", "--editable")
+_HASH_OPTION = "--hash="
 
 
 @dataclass(frozen=True)
@@ -648,6 +649,7 @@ def _install_rounds(job: _Job, requirements: Path) -> list[str]:
             built += [m.name for m in fresh if m.name not in built]
         else:
             built += _pip_build_wheels(job, fresh)
+            requirements = _with_built_hashes(job, requirements)
     raise PackagingError(f"{job.what}: still missing wheels after building {ROUNDS} rounds of sdists")
 
 
@@ -712,7 +714,7 @@ def _pip_build_wheels(job: _Job, fresh: Sequence[Missing]) -> list[str]:
         folder = job.scratch / f"build-{index}-{missing.name}"
         command = [*job.installer.program, "wheel", "--no-deps", "--no-binary", missing.name,
                    "--wheel-dir", str(folder), "--disable-pip-version-check", "--no-input", "--quiet",
-                   *job.options.arguments(), missing.shown]
+                   *job.options.arguments(), *_to_build(job, missing)]
         done = job.run(command)
         if done.returncode != 0:
             output = done.stderr + done.stdout
@@ -733,6 +735,38 @@ def _pip_build_wheels(job: _Job, fresh: Sequence[Missing]) -> list[str]:
     if no_sdist:
         raise job.no_sdist(no_sdist)
     return built
+
+
+def _hashed_entry(job: _Job, name: str) -> Entry | None:
+    """The written line of ``name`` when it carries hashes (a lock's line)."""
+    for entry in job.written.entries:
+        if entry.name == name and _HASH_OPTION in entry.line:
+            return entry
+    return None
+
+
+def _to_build(job: _Job, missing: Missing) -> list[str]:
+    """What ``pip wheel`` is given: the requirement, or its hashed line, so that pip checks
+    the sdist it downloads against the lock."""
+    entry = _hashed_entry(job, missing.name)
+    if entry is None:
+        return [missing.shown]
+    return ["--requirement", str(job.file(f"build-{missing.name}.txt", f"{entry.line}\n"))]
+
+
+def _with_built_hashes(job: _Job, requirements: Path) -> Path:
+    """In pip's hash-checking mode a wheel built here matches none of the lock's hashes: its
+    own hash joins the line of the (checked) sdist it was built from."""
+    text = requirements.read_text("utf-8")
+    if _HASH_OPTION not in text:
+        return requirements
+    for wheel in sorted(job.wheels.glob("*.whl")):
+        name = canonicalize_name(wheel.name.split("-", 1)[0])
+        entry = _hashed_entry(job, name)
+        digest = f"{_HASH_OPTION}sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}"
+        if entry is not None and digest not in text:
+            text = text.replace(f"{entry.line}\n", f"{entry.line} {digest}\n", 1)
+    return job.file(requirements.name, text)
 
 
 def _check_uv_builds(job: _Job, built: Sequence[str]) -> None:
