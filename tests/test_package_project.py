@@ -83,6 +83,13 @@ def test_package_table_sets_the_output_index_and_compression(shop: Path, wheelho
         assert zipfile.ZIP_DEFLATED in {info.compress_type for info in archive.infolist()}
 
 
+def test_a_relative_find_links_flag_is_relative_to_where_lamlint_runs(shop: Path, wheelhouse: Path) -> None:
+    shutil.copytree(wheelhouse, shop / "wheels")  # the requirements are in requirements/: not beside them
+    result = run("--quiet", "worker", "--no-index", "--find-links", "wheels")
+    assert result.exit_code == 0, result.output
+    assert "purelib/__init__.py" in names(shop / "dist" / "worker.zip")
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [
@@ -307,6 +314,41 @@ def test_a_function_can_keep_what_the_project_trims(shop: Path, trimmable: Path)
     result = run("--quiet", "worker", "--no-index", "--find-links", str(trimmable))
     assert result.exit_code == 0, result.output
     assert "numberwang/tests/test_core.py" in names(shop / "dist" / "worker.zip")
+
+
+def test_a_folder_the_function_imports_is_never_trimmed(shop: Path, trimmable: Path) -> None:
+    """The function's own code counts as an importer: a handler that uses a dependency's
+    test helpers keeps them under --trim tests."""
+    (shop / "requirements" / "worker.txt").write_text("numberwang\n")
+    (shop / "src" / "worker" / "checks.py").write_text("from numberwang.tests import test_core\n")
+    result = run("--quiet", "worker", "--no-index", "--find-links", str(trimmable), "--trim", "tests,docs")
+    assert result.exit_code == 0, result.output
+    shipped = names(shop / "dist" / "worker.zip")
+    assert "numberwang/tests/test_core.py" in shipped
+    assert "numberwang/docs/guide.txt" not in shipped
+
+
+def test_shipped_bytecode_stays_unless_trimmed_and_sourceless_modules_always_stay(
+    shop: Path, wheelhouse: Path, tmp_path: Path
+) -> None:
+    from fixtures.package.wheels import build_wheel
+
+    wheels = tmp_path / "bytecode-wheels"
+    shutil.copytree(wheelhouse, wheels)
+    build_wheel(wheels, "closed", "1.0", "py3-none-any", {
+        "closed/__init__.py": b"from closed.core import run\n",
+        "closed/core.pyc": b"\x00" * 64,  # sourceless: this is the module
+        "closed/extra.py": b"X = 1\n",
+        "closed/extra.pyc": b"\x00" * 32,  # beside its source: Python never reads it
+    })
+    (shop / "requirements" / "worker.txt").write_text("closed\n")
+    assert run("--quiet", "worker", "--no-index", "--find-links", str(wheels)).exit_code == 0
+    assert {"closed/core.pyc", "closed/extra.pyc"} <= set(names(shop / "dist" / "worker.zip"))
+    result = run("--quiet", "worker", "--no-index", "--find-links", str(wheels), "--trim", "bytecode")
+    assert result.exit_code == 0, result.output
+    shipped = names(shop / "dist" / "worker.zip")
+    assert "closed/core.pyc" in shipped and "closed/extra.pyc" not in shipped
+    assert "(bytecode 1 file 32 bytes)" in result.stdout
 
 
 def test_trimmed_zips_are_reproducible(shop: Path, trimmable: Path, tmp_path: Path) -> None:

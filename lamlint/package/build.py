@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lamlint.config import FunctionConfig, LayerConfig, PackageConfig, Settings
@@ -358,8 +358,9 @@ def _zip_sources(files: list[SourceFile], prefix: str = "") -> list[ZipSource]:
 
 
 def _install(requirements: Path | None, target: Target, contents: Contents, options: BuildOptions, what: str,
-             scratch: Path) -> tuple[list[SourceFile], Installed | None]:
-    """The installed files that go into the zip (trimmed as asked), and what they are."""
+             scratch: Path, code: Sequence[SourceFile]) -> tuple[list[SourceFile], Installed | None]:
+    """The installed files that go into the zip (trimmed as asked, never of what ``code``,
+    named as on the import path, imports), and what they are."""
     if requirements is None:
         return [], None
     if not requirements.is_file():
@@ -373,7 +374,7 @@ def _install(requirements: Path | None, target: Target, contents: Contents, opti
         folder = scratch / "installed"
         install(dependencies, folder, target, options.install, what)
     asked = TrimOptions(contents.trim, contents.exclude_runtime_packages)
-    files, trimmed = trim(installed_files(folder), asked)
+    files, trimmed = trim(installed_files(folder), asked, code)
     stripped = None
     if contents.strip:
         options.progress.step(f"stripping the native libraries of {what}")
@@ -403,7 +404,7 @@ def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, f
     code = _code(plan, function.code, function.contents, options, what)
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
         installed, report = _install(function.requirements, function.target, function.contents, options, what,
-                                     Path(scratch))
+                                     Path(scratch), code)
         sources = _combine(what, _zip_sources(code), _zip_sources(installed))
         return _write(final, sources, options, display), report
 
@@ -415,8 +416,10 @@ def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, final: Pat
     what = f"layer {layer.name!r}"
     code = _code(plan, layer.code, layer.contents, options, what)
     prefix = "" if (layer.code / "python").is_dir() else layer.prefix
+    # Its modules as imported: python/common/x.py is common/x.py on the import path.
+    importable = code if prefix else [replace(f, name=f.name.removeprefix("python/")) for f in code]
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
         installed, report = _install(layer.requirements, layer.target, layer.contents, options, what,
-                                     Path(scratch))
+                                     Path(scratch), importable)
         sources = _combine(what, _zip_sources(code, prefix), _zip_sources(installed, layer.prefix))
         return _write(final, sources, options, display), report

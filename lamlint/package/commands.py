@@ -152,6 +152,9 @@ def run_package(
     output_format: str,
     cwd: Path,
 ) -> Outcome:
+    # Folders given on the command line are relative to where it runs (the installer runs
+    # in the dependency file's folder).
+    flags = replace(flags, find_links=tuple(_local(link, cwd) for link in flags.find_links))
     settings = with_flags(packaged_settings(cwd), flags)
     package = settings.package
     plan = plan_builds(settings, names, layer_names)

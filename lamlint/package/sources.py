@@ -146,11 +146,13 @@ def collect_sources(
     return sorted(found, key=lambda source: source.name)
 
 
-INSTALLED_EXCLUDES = ("__pycache__/", "*.pyc")
+# Bytecode an installer compiled for this machine's Python (pip's PIP_COMPILE, uv's
+# UV_COMPILE_BYTECODE); a sourceless module's .pyc beside it stays (it is the module).
+INSTALLED_EXCLUDES = ("__pycache__/",)
 
 
 def installed_files(folder: Path) -> list[SourceFile]:
-    """Every file pip installed into ``folder`` (bytecode aside), sorted by name."""
+    """Every file the installer wrote into ``folder`` (``__pycache__`` aside), sorted by name."""
     spec = make_spec(INSTALLED_EXCLUDES)
     found = []
     for here_text, dirnames, filenames in os.walk(folder):

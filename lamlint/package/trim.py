@@ -6,9 +6,10 @@ come from a shared cache folder). Kinds of removal, all opt-in:
 - ``bytecode``: ``*.pyc``/``*.pyo`` files (in ``__pycache__/`` or beside their module) whose
   source ``.py`` is installed too; sourceless bytecode stays.
 - ``tests`` / ``docs``: folders named exactly ``tests``/``test`` or ``docs``/``doc`` below a
-  top-level folder, unless a kept ``.py`` file imports them (absolutely, relatively, through
-  a string naming the module: ``'pkg.tests'``, or ``'.tests'`` beside ``import_module``; or
-  by ``from package import *`` with the name in quotes in the package's ``__init__.py``) or
+  top-level folder, unless a kept ``.py`` file or one of the zip's own code imports them
+  (absolutely, relatively, through a string naming the module: ``'pkg.tests'``, or
+  ``'.tests'`` beside ``import_module``; or by ``from package import *`` with the name in
+  quotes in the package's ``__init__.py``) or
   an ``entry_points.txt`` names a module in them. The text of kept modules is searched for
   import statements (no parsing, so imports in strings or comments count too: keeping too
   much is safe); a folder kept that way makes its own modules count.
@@ -117,8 +118,10 @@ def _ordered(kinds: Iterable[str]) -> list[str]:
     return [kind for kind in REMOVAL_ORDER if kind in present] + sorted(present - set(REMOVAL_ORDER))
 
 
-def trim(files: Sequence[SourceFile], options: TrimOptions) -> tuple[list[SourceFile], TrimSummary]:
-    """The files to keep (sorted by name) and what was left out."""
+def trim(files: Sequence[SourceFile], options: TrimOptions,
+         importers: Sequence[SourceFile] = ()) -> tuple[list[SourceFile], TrimSummary]:
+    """The files to keep (sorted by name) and what was left out. ``importers``: the code
+    that goes into the zip beside them (never trimmed), whose imports count too."""
     ordered = sorted(files, key=lambda source: source.name)
     if not options.active:
         return ordered, TrimSummary()
@@ -128,7 +131,7 @@ def trim(files: Sequence[SourceFile], options: TrimOptions) -> tuple[list[Source
         _claim(kinds, RUNTIME_KIND, _runtime_files(by_name))
     folder_kinds = [kind for kind in ("tests", "docs") if kind in options.kinds]
     if folder_kinds:
-        for name, kind in _folder_files(by_name, folder_kinds, set(kinds)).items():
+        for name, kind in _folder_files(by_name, folder_kinds, set(kinds), importers).items():
             kinds.setdefault(name, kind)
     if "bytecode" in options.kinds:
         _claim(kinds, "bytecode", _bytecode_files(by_name))
@@ -238,7 +241,8 @@ def _runtime_files(by_name: dict[str, SourceFile]) -> set[str]:
 # tests and docs folders
 
 
-def _folder_files(by_name: dict[str, SourceFile], kinds: Sequence[str], gone: set[str]) -> dict[str, str]:
+def _folder_files(by_name: dict[str, SourceFile], kinds: Sequence[str], gone: set[str],
+                  importers: Sequence[SourceFile]) -> dict[str, str]:
     """Files of the tests/docs folders no kept code imports -> their kind; ``gone``: files
     removed already (their imports do not count)."""
     wanted = {folder: kind for kind in kinds for folder in FOLDER_NAMES[kind]}
@@ -252,7 +256,7 @@ def _folder_files(by_name: dict[str, SourceFile], kinds: Sequence[str], gone: se
                 candidates.setdefault(parts[: depth + 1], wanted[parts[depth]])
     if not candidates:
         return {}
-    removed = _unimported(by_name, set(candidates), gone)
+    removed = _unimported(by_name, set(candidates), gone, importers)
     result = {}
     for name in by_name:
         if name in gone:
@@ -271,7 +275,7 @@ def _removed_folder(parts: tuple[str, ...], removed: set[tuple[str, ...]]) -> tu
 
 
 def _unimported(by_name: dict[str, SourceFile], candidates: set[tuple[str, ...]],
-                gone: set[str]) -> set[tuple[str, ...]]:
+                gone: set[str], importers: Sequence[SourceFile]) -> set[tuple[str, ...]]:
     """The candidate folders left out: those no kept module imports. A folder kept for an
     import makes its own modules count, until nothing changes."""
     leaves = sorted({folder[-1] for folder in candidates})
@@ -282,6 +286,18 @@ def _unimported(by_name: dict[str, SourceFile], candidates: set[tuple[str, ...]]
     for name in by_name:
         if name.endswith(f".dist-info/{ENTRY_POINTS}") and name.count("/") == 1 and name not in gone:
             refs.update(_entry_point_refs(by_name[name]))
+
+    def scan(source: SourceFile) -> None:
+        text = _read(source)
+        if any(needle in text for needle in needles) or _STAR_RE.search(text):
+            decoded = text.decode("utf-8", errors="replace")
+            module_refs, module_stars = _module_refs(source.name, decoded, dotted)
+            refs.update(module_refs)
+            stars.update(module_stars)
+
+    for importer in importers:
+        if importer.name.endswith(".py"):
+            scan(importer)
     removed = set(candidates)
     scanned: set[str] = set()
     while True:
@@ -290,11 +306,7 @@ def _unimported(by_name: dict[str, SourceFile], candidates: set[tuple[str, ...]]
                     or _removed_folder(tuple(name.split("/")), removed) is not None):
                 continue
             scanned.add(name)
-            text = _read(by_name[name])
-            if any(needle in text for needle in needles) or _STAR_RE.search(text):
-                module_refs, module_stars = _module_refs(name, text.decode("utf-8", errors="replace"), dotted)
-                refs.update(module_refs)
-                stars.update(module_stars)
+            scan(by_name[name])
         imported = {folder for folder in removed if _imported(folder, refs, stars, by_name)}
         if not imported:
             return removed
