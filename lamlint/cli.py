@@ -474,5 +474,7 @@ def package_command(
         outcome = run_package(names, layer_names, flags, output_format=output_format, cwd=Path.cwd())
     except PackagingError as exc:
         raise UserError(str(exc)) from None
+    for warning in outcome.warnings:
+        click.echo(f"lamlint: warning: {warning}", err=True)
     click.echo(outcome.text, nl=False)
     sys.exit(outcome.exit_code)

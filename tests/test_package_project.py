@@ -90,6 +90,21 @@ def test_a_relative_find_links_flag_is_relative_to_where_lamlint_runs(shop: Path
     assert "purelib/__init__.py" in names(shop / "dist" / "worker.zip")
 
 
+def test_without_uv_the_configured_uv_gives_way_to_pip_with_a_warning(
+    shop: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lamlint.package.commands
+
+    monkeypatch.setattr(lamlint.package.commands, "find_uv", lambda: None)
+    configure(shop, "[tool.lamlint]", '[tool.lamlint.package]\ninstaller = "uv"\n\n[tool.lamlint]')
+    result = offline(wheelhouse, "worker")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "lamlint: warning: uv is not installed: installing with pip (pip install uv to use it)\n"
+    )
+    assert "  dependencies: requirements/worker.txt (pip), " in result.stdout
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [

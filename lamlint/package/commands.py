@@ -10,12 +10,12 @@ from typing import Any
 
 from lamlint import lambda_facts as facts
 from lamlint.catalogue import load_catalogue
-from lamlint.config import Settings, find_config, load_settings
+from lamlint.config import PackageConfig, Settings, find_config, load_settings
 from lamlint.package import PackagingError
 from lamlint.package.build import BuildOptions, BuildResult, Installed, build, display_path, plan_builds
 from lamlint.package.cache import CACHE_FOLDER
 from lamlint.package.inspect import inspect_artifacts
-from lamlint.package.install import InstallOptions
+from lamlint.package.install import InstallOptions, find_uv
 from lamlint.package.limits import mib
 from lamlint.package.native import Target
 from lamlint.package.progress import Progress
@@ -30,6 +30,7 @@ EXIT_ACCEPTED, EXIT_REJECTED = 0, 1
 class Outcome:
     text: str
     exit_code: int
+    warnings: tuple[str, ...] = ()  # for standard error, before the report
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def run_package(
     # in the dependency file's folder).
     flags = replace(flags, find_links=tuple(_local(link, cwd) for link in flags.find_links))
     settings = with_flags(packaged_settings(cwd), flags)
-    package = settings.package
+    package, warnings = _available_installer(settings.package)
     plan = plan_builds(settings, names, layer_names)
     options = BuildOptions(
         out=flags.out if flags.out is not None else settings.root / package.out,
@@ -176,7 +177,15 @@ def run_package(
     )
     result = build(plan, options, cwd)
     text = _package_json(result) if output_format == "json" else _package_text(result)
-    return Outcome(text, EXIT_ACCEPTED if result.accepted else EXIT_REJECTED)
+    return Outcome(text, EXIT_ACCEPTED if result.accepted else EXIT_REJECTED, warnings)
+
+
+def _available_installer(package: PackageConfig) -> tuple[PackageConfig, tuple[str, ...]]:
+    """uv is used when it is there, for speed; without it, pip installs the same wheels."""
+    if package.installer == "uv" and find_uv() is None:
+        warning = "uv is not installed: installing with pip (pip install uv to use it)"
+        return replace(package, installer="pip"), (warning,)
+    return package, ()
 
 
 def _package_text(result: BuildResult) -> str:
