@@ -189,3 +189,18 @@ def test_the_loaded_image_ignores_where_section_headers_are_but_not_code(library
     assert elf.loaded_image(bytes(changed)) != elf.loaded_image(library)
     with pytest.raises(elf.ElfError):
         elf.loaded_image(b"not an elf file" * 10)
+
+
+def test_the_text_report_names_a_few_libraries_left_unstripped_and_counts_the_rest() -> None:
+    from lamlint.package.build import Installed
+    from lamlint.package.commands import _dependencies_text
+    from lamlint.package.strip import Stripped
+    from lamlint.package.trim import TrimSummary
+
+    kept = tuple(f"lib{n}.so" for n in range(5))
+    stripped = Stripped(2, 4096, kept)
+    installed = Installed("requirements.txt", "requirements", "pip", 40, TrimSummary(), stripped)
+    assert _dependencies_text(installed) == (
+        "dependencies: requirements.txt (pip), 40 files; stripped 2 native libraries, 4.0 KiB "
+        "(left as they were, stripping changed what loads: lib0.so, lib1.so, lib2.so and 2 more)"
+    )

@@ -188,6 +188,9 @@ def _available_installer(package: PackageConfig) -> tuple[PackageConfig, tuple[s
     return package, ()
 
 
+KEPT_SHOWN = 3  # unstripped libraries named in the text report (JSON has them all)
+
+
 def _package_text(result: BuildResult) -> str:
     parts = [render_text(inspection, f"lamlint package: {title}") for title, inspection in result.inspections]
     lines = []
@@ -221,7 +224,10 @@ def _dependencies_text(installed: Installed) -> str:
         count = f"{stripped.libraries} native librar{'y' if stripped.libraries == 1 else 'ies'}"
         text += f"; stripped {count}, {_size(stripped.bytes)}"
         if stripped.kept:
-            text += f" (left as they were, stripping changed what loads: {', '.join(stripped.kept)})"
+            shown = ", ".join(stripped.kept[:KEPT_SHOWN])
+            more = len(stripped.kept) - KEPT_SHOWN
+            shown += f" and {more} more" if more > 0 else ""
+            text += f" (left as they were, stripping changed what loads: {shown})"
     return text
 
 
