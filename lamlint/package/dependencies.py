@@ -619,8 +619,18 @@ def _read_uv_lock(path: Path, target: Target) -> Dependencies:
     return Dependencies(path, "uv.lock", _lock_text(options, lines, hashed), folder, complete=True)
 
 
-def _uv_source(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+def _source(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """A locked package's source table as sorted pairs (uv.lock and poetry.lock alike)."""
     return tuple(sorted((str(k), str(v)) for k, v in _table(value, f"{where}: source").items()))
+
+
+def _named_entry(path: Path, index: int, value: Any) -> tuple[dict[str, Any], str]:
+    """A lock's ``[[package]]`` table and its name."""
+    entry = _table(value, f"{path}: package #{index + 1}")
+    name = entry.get("name")
+    if not isinstance(name, str):
+        raise PackagingError(f"{path}: package #{index + 1} has no name")
+    return entry, name
 
 
 def _uv_edge(path: Path, owner: str, value: Any) -> _Edge:
@@ -636,15 +646,12 @@ def _uv_edge(path: Path, owner: str, value: Any) -> _Edge:
         _marker(marker, f"{path}: {owner} -> {name}") if isinstance(marker, str) else None,
         tuple(canonicalize_name(e) for e in _strings(entry.get("extra"), f"{where} {name}: extra")),
         str(version) if version is not None else None,
-        _uv_source(entry.get("source"), f"{where} {name}") if "source" in entry else (),
+        _source(entry.get("source"), f"{where} {name}") if "source" in entry else (),
     )
 
 
 def _uv_package(path: Path, index: int, value: Any) -> _Locked:
-    entry = _table(value, f"{path}: package #{index + 1}")
-    name = entry.get("name")
-    if not isinstance(name, str):
-        raise PackagingError(f"{path}: package #{index + 1} has no name")
+    entry, name = _named_entry(path, index, value)
     where = f"{path}: {name}"
     optional = _table(entry.get("optional-dependencies"), f"{where}: optional-dependencies")
     sdist = entry.get("sdist")
@@ -657,7 +664,7 @@ def _uv_package(path: Path, index: int, value: Any) -> _Locked:
         index,
         name,
         str(entry.get("version", "")),
-        _uv_source(entry.get("source"), where),
+        _source(entry.get("source"), where),
         edges(entry.get("dependencies"), "dependencies"),
         tuple((canonicalize_name(extra), edges(value, extra)) for extra, value in sorted(optional.items())),
         tuple(_marker(m, f"{where}: resolution-markers")
@@ -785,12 +792,8 @@ def _poetry_selected(
 
 
 def _poetry_package(path: Path, index: int, value: Any, hashes: Mapping[str, list[Any]]) -> _PoetryEntry:
-    entry = _table(value, f"{path}: package #{index + 1}")
-    name = entry.get("name")
-    if not isinstance(name, str):
-        raise PackagingError(f"{path}: package #{index + 1} has no name")
+    entry, name = _named_entry(path, index, value)
     where = f"{path}: {name}"
-    source = _table(entry.get("source"), f"{where}: source")
     files = entry.get("files", hashes.get(canonicalize_name(name), []))
     written = _table(entry.get("dependencies"), f"{where}: dependencies")
     extras = _table(entry.get("extras"), f"{where}: extras")
@@ -801,7 +804,7 @@ def _poetry_package(path: Path, index: int, value: Any, hashes: Mapping[str, lis
         index,
         name,
         str(entry.get("version", "")),
-        tuple(sorted((str(k), str(v)) for k, v in source.items())),
+        _source(entry.get("source"), where),
         dependencies,
         optional,
         (marker,) if marker is not None else (),

@@ -147,9 +147,8 @@ _PHDR64 = 56
 def is_shared_object(head: bytes) -> bool:
     """A little-endian ELF64 shared object: what a Python extension module or a bundled
     native library is."""
-    if len(head) < _ELF64_HEADER or not head.startswith(facts.ELF_MAGIC):
-        return False
-    if head[4] != _ELFCLASS64 or head[5] != _ELFDATA2LSB:
+    native = sniff(head)
+    if native is None or not native.is_elf64_le or len(head) < _ELF64_HEADER:
         return False
     return bool(struct.unpack_from("<H", head, 0x10)[0] == _ET_DYN)
 

@@ -316,12 +316,17 @@ class Written:
         """The names the user asked for, None when some cannot be told."""
         if any(e.name is None for e in self.entries):
             return None
-        if any(line.split(None, 1)[0].split("=", 1)[0] in _ADDS_REQUIREMENTS for line in self.options):
+        if any(_adds_requirements(line) for line in self.options):
             return None
         return frozenset(e.name for e in self.entries if e.name is not None)
 
     def text(self, entries: Iterable[Entry]) -> str:
         return "".join(f"{line}\n" for line in (*self.options, *(e.line for e in entries)))
+
+
+def _adds_requirements(line: str) -> bool:
+    """An option line that names requirements of its own (``-r file``, ``--editable=path``)."""
+    return line.split(None, 1)[0].split("=", 1)[0] in _ADDS_REQUIREMENTS
 
 
 def _logical_lines(text: str) -> Iterator[str]:
@@ -595,7 +600,7 @@ def settle_for_target(job: _Job, built: Sequence[str]) -> None:
     """pip judged the markers of the dependencies' own dependencies for this machine: remove
     what only this machine needs and add what only the target needs (uv judges them for the
     target, and a lock's lines are judged already)."""
-    options = [line for line in job.written.options if line.split(None, 1)[0] not in _ADDS_REQUIREMENTS]
+    options = [line for line in job.written.options if not _adds_requirements(line)]
 
     def install_missing(requirements: Sequence[str]) -> None:
         listed = job.file("missing.txt", "".join(f"{line}\n" for line in (*options, *requirements)))
@@ -619,9 +624,8 @@ def _unrequest(destination: Path, names: Iterable[str]) -> None:
     """Dependencies installed on their own are not what the user asked for."""
     names = set(names)
     for info in sorted(destination.glob("*.dist-info")):
-        if _dist_name(info) in names and (info / "REQUESTED").is_file():
-            (info / "REQUESTED").unlink()
-            _drop_from_record(info / "RECORD", {f"{info.name}/REQUESTED"})
+        if _dist_name(info) in names:
+            _remove_info_files(info, ["REQUESTED"])
 
 
 def _install_rounds(job: _Job, requirements: Path) -> list[str]:
@@ -796,11 +800,16 @@ def tidy_uv_tree(destination: Path, requested: frozenset[str] | None) -> None:
         names = list(UV_RECORDS)
         if requested is not None and _dist_name(info) not in requested:
             names.append("REQUESTED")
-        dropped = {f"{info.name}/{name}" for name in names if (info / name).is_file()}
-        for relative in dropped:
-            (destination / relative).unlink()
-        if dropped:
-            _drop_from_record(info / "RECORD", dropped)
+        _remove_info_files(info, names)
+
+
+def _remove_info_files(info: Path, names: Iterable[str]) -> None:
+    """Delete these files of a .dist-info folder, and their lines in its RECORD."""
+    dropped = {f"{info.name}/{name}" for name in names if (info / name).is_file()}
+    for relative in dropped:
+        (info.parent / relative).unlink()
+    if dropped:
+        _drop_from_record(info / "RECORD", dropped)
 
 
 def _drop_from_record(record: Path, dropped: set[str]) -> None:
