@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from fixtures.package.offline import offline_installers
 from fixtures.package.wheels import build_all
 
 from lamlint.cli import main
@@ -32,11 +33,7 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _offline_pip(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pip sees no configuration of this machine (indexes, find-links): only the test wheels."""
-    for name in list(os.environ):
-        if name.startswith("PIP_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    offline_installers(monkeypatch)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 

@@ -5,13 +5,13 @@ this machine), pinned and complete for locks; then installed for real from local
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
+from fixtures.package.offline import offline_installers
 from fixtures.package.wheels import build_wheel
 
 from lamlint.package import PackagingError
@@ -36,11 +36,7 @@ PYPI = '{ registry = "https://pypi.org/simple" }'
 
 @pytest.fixture(autouse=True)
 def _offline_pip(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pip sees no configuration of this machine (indexes, find-links): only the test wheels."""
-    for name in list(os.environ):
-        if name.startswith("PIP_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    offline_installers(monkeypatch)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 

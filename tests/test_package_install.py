@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from fixtures.package.native import EM_X86_64, elf64
+from fixtures.package.offline import offline_installers
 from fixtures.package.sdists import build_sdist
 from fixtures.package.wheels import build_all, build_wheel
 
@@ -88,13 +88,9 @@ def installer_caches(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _offline_installers(monkeypatch: pytest.MonkeyPatch, installer_caches: Path) -> None:
-    """pip and uv see no configuration of this machine (indexes, find-links, caches)."""
-    for name in list(os.environ):
-        if name.startswith(("PIP_", "UV_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    """pip and uv see no configuration of this machine, and keep their caches per session."""
+    offline_installers(monkeypatch)
     monkeypatch.setenv("PIP_CACHE_DIR", str(installer_caches / "pip"))
-    monkeypatch.setenv("UV_NO_CONFIG", "1")
     monkeypatch.setenv("UV_CACHE_DIR", str(installer_caches / "uv"))
     monkeypatch.setenv("UV_OFFLINE", "1")
     monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")

@@ -4,13 +4,13 @@ layouts, the platform of a layer built alone, templates as the source of functio
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from fixtures.package.offline import offline_installers
 from fixtures.package.wheels import build_all
 
 from lamlint.cli import main
@@ -25,10 +25,7 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _offline_pip(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(("PIP_", "UV_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    offline_installers(monkeypatch)
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 

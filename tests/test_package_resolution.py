@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from fixtures.package.wheels import build_wheel
+from fixtures.package.wheels import build_marker_wheels
 
 from lamlint.package import PackagingError
 from lamlint.package.resolution import (
@@ -31,21 +31,7 @@ X86_310 = {**ARM_312, "python_version": "3.10", "python_full_version": "3.10.0",
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("marker-wheels")
-    build_wheel(folder, "top", "1.0", "py3-none-any", {"top/__init__.py": b""}, requires=[
-        'old-only; python_version < "3.12"',
-        'new-only>=1.0; python_version >= "3.12"',
-        'mac-only; sys_platform == "darwin"',
-        'arm-only; platform_machine == "aarch64"',
-        'fancy; extra == "fancy"',
-    ])
-    build_wheel(folder, "new-only", "1.0", "py3-none-any", {"new_only/__init__.py": b""},
-                requires=['deep; platform_machine == "aarch64"'])
-    for name in ("old-only", "mac-only", "arm-only", "fancy", "deep"):
-        module = name.replace("-", "_")
-        build_wheel(folder, name, "1.0", "py3-none-any", {f"{module}/__init__.py": b"",
-                                                           f"{module}/data.txt": b"x"})
-    return folder
+    return build_marker_wheels(tmp_path_factory.mktemp("marker-wheels"))
 
 
 def pip_install(wheels: Path, target: Path, requirements: Sequence[str]) -> None:

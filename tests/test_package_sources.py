@@ -7,13 +7,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from fixtures.package.wheels import build_wheel
+from fixtures.package.offline import offline_installers
+from fixtures.package.wheels import build_marker_wheels
 
 from lamlint.cli import main
 
@@ -31,29 +31,12 @@ NOT_NEEDED = {"old_only", "mac_only", "fancy"}
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("marker-wheels")
-    build_wheel(folder, "top", "1.0", "py3-none-any", {"top/__init__.py": b""}, requires=[
-        'old-only; python_version < "3.12"',
-        'new-only>=1.0; python_version >= "3.12"',
-        'mac-only; sys_platform == "darwin"',
-        'arm-only; platform_machine == "aarch64"',
-        'fancy; extra == "fancy"',
-    ])
-    build_wheel(folder, "new-only", "1.0", "py3-none-any", {"new_only/__init__.py": b""},
-                requires=['deep; platform_machine == "aarch64"'])
-    for name in ("old-only", "mac-only", "arm-only", "fancy", "deep"):
-        module = name.replace("-", "_")
-        build_wheel(folder, name, "1.0", "py3-none-any", {f"{module}/__init__.py": b""})
-    return folder
+    return build_marker_wheels(tmp_path_factory.mktemp("marker-wheels"))
 
 
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("PIP_", "UV_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("UV_NO_CONFIG", "1")
+    offline_installers(monkeypatch)
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
 
 

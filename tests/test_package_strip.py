@@ -6,7 +6,6 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
-import os
 import platform
 import shutil
 import stat
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from fixtures.package.offline import offline_installers
 from fixtures.package.wheels import build_wheel
 
 from lamlint.cli import main
@@ -52,10 +52,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory, library: bytes) -> Path:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("PIP_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    offline_installers(monkeypatch)
     folder = tmp_path / "calc"
     folder.mkdir()
     (folder / "app.py").write_text("def handler(event, context):\n    return 1\n")

@@ -3,7 +3,6 @@ own packages go; imports, entry points and metadata keep working."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from fixtures.package.offline import offline_installers
 from fixtures.package.wheels import build_wheel
 
 from lamlint.package.sources import SourceFile, installed_files
@@ -417,11 +417,7 @@ def test_imports_and_metadata_still_work_after_trimming(site: list[SourceFile], 
 @pytest.mark.parametrize("installer", ["pip", "uv"])
 def test_a_real_target_install(tmp_path: Path, installer: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """What pip and uv really write into a --target folder: scripts in bin/, RECORD naming them."""
-    for name in list(os.environ):
-        if name.startswith(("PIP_", "UV_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("UV_NO_CONFIG", "1")
+    offline_installers(monkeypatch)
     wheels = tmp_path / "wheels"
     wheels.mkdir()
     build_wheel(wheels, "jmespath", "1.0.1", "py3-none-any", {
