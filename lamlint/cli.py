@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -43,18 +44,44 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (what CI runners send on cancel), raised like Ctrl-C so that every
+    ``finally`` runs and no temporary file is left behind."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOPS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
 def _guarded(func: F) -> F:
-    """Turns every expected error into one line and exit 2, and anything else too."""
+    """Turns every expected error into one line and exit 2, and anything else too; an
+    interrupted run cleans up and says so in one line."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = {signum: signal.signal(signum, _raise_interrupted) for signum in _STOPS}
         try:
             return func(*args, **kwargs)
         except (ConfigError, PathError, UserError, CatalogueError, OutputError) as exc:
             _fail(str(exc))
-        except (BrokenPipeError, KeyboardInterrupt):
+        except BrokenPipeError:
             sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt as exc:
+            number: int = exc.signum if isinstance(exc, Interrupted) else int(signal.SIGINT)
+            name = signal.Signals(number).name
+            click.echo(f"lamlint: interrupted ({name}): stopped; nothing half-written was left", err=True)
+            sys.exit(128 + number)
         except Exception as exc:
             _fail(f"internal error: {type(exc).__name__}: {exc} (please report this bug)")
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
