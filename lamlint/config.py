@@ -136,6 +136,14 @@ def _str(where: str, value: Any) -> str:
     return value
 
 
+def _path(where: str, value: Any) -> str:
+    """A path key: a string a file system can hold."""
+    text = _str(where, value)
+    if "\0" in text:
+        raise _fail(where, f"{text!r} holds a NUL byte, which no path can")
+    return text
+
+
 def _bool(where: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise _fail(where, f"expected true or false, got {_show(value)}")
@@ -228,12 +236,12 @@ _architecture = _one_of(facts.ARCHITECTURES, "architecture")
 
 FUNCTION_KEYS: Mapping[str, Checker] = {
     "name": _str,
-    "code": _str,
+    "code": _path,
     "handler": _str,
     "timeout": _int_in(facts.TIMEOUT_MIN_S, facts.TIMEOUT_MAX_MANAGED_INSTANCES_S, "seconds"),
     "memory": _int_in(facts.MEMORY_MIN_MB, facts.MEMORY_MAX_MB, "MB"),
     "triggers": _triggers,
-    "requirements": _str,
+    "requirements": _path,
     "layers": _str_list,
     "environment": _environment,
     "runtime": _runtime,
@@ -247,8 +255,8 @@ FUNCTION_KEYS: Mapping[str, Checker] = {
 
 LAYER_KEYS: Mapping[str, Checker] = {
     "name": _str,
-    "code": _str,
-    "requirements": _str,
+    "code": _path,
+    "requirements": _path,
     "layout": _one_of(LAYER_LAYOUTS, "layer layout"),
     "trim": _trim,
     "exclude-runtime-packages": _bool,
@@ -257,7 +265,7 @@ LAYER_KEYS: Mapping[str, Checker] = {
 }
 
 PACKAGE_KEYS: Mapping[str, Checker] = {
-    "out": _str,
+    "out": _path,
     "installer": _one_of(INSTALLERS, "installer"),
     "index-url": _str,
     "extra-index-url": _str_list,
@@ -393,6 +401,11 @@ def parse_settings(
                     f"{fn.key}.handler",
                     f"{fn.handler!r} is not of the form module.function (for example 'app.handler')",
                 )
+        declared: list[FunctionConfig | LayerConfig] = [*functions, *layers]
+        for entry_config in declared:
+            outside = code_outside(root, entry_config.code)
+            if outside:
+                raise _fail(f"{entry_config.key}.code", outside)
         values["functions"] = tuple(functions)
         values["layers"] = tuple(layers)
         if "package" in table:
@@ -410,6 +423,20 @@ def parse_settings(
     except ConfigError as exc:
         raise ConfigError(f"{loc}{exc}") from None
     return Settings(root=root, config_path=config_path, **values)
+
+
+def code_outside(root: Path, code: str | Path) -> str:
+    """Why the code location ``code`` (relative to ``root``, or absolute) cannot be used
+    because it lies outside the project root, links included; "" when it lies inside."""
+    folder = root / code
+    try:
+        inside = folder.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError) as exc:  # a link loop, an unreadable folder
+        return f"{str(code)!r} cannot be resolved ({exc})"
+    if inside:
+        return ""
+    return (f"{str(code)!r} is outside the project root {root}: lamlint checks and packages only "
+            "what lies inside the project (run it from a folder that holds both)")
 
 
 def _valid_handler(handler: str) -> bool:
