@@ -1,29 +1,35 @@
 """Building function and layer zips from the project's configuration, then judging them.
 
-Each zip is written to a temporary file next to its destination, inspected together with
-the layers its function uses, and renamed into place only when accepted: a rejected build
-leaves no zip behind (an older zip of the same name is removed, since it no longer matches
-the sources).
+Each zip is written to a temporary file in a folder of the run's own inside the output
+folder (removed on every way out, and by the next run if this one was killed), inspected
+together with the layers its function uses, and renamed into place only when accepted: a
+rejected build leaves no zip behind (an older zip of the same name is removed, since it no
+longer matches the sources). Nothing lamlint writes is ever packaged, even when the output
+folder is a code folder, and lamlint never writes through a link that leads out of the project.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lamlint.config import FunctionConfig, LayerConfig, PackageConfig, Settings
+from lamlint.output import current_umask
 from lamlint.package import PackagingError
 from lamlint.package.cache import cached_install
 from lamlint.package.dependencies import find_dependencies, read_dependencies
+from lamlint.package.findings import ArtifactFinding, finding
 from lamlint.package.inspect import Inspection, inspect_artifacts
 from lamlint.package.install import InstallOptions, install
 from lamlint.package.native import Target
 from lamlint.package.progress import SILENT, Progress
-from lamlint.package.sources import SourceFile, collect_sources, installed_files
+from lamlint.package.sources import Collected, SourceFile, collect_sources, installed_files
 from lamlint.package.strip import Stripped, strip_libraries
 from lamlint.package.trim import TrimOptions, TrimSummary, trim
 from lamlint.package.zipwriter import (
@@ -254,31 +260,77 @@ class _Staged:
     final: Path
     display: str
     dependencies: Installed | None
+    known: list[ArtifactFinding]  # found while building: links refused
     inspections: list[Inspection] = field(default_factory=list)
 
 
+PARTIAL_PREFIX = ".lamlint-partial-"  # a run's folder of half-written zips, in the output folder
+
+
+def output_folder(out: Path, root: Path) -> Path:
+    """``out`` as an absolute path, refused when a link inside the project leads it out (a
+    committed ``dist`` link must not make lamlint write, or delete, elsewhere)."""
+    absolute = Path(os.path.abspath(out))
+    real_root = Path(os.path.realpath(root))
+    inside = absolute == root or root in absolute.parents
+    real = Path(os.path.realpath(absolute))
+    if inside and real != real_root and real_root not in real.parents:
+        raise PackagingError(f"output folder {display_path(absolute, Path.cwd())} is a link to {real}, "
+                             "outside the project: lamlint does not write through it (remove the link, "
+                             "or give --out the real folder)")
+    return absolute
+
+
+def remove_leftovers(out: Path) -> None:
+    """Half-written zips of earlier runs that were killed: their folders (when the run that
+    made one is gone) and the temporary files of older lamlint versions."""
+    for partial in out.glob(f"{PARTIAL_PREFIX}*"):
+        pid = partial.name.removeprefix(PARTIAL_PREFIX).split("-", 1)[0]
+        if partial.is_dir() and not partial.is_symlink() and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(partial, ignore_errors=True)
+    for folder in (out, out / LAYERS_FOLDER):
+        for temp in folder.glob(".*.zip.tmp"):
+            if temp.is_file() and not temp.is_symlink():
+                temp.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process
+    return True
+
+
 def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
-    out = Path(os.path.abspath(options.out))
+    out = output_folder(options.out, plan.root)
     staged: dict[tuple[str, str], _Staged] = {}
     inspections: list[tuple[str, Inspection]] = []
     built: list[Built] = []
-    umask = os.umask(0)
-    os.umask(umask)
+    umask = current_umask()
+    created = [folder for folder in (out, *out.parents) if not folder.exists()]
+    partial: Path | None = None
     try:
         out.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(out)
         if plan.layers:
             (out / LAYERS_FOLDER).mkdir(exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f"{PARTIAL_PREFIX}{os.getpid()}-", dir=out))
+        options = replace(options, out=out)
+        skip = (partial, *_written(plan, out))
         for layer in plan.layers:
             final = out / LAYERS_FOLDER / f"{layer.name}.zip"
             display = display_path(final, cwd)
-            temp, installed = _build_layer(plan, layer, options, final, display)
-            staged[("layer", layer.name)] = _Staged(temp, final, display, installed)
+            temp, installed, known = _build_layer(plan, layer, options, partial, skip, display)
+            staged[("layer", layer.name)] = _Staged(temp, final, display, installed, known)
         used: set[str] = set()
         for function in plan.functions:
             final = out / f"{function.name}.zip"
             display = display_path(final, cwd)
-            temp, installed = _build_function(plan, function, options, final, display)
-            entry = _Staged(temp, final, display, installed)
+            temp, installed, known = _build_function(plan, function, options, partial, skip, display)
+            entry = _Staged(temp, final, display, installed, known)
             staged[("function", function.name)] = entry
             layers = [staged[("layer", name)] for name in function.layers]
             used.update(function.layers)
@@ -288,6 +340,7 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
                 function.target,
                 handler=function.handler,
                 s3=options.s3,
+                known=[f for item in (entry, *layers) for f in item.known],
             )
             inspections.append((f"function {function.name}", inspection))
             for item in (entry, *layers):
@@ -296,7 +349,8 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
             if layer.name in used:
                 continue
             entry = staged[("layer", layer.name)]
-            inspection = inspect_artifacts(None, [(entry.temp, entry.display)], layer.target, s3=options.s3)
+            inspection = inspect_artifacts(None, [(entry.temp, entry.display)], layer.target, s3=options.s3,
+                                           known=entry.known)
             inspections.append((f"layer {layer.name}", inspection))
             entry.inspections.append(inspection)
         for (kind, name), entry in staged.items():
@@ -305,17 +359,31 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
             if accepted:
                 entry.temp.chmod(0o666 & ~umask)  # as any new file (mkstemp made it 0600)
                 os.replace(entry.temp, entry.final)
-            elif entry.final.exists():
-                entry.final.unlink()
+            elif entry.final.is_file() and not entry.final.is_symlink():
+                entry.final.unlink()  # the previous zip no longer matches the sources
                 removed = True
             built.append(Built(kind, name, entry.final, entry.display, accepted, removed, entry.dependencies))
     except OSError as exc:
         raise PackagingError(f"{exc.filename or out}: {exc.strerror or exc}") from None
     finally:
         options.progress.finish()
-        for entry in staged.values():
-            entry.temp.unlink(missing_ok=True)
+        if partial is not None:
+            shutil.rmtree(partial, ignore_errors=True)
+        _remove_created(created)
     return BuildResult(tuple(inspections), tuple(built))
+
+
+def _written(plan: Plan, out: Path) -> list[Path]:
+    """What this run writes into ``out``: never packaged, even when ``out`` is a code folder."""
+    return [out / LAYERS_FOLDER, *(out / f"{function.name}.zip" for function in plan.functions)]
+
+
+def _remove_created(created: Sequence[Path]) -> None:
+    """A run leaves no empty folder it made behind: a failed or rejected one leaves nothing."""
+    for folder in created:  # deepest first
+        for sub in (folder / LAYERS_FOLDER, folder):
+            with contextlib.suppress(OSError):
+                sub.rmdir()
 
 
 def _accepts(inspection: Inspection, display: str, kind: str) -> bool:
@@ -326,14 +394,14 @@ def _accepts(inspection: Inspection, display: str, kind: str) -> bool:
     return not any(f.is_error and f.artifact == display for f in inspection.findings)
 
 
-def _temp_zip(final: Path) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=".zip.tmp", dir=final.parent)
+def _temp_zip(partial: Path, name: str) -> Path:
+    handle, path = tempfile.mkstemp(prefix=f"{name}.", suffix=".zip", dir=partial)
     os.close(handle)
-    return Path(name)
+    return Path(path)
 
 
-def _write(final: Path, sources: list[ZipSource], options: BuildOptions, display: str) -> Path:
-    temp = _temp_zip(final)
+def _write(partial: Path, name: str, sources: list[ZipSource], options: BuildOptions, display: str) -> Path:
+    temp = _temp_zip(partial, name)
     on_progress = options.progress.counter(f"compressing {display}")
     try:
         write_zip(temp, sources, level=options.level, date_time=options.date_time, on_progress=on_progress)
@@ -386,35 +454,53 @@ def _install(requirements: Path | None, target: Target, contents: Contents, opti
     return files, Installed(shown, dependencies.kind, installer, len(files), trimmed, stripped)
 
 
-def _skipped(options: BuildOptions) -> list[Path]:
-    """Folders of ours that may lie inside a function's code: never packaged."""
-    return [options.out] + ([options.cache] if options.cache is not None else [])
-
-
-def _code(plan: Plan, folder: Path, contents: Contents, options: BuildOptions, what: str) -> list[SourceFile]:
+def _code(plan: Plan, folder: Path, contents: Contents, options: BuildOptions, what: str,
+          skip: Sequence[Path]) -> Collected:
+    """The code folder's files; never the output folder, the cache, or what this run writes
+    (``skip``: when the output folder is the code folder itself, or above it)."""
     if not folder.is_dir():
         raise PackagingError(f"{what}: code folder {folder} does not exist")
+    ours = [options.out, *skip] + ([options.cache] if options.cache is not None else [])
     return collect_sources(folder, root=plan.root, patterns=plan.exclude, include=contents.include,
-                           respect_gitignore=plan.respect_gitignore, skip=_skipped(options))
+                           respect_gitignore=plan.respect_gitignore, skip=ours)
 
 
-def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, final: Path,
-                    display: str) -> tuple[Path, Installed | None]:
+def _refusals(collected: Collected, display: str, prefix: str = "") -> list[ArtifactFinding]:
+    """The links left out of a zip, as findings about it."""
+    found = []
+    for link in collected.refused:
+        if link.outside:
+            message = f"{link.name} links to {link.target}, outside the project: not packed"
+            found.append(finding("LAM718", message, artifact=display, member=prefix + link.name))
+        else:
+            message = f"{link.name} links to {link.target}, which is excluded from packaging: not packed"
+            found.append(finding("LAM719", message, artifact=display, member=prefix + link.name))
+    return found
+
+
+_Built = tuple[Path, Installed | None, list[ArtifactFinding]]
+
+
+def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, partial: Path,
+                    skip: Sequence[Path], display: str) -> _Built:
     what = f"function {function.name!r}"
-    code = _code(plan, function.code, function.contents, options, what)
+    collected = _code(plan, function.code, function.contents, options, what, skip)
+    code = collected.files
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
         installed, report = _install(function.requirements, function.target, function.contents, options, what,
                                      Path(scratch), code)
         sources = _combine(what, _zip_sources(code), _zip_sources(installed))
-        return _write(final, sources, options, display), report
+        written = _write(partial, function.name, sources, options, display)
+        return written, report, _refusals(collected, display)
 
 
-def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, final: Path,
-                 display: str) -> tuple[Path, Installed | None]:
+def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, partial: Path,
+                 skip: Sequence[Path], display: str) -> _Built:
     """A layer folder with a python/ subfolder is the layer as it is; a folder of plain
     modules is put under the layer's prefix, where its requirements are installed too."""
     what = f"layer {layer.name!r}"
-    code = _code(plan, layer.code, layer.contents, options, what)
+    collected = _code(plan, layer.code, layer.contents, options, what, skip)
+    code = collected.files
     prefix = "" if (layer.code / "python").is_dir() else layer.prefix
     # Its modules as imported: python/common/x.py is common/x.py on the import path.
     importable = code if prefix else [replace(f, name=f.name.removeprefix("python/")) for f in code]
@@ -422,4 +508,5 @@ def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, final: Pat
         installed, report = _install(layer.requirements, layer.target, layer.contents, options, what,
                                      Path(scratch), importable)
         sources = _combine(what, _zip_sources(code, prefix), _zip_sources(installed, layer.prefix))
-        return _write(final, sources, options, display), report
+        return (_write(partial, f"layer-{layer.name}", sources, options, display), report,
+                _refusals(collected, display, prefix))

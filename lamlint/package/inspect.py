@@ -47,9 +47,11 @@ def inspect_artifacts(
     *,
     handler: str | None = None,
     s3: bool = False,
+    known: Sequence[ArtifactFinding] = (),
 ) -> Inspection:
-    """Inspect a function zip (or none) with its layers (paths with how to show them)."""
-    found: list[ArtifactFinding] = []
+    """Inspect a function zip (or none) with its layers (paths with how to show them);
+    ``known``: findings about them made while building (links refused)."""
+    found: list[ArtifactFinding] = list(known)
     function_artifact = None
     if function is not None:
         function_artifact, own = inspect_zip(function[0], "function", target, function[1])

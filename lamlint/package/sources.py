@@ -5,7 +5,9 @@ build output), patterns from ``.gitignore`` (unless ``respect-gitignore = false`
 ``.lamlintignore`` files in the folder or above it up to the project root, the
 configuration's ``exclude``/``extend-exclude`` patterns, and the output folder. ``include``
 patterns (relative to the folder) put a file back whatever excluded it, its folder included.
-Links to files are stored as the files they point to; links to folders are followed once.
+Links to files are stored as the files they point to, and links to folders are followed once,
+but only when what they point to lies inside the project and would be packaged itself: a link
+out of the project, or to an excluded file (``.env``, ``.git``), is refused and never packed.
 """
 
 from __future__ import annotations
@@ -49,6 +51,21 @@ class SourceFile:
     executable: bool
 
 
+@dataclass(frozen=True)
+class RefusedLink:
+    """A symbolic link left out of a zip: what it is called there, and where it points."""
+
+    name: str  # the path inside the folder, with forward slashes
+    target: str  # the resolved target: absolute when outside the project, else project-relative
+    outside: bool  # True: it leaves the project; False: its target is excluded from packaging
+
+
+@dataclass(frozen=True)
+class Collected:
+    files: list[SourceFile]
+    refused: list[RefusedLink]
+
+
 class SourceFilter:
     """Decides which paths under ``top`` are left out (``top``: the project root, or the
     folder itself when it lies outside the project)."""
@@ -77,6 +94,12 @@ class SourceFilter:
             self._ignores[folder] = specs
         return self._ignores[folder]
 
+    def packable(self, path: Path, is_dir: bool) -> bool:
+        """Whether ``path`` (under ``top``, no link in it) would be packaged itself."""
+        if any(folder in self.skip for folder in path.parents):
+            return False
+        return not self.excluded(path, is_dir)
+
     def excluded(self, path: Path, is_dir: bool) -> bool:
         if path in self.skip:
             return True
@@ -102,17 +125,19 @@ def collect_sources(
     respect_gitignore: bool = True,
     skip: Sequence[Path] = (),
     include: Sequence[str] = (),
-) -> list[SourceFile]:
-    """The files of ``folder`` to package, sorted by name; ``skip``: folders always left out;
-    ``include``: patterns of files kept even when excluded."""
+) -> Collected:
+    """The files of ``folder`` to package, sorted by name, and the links refused; ``skip``:
+    folders (and files) always left out; ``include``: patterns of files kept even when excluded."""
     folder = Path(os.path.abspath(folder))
     root = Path(os.path.abspath(root))
     if not folder.is_dir():
         raise PackagingError(f"{folder}: no such folder")
     top = root if folder == root or root in folder.parents else folder
     file_filter = SourceFilter(top, patterns, respect_gitignore, skip)
+    links = _LinkJudge(top, file_filter)
     forced = make_spec(include) if include else None
     found: list[SourceFile] = []
+    refused: list[RefusedLink] = []
     seen_folders = {os.path.realpath(folder)}
     excluded_folders: set[Path] = set()  # walked only for the files ``include`` forces in
     for here_text, dirnames, filenames in os.walk(folder, followlinks=True):
@@ -127,6 +152,9 @@ def collect_sources(
                 if forced is None:
                     continue
                 excluded_folders.add(sub)
+            elif (link := links.refused(sub, Path(real), folder, is_dir=True)) is not None:
+                refused.append(link)
+                continue
             seen_folders.add(real)
             keep.append(name)
         dirnames[:] = keep
@@ -142,8 +170,35 @@ def collect_sources(
                 raise PackagingError(f"{path}: broken link or unreadable file") from None
             if not os.path.isfile(path):
                 continue  # a socket or a pipe: nothing to package
+            link = links.refused(path, Path(os.path.realpath(path)), folder, is_dir=False)
+            if link is not None:
+                refused.append(link)
+                continue
             found.append(SourceFile(relative, path, bool(mode & 0o111)))
-    return sorted(found, key=lambda source: source.name)
+    return Collected(sorted(found, key=lambda source: source.name), sorted(refused, key=lambda r: r.name))
+
+
+@dataclass(frozen=True)
+class _LinkJudge:
+    """Whether a path reached through symbolic links may be packed: what it resolves to must
+    lie inside ``top`` and be packable itself."""
+
+    top: Path
+    file_filter: SourceFilter
+
+    def refused(self, path: Path, real: Path, folder: Path, *, is_dir: bool) -> RefusedLink | None:
+        real_top = Path(os.path.realpath(self.top))
+        name = path.relative_to(folder).as_posix()
+        try:
+            inside = real.relative_to(real_top)
+        except ValueError:
+            return RefusedLink(name, str(real), outside=True)
+        if inside == path.relative_to(self.top):
+            return None  # no link on the way
+        target = self.top / inside
+        if self.file_filter.packable(target, is_dir):
+            return None
+        return RefusedLink(name, inside.as_posix(), outside=False)
 
 
 # Bytecode an installer compiled for this machine's Python (pip's PIP_COMPILE, uv's
