@@ -363,6 +363,45 @@ def read_written(text: str) -> Written:
     return Written(tuple(options), tuple(entries))
 
 
+_EDITABLE = ("-e", "--editable")
+
+
+def _is_wheel(reference: str) -> bool:
+    path = reference.split("#", 1)[0].split("?", 1)[0]
+    return path.rstrip("/").endswith(".whl")
+
+
+def builds_from_source(shown: str) -> bool:
+    """Whether a requirement names a local folder, an sdist or a VCS checkout: what pip and uv
+    build by running its ``setup.py`` or build backend, ``--only-binary`` or not."""
+    written = shown.split(";", 1)[0].strip()
+    try:
+        url = Requirement(written).url
+    except InvalidRequirement:
+        return not _is_wheel(written)  # a path or URL without a name
+    return url is not None and not _is_wheel(url)
+
+
+def refuse_source_builds(written: Written, source: str, allow_sdist: bool, what: str) -> None:
+    """Nothing runs code of a dependency unasked: an editable requirement is always refused
+    (the zip would point at a folder of this machine), a source build without ``allow_sdist``."""
+    for line in written.options:
+        flag, _, _value = line.replace("=", " ", 1).partition(" ")
+        if flag in _EDITABLE:
+            raise PackagingError(
+                f"{what}: {source}: {line}: an editable install points at a folder of this machine, which "
+                "does not exist on Lambda; list the project itself (with --allow-sdist) or a wheel of it"
+            )
+    built = [entry.shown for entry in written.entries if builds_from_source(entry.shown)]
+    if built and not allow_sdist:
+        shown = ", ".join(built)
+        raise PackagingError(
+            f"{what}: {source}: {shown} would be built from source on this machine (running its setup.py "
+            "or build backend); lamlint installs wheels only: list a wheel, or pass --allow-sdist to build "
+            "it (pure Python only)"
+        )
+
+
 def has_requirements(text: str) -> bool:
     """Whether a requirements text asks for anything (it may hold only comments)."""
     return any(line.split("#", 1)[0].strip() for line in text.splitlines())
@@ -583,10 +622,11 @@ def install(
     """Install ``dependencies`` into ``destination`` for ``target``; ``what`` names the build."""
     if not has_requirements(dependencies.text):
         return
+    written = read_written(dependencies.text)
+    refuse_source_builds(written, dependencies.source.name, options.allow_sdist, what)
     installer = find_installer(options.installer, what)
     with tempfile.TemporaryDirectory(prefix="lamlint-install-") as scratch:
-        job = _Job(installer, dependencies, destination, target, options, what, Path(scratch),
-                   read_written(dependencies.text))
+        job = _Job(installer, dependencies, destination, target, options, what, Path(scratch), written)
         built = _install_rounds(job, job.file(REQUIREMENTS_COPY, dependencies.text))
         if installer.name == "pip" and not dependencies.complete:
             settle_for_target(job, built)
