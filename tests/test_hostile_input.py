@@ -1,0 +1,308 @@
+"""Input nobody should trust: links and code from outside the project, requirements that would
+run a build on this machine, output paths that are devices, links or folders, and a run
+stopped half way. Each must end in a clear refusal or a clean stop, never in a file of the
+build machine inside a zip or a half-written artifact."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from fixtures.package.offline import offline_installers
+
+from lamlint.cli import main
+from lamlint.package import build as build_module
+from lamlint.package.install import builds_from_source
+
+APP = "def handler(event, context):\n    return {'ok': True}\n"
+CONFIG = """\
+[tool.lamlint]
+runtime = "python3.12"
+
+[[tool.lamlint.functions]]
+name = "fn"
+code = "{code}"
+handler = "app.handler"
+"""
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    offline_installers(monkeypatch)
+
+
+def make_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str = "fn") -> Path:
+    root = tmp_path / "project"
+    (root / "fn").mkdir(parents=True)
+    (root / "fn" / "app.py").write_text(APP)
+    (root / "pyproject.toml").write_text(CONFIG.format(code=code))
+    monkeypatch.chdir(root)
+    return root
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def package_json(*args: str) -> tuple[Result, dict]:
+    result = run("package", "--quiet", "--output-format", "json", "--no-cache", *args)
+    return result, json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def findings(report: dict) -> list[tuple[str, str]]:
+    return [(f["code"], f.get("member") or "") for b in report["builds"] for f in b["findings"]]
+
+
+def zip_names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+# --- links -------------------------------------------------------------------------------------
+
+
+def test_a_link_out_of_the_project_is_never_packed_and_rejects_the_zip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, monkeypatch)
+    secret = tmp_path / "home" / ".aws" / "credentials"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("[default]\naws_secret_access_key = x\n")
+    (root / "fn" / "config.ini").symlink_to(secret)
+    (root / "fn" / "vendor").symlink_to(secret.parent, target_is_directory=True)
+    result, report = package_json()
+    assert result.exit_code == 1, result.output
+    assert sorted(findings(report)) == [("LAM718", "config.ini"), ("LAM718", "vendor")]
+    assert not (root / "dist" / "fn.zip").exists()
+    assert not (root / "dist").exists(), "a rejected run leaves no empty folder it made"
+
+
+def test_a_link_inside_the_project_to_a_packable_file_is_stored_as_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trap: a link to shared code of the same project is the normal way to share it."""
+    root = make_project(tmp_path, monkeypatch)
+    (root / "shared").mkdir()
+    (root / "shared" / "util.py").write_text("X = 1\n")
+    (root / "fn" / "util.py").symlink_to(root / "shared" / "util.py")
+    (root / "fn" / "common").symlink_to(root / "shared", target_is_directory=True)
+    result, report = package_json()
+    assert result.exit_code == 0, result.output
+    assert findings(report) == []
+    assert sorted(zip_names(root / "dist" / "fn.zip")) == ["app.py", "common/", "common/util.py", "util.py"]
+
+
+def test_a_link_to_an_excluded_file_is_left_out_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, monkeypatch)
+    (root / ".env").write_text("DB_PASSWORD=hunter2\n")
+    (root / ".gitignore").write_text(".env\n")
+    (root / "fn" / "settings.txt").symlink_to(Path("..") / ".env")
+    (root / "fn" / "gitdir").symlink_to(root / ".git", target_is_directory=True)
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text("[remote]\n")
+    result, report = package_json()
+    assert result.exit_code == 0, result.output
+    assert sorted(findings(report)) == [("LAM719", "gitdir"), ("LAM719", "settings.txt")]
+    names = zip_names(root / "dist" / "fn.zip")
+    assert names == ["app.py"]
+    assert b"hunter2" not in (root / "dist" / "fn.zip").read_bytes()
+
+
+@pytest.mark.parametrize("command", ["check", "package"])
+@pytest.mark.parametrize("code", ["../elsewhere", "/etc"])
+def test_code_outside_the_project_root_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, code: str
+) -> None:
+    make_project(tmp_path, monkeypatch, code=code)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "app.py").write_text(APP)
+    result = run(command)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "tool.lamlint.functions[0].code" in result.stderr and "outside the project root" in result.stderr
+
+
+def test_a_template_codeuri_outside_the_project_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+        "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: ../../somewhere\n"
+        "      Handler: app.handler\n      Runtime: python3.12\n"
+    )
+    monkeypatch.chdir(root)
+    result = run("package")
+    assert result.exit_code == 2
+    assert "outside the project" in result.stderr and "template.yaml" in result.stderr
+
+
+def test_the_output_folder_as_a_link_out_of_the_project_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, monkeypatch)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "dist").symlink_to(elsewhere, target_is_directory=True)
+    result = run("package", "--quiet")
+    assert result.exit_code == 2
+    assert "dist" in result.stderr and list(elsewhere.iterdir()) == []
+
+
+# --- the run's own output ----------------------------------------------------------------------
+
+
+def test_an_output_folder_inside_the_code_never_packs_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, monkeypatch)
+    for _ in range(2):
+        result = run("package", "--quiet", "--out", "fn")
+        assert result.exit_code == 0, result.output
+    assert zip_names(root / "fn" / "fn.zip") == ["app.py"]
+
+
+def test_leftovers_of_a_killed_run_are_removed_but_not_those_of_a_live_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, monkeypatch)
+    dist = root / "dist"
+    dead = dist / f"{build_module.PARTIAL_PREFIX}999999999-abcd"  # no such process
+    live = dist / f"{build_module.PARTIAL_PREFIX}{os.getppid()}-efgh"
+    for folder in (dead, live):
+        folder.mkdir(parents=True)
+        (folder / "fn.zip").write_bytes(b"partial")
+    result = run("package", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert not dead.exists() and live.exists()
+    assert sorted(p.name for p in dist.iterdir()) == sorted(["fn.zip", live.name])
+
+
+def test_a_terminated_run_stops_cleanly_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (what a CI runner sends on cancel) while the zip is written: the partial folder
+    goes, the previous zip stays as it was, the exit code says which signal."""
+    root = make_project(tmp_path, monkeypatch)
+    assert run("package", "--quiet").exit_code == 0
+    before = (root / "dist" / "fn.zip").read_bytes()
+    (root / "fn" / "app.py").write_text(APP + "# changed\n")
+    real_write = build_module.write_zip
+
+    def write_then_die(*args: object, **kwargs: object) -> object:
+        written = real_write(*args, **kwargs)  # type: ignore[arg-type]
+        os.kill(os.getpid(), signal.SIGTERM)
+        return written
+
+    monkeypatch.setattr(build_module, "write_zip", write_then_die)
+    previous = signal.getsignal(signal.SIGTERM)
+    result = CliRunner().invoke(main, ["package", "--quiet"])
+    assert signal.getsignal(signal.SIGTERM) is previous, "the handler is put back"
+    assert result.exit_code == 128 + signal.SIGTERM
+    assert "interrupted (SIGTERM)" in result.stderr
+    assert [p.name for p in (root / "dist").iterdir()] == ["fn.zip"]
+    assert (root / "dist" / "fn.zip").read_bytes() == before
+
+
+# --- dependencies that would run code ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("requirement", "needs"),
+    [
+        ("./libs/helper", "--allow-sdist"),
+        ("helper @ file:///tmp/helper-1.0.tar.gz", "--allow-sdist"),
+        ("git+https://example.invalid/helper.git#egg=helper", "--allow-sdist"),
+        ("-e ./libs/helper", "editable"),
+    ],
+)
+def test_a_requirement_that_builds_from_source_is_refused_before_anything_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, requirement: str, needs: str
+) -> None:
+    root = make_project(tmp_path, monkeypatch)
+    helper = root / "fn" / "libs" / "helper"
+    helper.mkdir(parents=True)
+    marker = tmp_path / "setup-py-ran"
+    (helper / "setup.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (root / "fn" / "requirements.txt").write_text(requirement + "\n")
+    result = run("package", "--quiet", "--no-index")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "requirements.txt" in result.stderr
+    assert needs in result.stderr
+    assert not marker.exists() and not (root / "dist").exists()
+
+
+def test_a_wheel_is_not_a_source_build() -> None:
+    assert not builds_from_source("./wheels/helper-1.0-py3-none-any.whl")
+    assert not builds_from_source("helper @ https://example.com/helper-1.0-py3-none-any.whl#sha256=ab")
+    assert not builds_from_source("requests==2.32.3")
+    assert builds_from_source("helper @ https://example.com/helper-1.0.tar.gz")
+
+
+# --- -o / --output-file ------------------------------------------------------------------------
+
+SNIPPET = "import requests\n\ndef handler(event, context):\n    return requests.get('https://x').json()\n"
+
+
+def check_to(path: Path) -> Result:
+    return run("check", "--output-format", "json", "-o", str(path), "--exit-zero", "app.py")
+
+
+def test_output_file_keeps_its_mode_and_a_link_stays_a_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.py").write_text(SNIPPET)
+    report = tmp_path / "reports" / "lamlint.json"
+    report.parent.mkdir()
+    report.write_text("old")
+    report.chmod(0o640)
+    link = tmp_path / "latest.json"
+    link.symlink_to(report)
+    result = check_to(link)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == str(report)
+    assert stat.S_IMODE(report.stat().st_mode) == 0o640
+    assert [f["code"] for f in json.loads(report.read_text())] == ["LAM401"]
+    assert sorted(p.name for p in report.parent.iterdir()) == ["lamlint.json"], "no temporary file left"
+
+
+def test_output_to_a_fifo_is_written_through_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``-o /dev/stdout`` or a process substitution is: replacing it by a file would, as
+    root on ``/dev/null``, break the machine."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.py").write_text(SNIPPET)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = check_to(fifo)
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert [f["code"] for f in json.loads(received[0])] == ["LAM401"]
+
+
+def test_output_to_a_folder_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.py").write_text(SNIPPET)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out-link").symlink_to(tmp_path / "out", target_is_directory=True)
+    for given in ("out/", "out-link"):
+        result = run("check", "-o", given, "app.py")
+        assert result.exit_code == 2
+        assert f"'{given}' is a directory" in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
