@@ -434,6 +434,66 @@ def handler_contract_apis(catalogue: Catalogue) -> HandlerContractApis:
         raise CatalogueError(f"handler_contract: {exc}") from None
 
 
+@dataclass(frozen=True)
+class Dispatcher:
+    """A framework class whose instances run the functions registered on them
+    (``[[dispatcher]]`` in frameworks.toml)."""
+
+    package: str
+    classes: frozenset[str]
+    trigger: str
+    handler_object: bool
+    own_functions: Mapping[str, str]  # decorator method -> trigger ("" when unknown)
+
+
+@dataclass(frozen=True)
+class Frameworks:
+    dispatchers: tuple[Dispatcher, ...]
+    adapters: tuple[tuple[str, frozenset[str]], ...]  # (package, callables)
+
+    def dispatcher(self, qualified: str) -> Dispatcher | None:
+        """The dispatcher whose class ``qualified`` (``fastapi.FastAPI``,
+        ``aws_lambda_powertools.event_handler.api_gateway.APIGatewayRestResolver``) names."""
+        package, _, _ = qualified.partition(".")
+        last = qualified.rsplit(".", 1)[-1]
+        return next((d for d in self.dispatchers if d.package == package and last in d.classes), None)
+
+    def adapter(self, qualified: str) -> bool:
+        package, _, _ = qualified.partition(".")
+        last = qualified.rsplit(".", 1)[-1]
+        return any(p == package and last in names for p, names in self.adapters)
+
+
+@cache
+def frameworks(catalogue: Catalogue) -> Frameworks:
+    from lamlint.lambda_facts import TRIGGERS
+
+    def trigger(value: Any, where: str) -> str:
+        if value != "" and value not in TRIGGERS:
+            raise CatalogueError(f"{where}: unknown trigger {value!r}")
+        return str(value)
+
+    dispatchers = []
+    for i, entry in enumerate(catalogue.tables.get("dispatcher", [])):
+        where = f"dispatcher[{i}]"
+        unknown = set(entry) - {"package", "classes", "trigger", "handler_object", "own_functions"}
+        if unknown:
+            raise CatalogueError(f"{where}: unknown key(s) {sorted(unknown)}")
+        own = {name: trigger(value, f"{where}.own_functions.{name}")
+               for name, value in entry.get("own_functions", {}).items()}
+        dispatchers.append(Dispatcher(
+            package=entry["package"],
+            classes=frozenset(entry["classes"]),
+            trigger=trigger(entry.get("trigger", ""), f"{where}.trigger"),
+            handler_object=bool(entry.get("handler_object", False)),
+            own_functions=MappingProxyType(own),
+        ))
+    adapters = tuple(
+        (entry["package"], frozenset(entry["names"])) for entry in catalogue.tables.get("adapter", [])
+    )
+    return Frameworks(tuple(dispatchers), adapters)
+
+
 def validate_tables(catalogue: Catalogue) -> None:
     """Load every typed table once, so a malformed entry fails before any file is checked."""
     try:
@@ -444,6 +504,7 @@ def validate_tables(catalogue: Catalogue) -> None:
             timeout_apis(catalogue, table)
         side_effect_apis(catalogue)
         trigger_hints(catalogue)
+        frameworks(catalogue)
     except CatalogueError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -273,10 +273,11 @@ def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> No
         timeout = f"{handler.timeout} s" if handler.timeout else "unknown"
         click.echo(f"handler {handler.name}: {handler.key[0]}:{handler.line} {handler.key[1]}")
         click.echo(f"    from: {handler.origin}")
+        if handler.resolved != "def":
+            click.echo(f"    resolved: {handler.resolved}")
         click.echo(f"    triggers: {triggers} ({handler.triggers_origin})")
         click.echo(f"    timeout: {timeout}{source}")
-        reached = sorted(k for k, names in facts.reachable.items() if handler.name in names)
-        click.echo(f"    reaches {len(reached)} function(s)")
+        click.echo(f"    reaches {facts.reached_count(handler.name)} function(s)")
     for function, why in facts.missing_handlers:
         click.echo(f"function {function.name}: handler {function.handler!r} not found: {why}")
     for template_function in project.functions:

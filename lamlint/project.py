@@ -6,8 +6,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
-from lamlint.apis import trigger_hints
+from lamlint.apis import frameworks, trigger_hints
 from lamlint.catalogue import Catalogue, load_catalogue
 from lamlint.check.graph import (
     FuncKey,
@@ -18,7 +19,7 @@ from lamlint.check.graph import (
     module_names,
     reachable_from,
 )
-from lamlint.check.summary import CONTEXT_PARAM_NAMES, EVENT_PARAM_NAMES, FunctionSummary
+from lamlint.check.summary import CALL, CONTEXT_PARAM_NAMES, EVENT_PARAM_NAMES, FunctionSummary
 from lamlint.config import ConfigError, FunctionConfig, Settings, shown_path
 
 POWERTOOLS_HANDLER_DECORATORS = frozenset(
@@ -53,6 +54,7 @@ class Handler:
     origin: str = ""
     function: FunctionConfig | None = None
     triggers_origin: str = ""  # where the triggers come from: configuration, or inferred how
+    resolved: str = "def"  # how the handler name was resolved to code (def, alias, framework, ...)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,10 @@ class ProjectFacts:
 
     def handler(self, name: str) -> Handler | None:
         return next((h for h in self.handlers if h.name == name), None)
+
+    def reached_count(self, name: str) -> int:
+        """How many project functions the handler ``name`` can run (objects aside)."""
+        return len(self.functions_reached(name))
 
     def functions_reached(self, name: str) -> list[FunctionSummary]:
         """Every project function the handler ``name`` can run, itself included."""
@@ -149,18 +155,55 @@ def _configured_handler(
     if info is None:
         shown = ", ".join(str(p.relative_to(settings.root)) for p in options)
         raise HandlerNotFound(where, f"module {module!r} not found (looked for {shown})")
-    summary = info.summary.function(func)
-    if summary is None or summary.is_method:
+    key, line, resolved = resolve_handler(index, info, func)
+    if key is None:
         raise HandlerNotFound(where, f"{info.display} defines no function {func!r}")
     return Handler(
         name=fn.name,
-        key=(info.display, func),
-        line=summary.line,
+        key=key,
+        line=line,
         triggers=fn.triggers,
         timeout=fn.timeout,
         origin=fn.key,
         function=fn,
+        resolved=resolved,
     )
+
+
+def resolve_handler(index: ModuleIndex, info: ModuleInfo, name: str) -> tuple[FuncKey | None, int, str]:
+    """What the Lambda runtime calls for ``module.name``, as Python resolves it: a function
+    (defined here, imported, aliased), an object (``handler = Mangum(app)``,
+    ``handler = wrap(main)``), or a name the module binds in a way lamlint cannot follow; a
+    key of None: the module never binds ``name``."""
+    symbol = index.lookup(info, [name])
+    key = index.function_key(symbol)
+    if symbol is not None and key is not None:
+        owner = index.by_display[key[0]].summary
+        function = owner.function(key[1])
+        if function is not None:
+            if key == (info.display, name):
+                return key, function.line, "def"
+            return key, function.line, f"{name} is {key[0]}:{key[1]} (imported or aliased)"
+        binding = owner.binding(key[1])
+        line = binding.line if binding else 0
+        return key, line, _object_resolution(index, key)
+    if info.summary.binds(name):
+        bound = info.summary.binding(name)
+        line = bound.line if bound else 0
+        return (info.display, name), line, f"{name} is bound by code lamlint cannot follow (nothing reached)"
+    return None, 0, ""
+
+
+def _object_resolution(index: ModuleIndex, key: FuncKey) -> str:
+    binding = index.by_display[key[0]].summary.binding(key[1])
+    made = index.object_class(key)
+    if binding is None:
+        return "object"
+    if made and index.frameworks.adapter(made):
+        return f"framework adapter: {key[1]} = {binding.target}({', '.join(binding.args)})"
+    if made and index.frameworks.dispatcher(made):
+        return f"framework app: {key[1]} = {binding.target}(...)"
+    return f"{key[1]} = {binding.target}(...): what it is given is reached"
 
 
 def source_roots(settings: Settings) -> list[Path]:
@@ -181,6 +224,8 @@ def _with_triggers(
     """The handler with its triggers: configured, else inferred from how its code reads the
     event (the handler and every function it reaches), else unknown."""
     if handler.triggers:
+        if handler.triggers_origin:
+            return handler
         return replace(handler, triggers_origin=f"configured in {handler.origin}")
     keys: set[str] = set()
     references: set[str] = set()
@@ -192,6 +237,9 @@ def _with_triggers(
             keys.update(function.keys)
             references.update(function.references)
             references.update(function.decorators)
+        made = index.object_class((display, qualname))
+        if made:
+            references.add(made)  # an APIGatewayRestResolver app says API Gateway
     found: dict[str, str] = {}
     for hint in trigger_hints(catalogue):
         if hint.trigger not in found:
@@ -217,7 +265,8 @@ def build_facts(
     """Handlers, reachability and skipped modules for one project."""
     catalogue = catalogue or load_catalogue()
     module_list = list(modules)
-    index = ModuleIndex(module_list, source_roots(settings))
+    index = ModuleIndex(module_list, source_roots(settings), frameworks(catalogue))
+    edges = call_edges(index)
     skipped = {}
     for info in module_list:
         reason = _not_lambda_reason(info)
@@ -236,26 +285,9 @@ def build_facts(
                 missing.append((function, exc.reason))
         handlers = [h for h in configured if h is not None]
     else:
-        factories = frozenset(
-            name for info in module_list for name in info.summary.handler_decorator_factories
-        )
-        for info in module_list:
-            if info.display in skipped:
-                continue
-            for fn in info.summary.functions:
-                reason = discovery_reason(fn, factories)
-                if reason:
-                    names = [n for n in _names(info, settings) if n] or [info.display]
-                    handlers.append(
-                        Handler(
-                            name=f"{names[0]}.{fn.qualname}",
-                            key=(info.display, fn.qualname),
-                            line=fn.line,
-                            origin=f"discovered: {reason}",
-                        )
-                    )
+        handlers = _discover(module_list, skipped, index, edges, settings)
     starts = {h.name: h.key for h in handlers}
-    reachable = reachable_from(starts, call_edges(index))
+    reachable = reachable_from(starts, edges)
     handlers = [_with_triggers(h, reachable, index, catalogue) for h in handlers]
     loaded_by = reachable_from({h.name: h.key[0] for h in handlers}, import_edges(index))
     return ProjectFacts(
@@ -270,3 +302,105 @@ def build_facts(
 
 def _names(info: ModuleInfo, settings: Settings) -> list[str]:
     return module_names(info.path, [settings.root])
+
+
+TEST_FOLDERS = frozenset({"tests", "test", "testing", "unit_tests", "integration_tests"})
+
+
+def is_test_module(info: ModuleInfo) -> bool:
+    """Test code is not Lambda code, whatever its functions look like."""
+    name = info.path.name
+    folders = {part.lower() for part in Path(info.display).parent.parts}
+    return (
+        bool(folders & TEST_FOLDERS)
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+def _discover(
+    module_list: list[ModuleInfo],
+    skipped: Mapping[str, str],
+    index: ModuleIndex,
+    edges: Mapping[FuncKey, Iterable[FuncKey]],
+    settings: Settings,
+) -> list[Handler]:
+    """Handlers of a project that names none: functions shaped and decorated like handlers,
+    framework adapters (``handler = Mangum(app)``), Chalice apps and their event functions,
+    and, as candidates, top-level ``(event, context)`` functions nothing in the project calls."""
+    factories = frozenset(name for info in module_list for name in info.summary.handler_decorator_factories)
+    called = {target for source, targets in edges.items() for target in targets if target != source}
+    found: dict[FuncKey, Handler] = {}
+
+    def add(info: ModuleInfo, qualname: str, line: int, origin: str, triggers: tuple[str, ...] = (),
+            resolved: str = "def") -> None:
+        key = (info.display, qualname)
+        if key in found:
+            return
+        names = [n for n in _names(info, settings) if n] or [info.display]
+        found[key] = Handler(
+            name=f"{names[0]}.{qualname}", key=key, line=line, origin=f"discovered: {origin}",
+            triggers=triggers, triggers_origin=f"the {origin}" if triggers else "", resolved=resolved,
+        )
+
+    candidates: list[tuple[ModuleInfo, FunctionSummary]] = []
+    for info in module_list:
+        if info.display in skipped or is_test_module(info):
+            continue
+        for fn in info.summary.functions:
+            reason = discovery_reason(fn, factories)
+            if reason:
+                add(info, fn.qualname, fn.line, reason)
+            elif _event_context_shaped(fn):
+                candidates.append((info, fn))
+            if not fn.is_method:
+                _framework_function(index, info, fn, add)
+        for binding in info.summary.bindings:
+            made = index.object_class((info.display, binding.name)) if binding.kind == CALL else None
+            if made is None:
+                continue
+            if index.frameworks.adapter(made):
+                shown = f"framework adapter {binding.target}({', '.join(binding.args)})"
+                add(info, binding.name, binding.line, shown,
+                    resolved=_object_resolution(index, (info.display, binding.name)))
+            dispatcher = index.frameworks.dispatcher(made)
+            own_app = dispatcher is not None and dispatcher.handler_object
+            if dispatcher is not None and own_app and _has_routes(edges, info, binding.name):
+                trigger = (dispatcher.trigger,) if dispatcher.trigger else ()
+                add(info, binding.name, binding.line, f"{binding.target} app with routes", trigger,
+                    resolved=_object_resolution(index, (info.display, binding.name)))
+    for info, fn in candidates:
+        if (info.display, fn.qualname) not in called:
+            add(info, fn.qualname, fn.line, "candidate: a top-level (event, context) function nothing calls")
+    return list(found.values())
+
+
+def _event_context_shaped(fn: FunctionSummary) -> bool:
+    """``def main(event, context)``: a top-level function whose positional parameters end in
+    an event and a context."""
+    if fn.is_method or len(fn.positional) < 2 or fn.required_positional > len(fn.positional):
+        return False
+    event, context = fn.positional[-2:]
+    return event in EVENT_PARAM_NAMES - {"_"} and context in CONTEXT_PARAM_NAMES - {"_"}
+
+
+def _has_routes(edges: Mapping[FuncKey, Iterable[FuncKey]], info: ModuleInfo, name: str) -> bool:
+    return any(True for _ in edges.get((info.display, name), ()))
+
+
+def _framework_function(index: ModuleIndex, info: ModuleInfo, fn: FunctionSummary, add: Any) -> None:
+    """A function a framework deploys as a Lambda function of its own (Chalice's
+    ``@app.on_sqs_message``, ``@app.schedule``), with its trigger."""
+    for decorator in fn.decorators:
+        receiver, _, method = decorator.rpartition(".")
+        if not receiver:
+            continue
+        symbol = index.lookup(info, receiver.split("."))
+        if symbol is None or symbol.kind != "object":
+            continue
+        dispatcher = index.dispatcher(index.by_display[symbol.display], symbol.name)
+        if dispatcher is not None and method in dispatcher.own_functions:
+            trigger = dispatcher.own_functions[method]
+            add(info, fn.qualname, fn.line, f"@{decorator} function", (trigger,) if trigger else ())
+            return

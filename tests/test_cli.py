@@ -452,9 +452,12 @@ def test_isolated_ignores_configuration(project: Project) -> None:
 
 
 def test_isolated_forgets_configured_handlers(project: Project) -> None:
-    # `send` is a handler only because pyproject.toml says so.
+    # `send` is configured in pyproject.toml; isolated, it is only a discovered candidate.
     project("configured")
-    assert run("check", "--isolated").exit_code == 0
+    shown = run("check", "--isolated", "--show-settings").stdout
+    assert "from: pyproject.toml" not in shown and "tool.lamlint.functions" not in shown
+    assert "handler functions.notify.main.send: functions/notify/main.py:10 send\n" in shown
+    assert "from: discovered: candidate: a top-level (event, context) function nothing calls" in shown
 
 
 def test_config_found_by_walking_up_from_a_subfolder(

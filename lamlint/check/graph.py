@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from lamlint.check.summary import FunctionSummary, ModuleSummary
+from lamlint.apis import Dispatcher, Frameworks
+from lamlint.check.summary import ALIAS, CALL, METHOD, Binding, FunctionSummary, ModuleSummary
 
 FuncKey = tuple[str, str]  # (module display path, qualname)
 MAX_RESOLVE_DEPTH = 6
@@ -30,7 +31,7 @@ class ModuleInfo:
 
 @dataclass(frozen=True)
 class _Symbol:
-    kind: str  # "function", "class", "module"
+    kind: str  # "function", "class", "module", "object" (a module-level name bound to a call)
     display: str
     name: str = ""
 
@@ -43,6 +44,8 @@ def module_names(path: Path, roots: Iterable[Path]) -> list[str]:
             rel = path.relative_to(root)
         except ValueError:
             continue
+        if not rel.parts:
+            continue  # the root is the file itself
         parts = list(rel.with_suffix("").parts)
         if parts and parts[-1] == "__init__":
             parts.pop()
@@ -54,7 +57,9 @@ def module_names(path: Path, roots: Iterable[Path]) -> list[str]:
 class ModuleIndex:
     """Finds project modules by dotted name or relative import, and symbols inside them."""
 
-    def __init__(self, modules: Iterable[ModuleInfo], roots: Iterable[Path]) -> None:
+    def __init__(self, modules: Iterable[ModuleInfo], roots: Iterable[Path],
+                 frameworks: Frameworks | None = None) -> None:
+        self.frameworks = frameworks or Frameworks((), ())
         self.by_display: dict[str, ModuleInfo] = {}
         self.by_path: dict[Path, ModuleInfo] = {}
         self.by_name: dict[str, list[ModuleInfo]] = {}
@@ -123,12 +128,60 @@ class ModuleIndex:
                 if cls and cls.kind == "class":
                     owner = self.by_display[cls.display]
                     return self.lookup(owner, [cls.name, parts[1]], depth + 1)
+                if self.dispatcher(module, head) is not None:
+                    return _Symbol("object", module.display, head)  # app.resolve(...), app.route
                 return None
+        binding = summary.binding(head)
+        if binding is not None:
+            return self._bound(module, binding, parts, depth)
         for ref in reversed(summary.imports):
             if ref.local == head:
                 target = ref.target.split(".") if ref.target else []
                 return self.resolve_dotted([*target, *parts[1:]], ref.level, module, depth + 1)
         return None
+
+    def _bound(self, module: ModuleInfo, binding: Binding, parts: list[str], depth: int) -> _Symbol | None:
+        """What ``parts`` names when its head is a top-level binding of ``module``."""
+        if binding.kind == ALIAS:
+            return self.lookup(module, [*binding.target.split("."), *parts[1:]], depth + 1)
+        if len(parts) > 1:
+            return None
+        if binding.kind == CALL:
+            return _Symbol("object", module.display, binding.name)
+        if binding.kind == METHOD:  # handler = Service.from_env().handle
+            made = self.lookup(module, binding.target.split("."), depth + 1)
+            if made is None or made.kind not in ("class", "function"):
+                return None
+            cls = made.name if made.kind == "class" else made.name.partition(".")[0]
+            owner = self.by_display[made.display]
+            if cls in owner.summary.classes:
+                return self.lookup(owner, [cls, binding.attribute], depth + 1)
+        return None
+
+    def qualified(self, module: ModuleInfo, dotted: str) -> str | None:
+        """The absolute name an import of ``module`` gives ``dotted`` (``FastAPI`` ->
+        ``fastapi.FastAPI``), or None when no absolute import binds its head."""
+        head, _, rest = dotted.partition(".")
+        for ref in reversed(module.summary.imports):
+            if ref.local == head and ref.level == 0:
+                return f"{ref.target}.{rest}" if rest else ref.target
+        return None
+
+    def dispatcher(self, module: ModuleInfo, name: str) -> Dispatcher | None:
+        """The framework of ``name`` when it is a module-level ``name = FrameworkApp(...)``."""
+        binding = module.summary.binding(name)
+        if binding is None or binding.kind != CALL:
+            return None
+        qualified = self.qualified(module, binding.target)
+        return self.frameworks.dispatcher(qualified) if qualified else None
+
+    def object_class(self, key: FuncKey) -> str | None:
+        """The qualified callee that made an object node (``fastapi.FastAPI``), if external."""
+        module = self.by_display.get(key[0])
+        binding = module.summary.binding(key[1]) if module else None
+        if module is None or binding is None or binding.kind != CALL:
+            return None
+        return self.qualified(module, binding.target)
 
     def resolve_module(self, display: str, dotted: str) -> ModuleInfo | None:
         """The project module that ``dotted`` names inside the module ``display``."""
@@ -149,9 +202,10 @@ class ModuleIndex:
         return self.by_display[key[0]].summary.function(key[1])
 
     def function_key(self, symbol: _Symbol | None) -> FuncKey | None:
+        """The graph node of a symbol: a function, a class's ``__init__``, or an object."""
         if symbol is None:
             return None
-        if symbol.kind == "function":
+        if symbol.kind in ("function", "object"):
             return (symbol.display, symbol.name)
         if symbol.kind == "class":
             init = f"{symbol.name}.__init__"
@@ -170,21 +224,68 @@ def _common_depth(a: Path, b: Path) -> int:
 
 
 def call_edges(index: ModuleIndex) -> dict[FuncKey, tuple[FuncKey, ...]]:
-    """For every project function, the project functions it calls or passes on."""
-    edges: dict[FuncKey, tuple[FuncKey, ...]] = {}
+    """For every project function, the project functions it calls or passes on; for every
+    object (a module-level ``name = call(...)``), what calling it can run: the callee, what
+    was passed to it, and, for a framework app, the routes registered on it."""
+    edges: dict[FuncKey, dict[FuncKey, None]] = {}
+
+    def add(source: FuncKey, key: FuncKey | None) -> None:
+        if key is not None and key != source:
+            edges.setdefault(source, {})[key] = None
+
     for module in index.by_display.values():
         for fn in module.summary.functions:
             owner_class = fn.qualname.split(".")[0] if fn.is_method else None
-            targets: dict[FuncKey, None] = {}
+            source = (module.display, fn.qualname)
+            edges.setdefault(source, {})
             for ref in fn.references:
                 parts = ref.split(".")
                 if parts[0] in ("self", "cls") and owner_class and len(parts) >= 2:
                     parts = [owner_class, parts[1]]
-                key = index.function_key(index.lookup(module, parts))
-                if key and key != (module.display, fn.qualname):
-                    targets[key] = None
-            edges[(module.display, fn.qualname)] = tuple(targets)
-    return edges
+                add(source, index.function_key(index.lookup(module, parts)))
+            if not fn.is_method:
+                for app, _ in registrations(index, module, fn):
+                    add(app, source)
+        for binding in module.summary.bindings:
+            if binding.kind != CALL:
+                continue
+            source = (module.display, binding.name)
+            for name in (binding.target, *binding.args):
+                symbol = index.lookup(module, name.split("."))
+                add(source, index.function_key(symbol))
+                if symbol is not None and symbol.kind == "class":
+                    dunder = f"{symbol.name}.__call__"
+                    if index.by_display[symbol.display].summary.function(dunder):
+                        add(source, (symbol.display, dunder))
+        for call in module.summary.module_calls:
+            receiver = index.lookup(module, call.callee.split(".")[:-1])
+            if receiver is None or receiver.kind != "object":
+                continue
+            owner = index.by_display[receiver.display]
+            if index.dispatcher(owner, receiver.name) is None:
+                continue
+            app = (receiver.display, receiver.name)
+            for name in call.args:  # app.include_router(orders.router)
+                add(app, index.function_key(index.lookup(module, name.split("."))))
+    return {key: tuple(targets) for key, targets in edges.items()}
+
+
+def registrations(index: ModuleIndex, module: ModuleInfo, fn: FunctionSummary) -> list[tuple[FuncKey, str]]:
+    """The framework apps ``fn`` is registered on by its decorators (``@app.get("/x")``,
+    ``@router.route(...)``), with the decorator's method; own-function decorators (Chalice's
+    ``@app.on_sqs_message``) make a handler, not a route, and are left out."""
+    found = []
+    for decorator in fn.decorators:
+        receiver, _, method = decorator.rpartition(".")
+        if not receiver:
+            continue
+        symbol = index.lookup(module, receiver.split("."))
+        if symbol is None or symbol.kind != "object":
+            continue
+        dispatcher = index.dispatcher(index.by_display[symbol.display], symbol.name)
+        if dispatcher is not None and method not in dispatcher.own_functions:
+            found.append(((symbol.display, symbol.name), method))
+    return found
 
 
 K = TypeVar("K", bound=Hashable)

@@ -41,6 +41,31 @@ class FunctionSummary:
     is_method: bool
 
 
+ALIAS = "alias"  # handler = main, handler = impl.run
+CALL = "call"  # handler = Mangum(app), lambda_handler = wrap(fn), app = FastAPI()
+METHOD = "method"  # handler = Service.from_env().handle: an attribute of a call's result
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A module-level ``name = value`` that names code: what a handler or route may be."""
+
+    name: str
+    line: int
+    kind: str  # ALIAS, CALL or METHOD
+    target: str  # the dotted name aliased, or the callee
+    args: tuple[str, ...] = ()  # CALL/METHOD: dotted names passed (positionally or by keyword)
+    attribute: str = ""  # METHOD: the attribute taken from the call's result
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """A module-level call statement such as ``app.include_router(orders.router)``."""
+
+    callee: str
+    args: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class ModuleSummary:
     imports: tuple[ImportRef, ...]
@@ -50,12 +75,28 @@ class ModuleSummary:
     literals: tuple[tuple[str, str], ...]  # module-level ``name = []`` / ``{}`` / ``set()``: kind
     handler_decorator_factories: tuple[str, ...]  # functions made by @lambda_handler_decorator
     imported_modules: tuple[str, ...]  # every absolute module imported anywhere (for Greengrass etc.)
+    bindings: tuple[Binding, ...] = ()
+    module_calls: tuple[ModuleCall, ...] = ()
+    bound_names: frozenset[str] = frozenset()  # every name bound at the top level
+    star_import: bool = False  # ``from x import *`` at the top level: any name may be bound
 
     def function(self, qualname: str) -> FunctionSummary | None:
         for fn in self.functions:
             if fn.qualname == qualname:
                 return fn
         return None
+
+    def binding(self, name: str) -> Binding | None:
+        """The last top-level binding of ``name`` (the one in force after import)."""
+        found = None
+        for item in self.bindings:
+            if item.name == name:
+                found = item
+        return found
+
+    def binds(self, name: str) -> bool:
+        """Whether importing this module can leave ``name`` defined in it."""
+        return self.star_import or name in self.bound_names
 
 
 def dotted(node: cst.CSTNode) -> str | None:
@@ -65,6 +106,12 @@ def dotted(node: cst.CSTNode) -> str | None:
     if isinstance(node, cst.Name | cst.Attribute):
         return get_full_name_for_node(node)
     return None
+
+
+def _passed(call: cst.Call) -> tuple[str, ...]:
+    """The dotted names a call passes on: ``Mangum(app)`` -> ``app``; a call's callee for an
+    argument that is a call (``Mangum(create_app())`` -> ``create_app``)."""
+    return tuple(name for name in (dotted(arg.value) for arg in call.args) if name)
 
 
 def _module_name(node: cst.BaseExpression | None) -> str:
@@ -84,12 +131,20 @@ class _Summarizer(cst.CSTVisitor):
         self.literals: list[tuple[str, str]] = []
         self.factories: list[str] = []
         self.imported: set[str] = set()
+        self.bindings: list[Binding] = []
+        self.module_calls: list[ModuleCall] = []
+        self.bound: set[str] = set()
+        self.star_import = False
         self._class_stack: list[str] = []
         self._function_depth = 0
         self._refs: list[str] = []
         self._keys: list[str] = []
 
     # imports (at any level: a function-local import still binds a name we can resolve)
+    @property
+    def _at_top(self) -> bool:
+        return not self._function_depth and not self._class_stack
+
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
             name = _module_name(alias.name)
@@ -99,6 +154,8 @@ class _Summarizer(cst.CSTVisitor):
             else:
                 first = name.split(".")[0]
                 self.imports.append(ImportRef(first, first))
+            if self._at_top:
+                self.bound.add(self.imports[-1].local)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _module_name(node.module)
@@ -106,6 +163,7 @@ class _Summarizer(cst.CSTVisitor):
         if level == 0:
             self.imported.add(module)
         if isinstance(node.names, cst.ImportStar):
+            self.star_import = self.star_import or self._at_top
             return
         for alias in node.names:
             name = _module_name(alias.name)
@@ -114,10 +172,13 @@ class _Summarizer(cst.CSTVisitor):
                 local = alias.asname.name.value
             target = f"{module}.{name}" if module else name
             self.imports.append(ImportRef(local, target, level))
+            if self._at_top:
+                self.bound.add(local)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         if self._function_depth or self._class_stack:
             return True  # nested classes are part of their enclosing scope
+        self.bound.add(node.name.value)
         self.classes.append(node.name.value)
         self._class_stack.append(node.name.value)
         return True
@@ -131,6 +192,8 @@ class _Summarizer(cst.CSTVisitor):
             self._class_stack.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if self._at_top:
+            self.bound.add(node.name.value)
         self._function_depth += 1
         if self._function_depth == 1:
             self._refs = []
@@ -219,9 +282,72 @@ class _Summarizer(cst.CSTVisitor):
             return not isinstance(base, cst.Name)
         return True
 
+    # names bound at the top level by anything but def, class and import
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._bind_target(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target)
+            self._binding(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind_target(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target)
+
+    def _bind_target(self, target: cst.BaseExpression) -> None:
+        if not self._at_top:
+            return
+        if isinstance(target, cst.Name):
+            self.bound.add(target.value)
+        elif isinstance(target, cst.Tuple | cst.List):
+            for element in target.elements:
+                self._bind_target(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value)
+
+    def _binding(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """Record ``name = value`` at the top level when the value names code."""
+        if not self._at_top or not isinstance(target, cst.Name):
+            return
+        name, line = target.value, self.def_lines.assigned.get(target.value, 0)
+        if isinstance(value, cst.Name | cst.Attribute):
+            base: cst.BaseExpression = value
+            while isinstance(base, cst.Attribute):
+                base = base.value
+            if isinstance(base, cst.Call) and isinstance(value, cst.Attribute):
+                callee = dotted(base)
+                if callee:
+                    self.bindings.append(Binding(name, line, METHOD, callee, _passed(base), value.attr.value))
+                return
+            aliased = get_full_name_for_node(value)
+            if aliased:
+                self.bindings.append(Binding(name, line, ALIAS, aliased))
+        elif isinstance(value, cst.Call):
+            callee = dotted(value)
+            if callee:
+                self.bindings.append(Binding(name, line, CALL, callee, _passed(value)))
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if self._at_top and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Attribute):
+            callee = dotted(node.value)
+            if callee:
+                self.module_calls.append(ModuleCall(callee, _passed(node.value)))
+
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._function_depth or self._class_stack:
             return
+        for target in node.targets:
+            self._binding(target.target, node.value)
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
         name = node.targets[0].target.value
@@ -260,14 +386,19 @@ class DefLines:
     """
 
     _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
+    _ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=]*)?=(?!=)")
 
     def __init__(self, source: str) -> None:
         self.top: dict[str, int] = {}
         self.methods: dict[tuple[str, str], int] = {}
+        self.assigned: dict[str, int] = {}  # the last top-level ``name = ...`` line of each name
         current_class: str | None = None
         for number, line in enumerate(source.splitlines(), start=1):
             match = self._DEF.match(line)
             if not match:
+                assigned = self._ASSIGN.match(line)
+                if assigned:
+                    self.assigned[assigned.group(1)] = number
                 continue
             indent, kind, name = match.groups()
             if not indent:
@@ -293,4 +424,8 @@ def summarize(module: cst.Module, source: str) -> ModuleSummary:
         literals=tuple(visitor.literals),
         handler_decorator_factories=tuple(visitor.factories),
         imported_modules=tuple(sorted(visitor.imported)),
+        bindings=tuple(visitor.bindings),
+        module_calls=tuple(visitor.module_calls),
+        bound_names=frozenset(visitor.bound),
+        star_import=visitor.star_import,
     )

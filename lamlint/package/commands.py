@@ -64,7 +64,7 @@ def packaged_settings(cwd: Path) -> Settings:
     """The project's settings with the functions and layers of its templates when
     [tool.lamlint] configures none (as ``lamlint check`` reads them)."""
     settings = project_settings(cwd)
-    found = with_template_functions(settings)
+    found = with_template_functions(settings, packaging=True)
     if not settings.functions and found.templates.errors:
         raise PackagingError(str(found.templates.errors[0]))
     return found.settings

@@ -209,6 +209,10 @@ class _Reader:
         if sam and "InlineCode" in props:
             return Fact(Unknown("inline code (InlineCode)"), props.key_line("InlineCode"))
         if key not in props:
+            if sam and "ImageUri" not in props:
+                # sam build and sam deploy package the template's own folder.
+                return Fact(self.folder, self.resources.key_line(logical_id),
+                            "no CodeUri: SAM packages the template's folder")
             return Fact(Unknown(f"no {key}"), self.resources.key_line(logical_id))
         line = props.value_line(key)
         value = self.resolver.resolve(props[key])
@@ -232,6 +236,9 @@ class _Reader:
         folder = Path(os.path.normpath(self.folder / text))
         if folder.suffix.lower() in (".zip", ".jar"):
             return Fact(Unknown(f"a prebuilt archive ({text})"), line)
+        if folder.is_file():
+            # One source file (CodeUri: src/app.py): the zip holds it at its top level.
+            return Fact(folder.parent, line, f"the folder of {text}")
         return Fact(folder, line)
 
     def _cdk_asset(self, resource: MapNode, prop: str) -> Fact[Path | Unknown] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lamlint.config import ConfigError, Settings, code_outside
+from lamlint.config import ConfigError, LayerConfig, Settings, code_outside
 from lamlint.templates.model import TemplateFunction, TemplateSet
 from lamlint.templates.reading import convert, read_templates
 
@@ -20,26 +20,26 @@ class TemplateSettings:
         return next((f for f in self.functions if f.config.key == key), None)
 
 
-def with_template_functions(settings: Settings) -> TemplateSettings:
+def with_template_functions(settings: Settings, *, packaging: bool = False) -> TemplateSettings:
     """Read the templates of the project; when ``[tool.lamlint]`` configures no functions, the
     templates' functions (and layers) become the project's. Configured functions win whole:
-    lamlint does not merge a function described in both places."""
+    lamlint does not merge a function described in both places.
+
+    Code outside the project root is never read: ``lamlint check`` leaves such a function
+    unchecked (and says why), ``lamlint package`` refuses it (``packaging``)."""
     templates = read_templates(settings.root, settings.templates)
     if not templates.models:
         return TemplateSettings(settings, templates, ())
     functions, layers = convert(templates, settings.root)
     if settings.functions:
         return TemplateSettings(settings, templates, tuple(functions))
+    functions = [_outside_skipped(settings.root, f, packaging) for f in functions]
+    layers = [layer for layer in layers if _layer_inside(settings.root, layer, packaging)]
     merged = replace(
         settings,
         functions=tuple(f.config for f in functions if f.lintable),
         layers=settings.layers or tuple(layers),
     )
-    for function in functions:
-        if function.lintable:
-            _inside_root(settings.root, function.config.key, function.config.code, "code")
-    for layer in merged.layers:
-        _inside_root(settings.root, layer.key, layer.code, "content")
     return TemplateSettings(merged, templates, tuple(functions))
 
 
@@ -47,9 +47,19 @@ def template_paths(templates: TemplateSet) -> list[Path]:
     return [m.path for m in templates.models] + [e.path for e in templates.errors]
 
 
-def _inside_root(root: Path, key: str, code: str, what: str) -> None:
-    """A template's code location outside the project root is a configuration error, for
-    ``check`` and ``package`` alike: lamlint never reads or packs what lies outside."""
-    outside = code_outside(root, code)
-    if outside:
-        raise ConfigError(f"{key}: {what} {outside}")
+def _outside_skipped(root: Path, function: TemplateFunction, packaging: bool) -> TemplateFunction:
+    if not function.lintable:
+        return function
+    outside = code_outside(root, function.config.code)
+    if not outside:
+        return function
+    if packaging:
+        raise ConfigError(f"{function.config.key}: code {outside}")
+    return replace(function, skip_reason=f"its code {outside}")
+
+
+def _layer_inside(root: Path, layer: LayerConfig, packaging: bool) -> bool:
+    outside = code_outside(root, layer.code)
+    if outside and packaging:
+        raise ConfigError(f"{layer.key}: content {outside}")
+    return not outside
