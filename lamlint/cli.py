@@ -30,6 +30,7 @@ from lamlint.output import OutputError, write_output
 from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
 from lamlint.selection import enabled_codes
+from lamlint.templates.discovery import SAM_TEMPLATE_NAMES, SERVERLESS_NAMES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -229,7 +230,7 @@ def _group_by_settings(
     for target in targets:
         if stdin is None and not target.exists() and not target.is_symlink():
             raise PathError(f"{target}: no such file or directory")
-    groups: dict[Path | None, tuple[Settings, list[Path]]] = {}
+    groups: dict[tuple[Path | None, Path | None], tuple[Settings, list[Path]]] = {}
     for target in targets:
         absolute = Path(os.path.abspath(target))
         if isolated:
@@ -238,18 +239,30 @@ def _group_by_settings(
             found = config_path.resolve()
         else:
             found = find_config(absolute)
-        if found not in groups:
-            root = _default_root(absolute, cwd)
-            groups[found] = (load_settings(found, known, root=root), [])
-        groups[found][1].append(target)
+        root = _default_root(absolute, cwd) if found is None else None
+        if (found, root) not in groups:
+            groups[(found, root)] = (load_settings(found, known, root=root or cwd), [])
+        groups[(found, root)][1].append(target)
     return list(groups.values())
 
 
+# Files that make their folder a project's root when no configuration says otherwise.
+ROOT_MARKERS = (*SAM_TEMPLATE_NAMES, *SERVERLESS_NAMES, "cdk.json", "samconfig.toml", ".chalice")
+
+
 def _default_root(target: Path, cwd: Path) -> Path:
-    """Without configuration the project is the working directory, or the checked folder."""
+    """Without configuration the project is the nearest folder holding a template, a
+    ``cdk.json`` or ``.chalice`` at or above the checked path (up to a repository's top);
+    else the working directory when the path is in it, else the checked folder."""
+    start = target if target.is_dir() else target.parent
+    for folder in (start, *start.parents):
+        if any((folder / name).exists() for name in ROOT_MARKERS):
+            return folder
+        if (folder / ".git").exists():
+            break
     if target == cwd or cwd in target.parents:
         return cwd
-    return target if target.is_dir() else target.parent
+    return start
 
 
 def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> None:

@@ -71,18 +71,49 @@ def test_templates_named_in_the_configuration_are_read(tmp_path) -> None:
 
     root = tmp_path / "svc"
     shutil.copytree(PROJECT, root)
-    (root / "template.yaml").rename(root / "stack.cfn.yaml")
+    (root / "template.yaml").rename(root / "stack.cfn")  # neither a template's name nor suffix
     cwd = os.getcwd()
     os.chdir(root)
     try:
         without = CliRunner().invoke(main, ["check", "--show-settings", "."])
-        (root / "pyproject.toml").write_text('[tool.lamlint]\ntemplates = ["stack.cfn.yaml"]\n')
+        (root / "pyproject.toml").write_text('[tool.lamlint]\ntemplates = ["stack.cfn"]\n')
         named = CliRunner().invoke(main, ["check", "--show-settings", "."])
     finally:
         os.chdir(cwd)
     assert "handler ApiFunction" not in without.stdout
-    assert "template: stack.cfn.yaml" in named.stdout
+    assert "template: stack.cfn" in named.stdout
     assert "handler ApiFunction" in named.stdout and "timeout: 10 s" in named.stdout
+
+
+def test_templates_of_any_name_are_found_by_their_content(tmp_path) -> None:
+    import shutil
+
+    from lamlint.templates import read_templates
+
+    root = tmp_path / "svc"
+    shutil.copytree(PROJECT, root)
+    (root / "infra").mkdir()
+    (root / "template.yaml").rename(root / "infra" / "ORDERS_DEPLOY.yml")
+    (root / "infra" / "buildspec.yml").write_text("version: 0.2\nphases:\n  build:\n    commands: [sam build]\n")
+    (root / "infra" / "workflow.yaml").write_text(
+        "on: push\njobs:\n  deploy:\n    steps:\n      - run: echo AWS::Lambda::Function\n"
+    )
+    (root / "broken.json").write_text('{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {')
+    found = read_templates(root)
+    assert [m.path.name for m in found.models] == ["ORDERS_DEPLOY.yml"]
+    assert found.errors == (), "a file that only looked like a template is no error"
+    assert "ApiFunction" in {f.name for f in found.models[0].functions}
+
+
+def test_serverless_files_of_other_providers_are_not_lambda(tmp_path) -> None:
+    from lamlint.templates import read_templates
+
+    (tmp_path / "serverless.yml").write_text(
+        "service: edge\nprovider:\n  name: tencent\n  runtime: Python3.6\n"
+        "functions:\n  hello:\n    handler: index.main_handler\n"
+    )
+    found = read_templates(tmp_path)
+    assert [m.functions for m in found.models] == [()]
 
 
 def test_other_tools_template_files_and_dependencies_are_not_templates(tmp_path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,45 @@ SKIPPED_FOLDERS = frozenset(
 )
 
 
+# A file of another name is read as a CloudFormation/SAM template when its text says so: one of
+# these markers and a top-level Resources section (CFN_DEPLOY_AHA.yml, stack.json, nested
+# applications' templates).
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+TEMPLATE_MARKERS = (
+    "AWSTemplateFormatVersion", "AWS::Serverless-2016-10-31", "AWS::Serverless::Function",
+    "AWS::Lambda::Function",
+)
+_RESOURCES = re.compile(r'^(?:Resources\s*:|\s*"Resources"\s*:)', re.MULTILINE)
+NOT_TEMPLATES = frozenset({
+    "package.json", "package-lock.json", "tsconfig.json", "cdk.json", "cdk.context.json", "samconfig.json",
+    "composer.json", "launch.json", "settings.json",
+})
+SNIFF_BYTES = 2 * 1024 * 1024  # a larger file is no hand-written template
+
+
+def is_named_template(path: Path) -> bool:
+    """Whether ``path`` is a template by its name (else it was recognised by its content)."""
+    return path.name in SAM_TEMPLATE_NAMES or path.name in SERVERLESS_NAMES or CDK_OUT in path.parts
+
+
+def looks_like_template(path: Path) -> bool:
+    """A CloudFormation or SAM template whatever its name, judged by its text."""
+    if path.name in NOT_TEMPLATES or not path.name.lower().endswith(TEMPLATE_SUFFIXES):
+        return False
+    try:
+        if path.stat().st_size > SNIFF_BYTES:
+            return False
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return False
+    return any(marker in text for marker in TEMPLATE_MARKERS) and _RESOURCES.search(text) is not None
+
+
 def find_templates(root: Path, names: Sequence[str] = ()) -> list[Path]:
-    """SAM/CloudFormation (``template.yaml|yml|json``), Serverless (``serverless.yml|yaml``) and
-    CDK (``cdk.out/*.template.json``, and in its nested assemblies) templates under ``root``,
-    plus the files in ``names`` (relative to ``root`` or absolute), sorted and without repeats."""
+    """SAM/CloudFormation (``template.yaml|yml|json``, or any YAML/JSON file whose text makes
+    it one), Serverless (``serverless.yml|yaml``) and CDK (``cdk.out/*.template.json``, and in
+    its nested assemblies) templates under ``root``, plus the files in ``names`` (relative to
+    ``root`` or absolute), sorted and without repeats."""
     found: set[Path] = set()
     for folder, subfolders, files in os.walk(root):
         here = Path(folder)
@@ -40,7 +76,7 @@ def find_templates(root: Path, names: Sequence[str] = ()) -> list[Path]:
             d for d in subfolders if (d not in SKIPPED_FOLDERS and not d.startswith(".")) or d == CDK_OUT
         )
         for name in files:
-            if name in SAM_TEMPLATE_NAMES or name in SERVERLESS_NAMES:
+            if name in SAM_TEMPLATE_NAMES or name in SERVERLESS_NAMES or looks_like_template(here / name):
                 found.add(here / name)
     for name in names:
         path = Path(name)

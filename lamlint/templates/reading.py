@@ -9,9 +9,9 @@ from pathlib import Path
 from lamlint.config import LayerConfig
 from lamlint.templates.cloudformation import forget_project_files, read_cloudformation
 from lamlint.templates.convert import to_function, to_layer, unique_name
-from lamlint.templates.discovery import find_templates, is_serverless, load_template
+from lamlint.templates.discovery import find_templates, is_named_template, is_serverless, load_template
 from lamlint.templates.model import TemplateFunction, TemplateModel, TemplateSet, display_path
-from lamlint.templates.nodes import NotATemplate, TemplateError
+from lamlint.templates.nodes import MapNode, NotATemplate, TemplateError
 from lamlint.templates.serverless import read_serverless
 
 # Top-level sections that make a file a CloudFormation template.
@@ -23,6 +23,10 @@ def read_template(path: Path, root: Path) -> TemplateModel:
     document = load_template(path)
     label = display_path(path, root)
     if is_serverless(path):
+        provider = document.get("provider")
+        name = provider.get("name") if isinstance(provider, MapNode) else None
+        if isinstance(name, str) and name.strip().lower() != "aws":
+            return TemplateModel(path, "serverless")  # kubeless, tencent, ...: not Lambda
         return read_serverless(document, path, label)
     if not any(section in document for section in CLOUDFORMATION_SECTIONS):
         return TemplateModel(path, "cloudformation")  # a template.yaml of some other tool
@@ -43,7 +47,9 @@ def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
             if path in named:
                 errors.append(exc)
         except TemplateError as exc:
-            errors.append(exc)
+            if path in named or is_named_template(path):
+                errors.append(exc)
+            # else: a file that only looked like a template is not one lamlint can read
     return TemplateSet(tuple(models), tuple(errors))
 
 
