@@ -8,8 +8,9 @@ Usage:
     python bench/corpus.py --results FILE --sample N [--seed S] [--rule CODE]
 
 The corpus is a folder of project folders, CORPUS_DIR/<owner>__<name>/<project path>, listed in
-CORPUS_DIR/_meta/projects.jsonl (one JSON object a line with at least "project"); without that
-file every folder directly under CORPUS_DIR is a project. In each project folder it runs, with
+CORPUS_DIR/_meta/projects.jsonl (one JSON object a line with at least "project") and
+CORPUS_DIR/_meta/extras.jsonl (projects added by hand); without the first, every folder directly
+under CORPUS_DIR is a project. In each project folder it runs, with
 the project folder as working directory,
 
     lamlint check . --output-format json --exit-zero
@@ -75,12 +76,19 @@ class Run:
 
 
 def load_projects(corpus: Path) -> list[Project]:
+    """The projects of ``_meta/projects.jsonl`` and of ``_meta/extras.jsonl`` (projects added
+    by hand, such as framework apps the builder cannot select), else every top-level folder."""
     listing = corpus / "_meta" / "projects.jsonl"
-    if listing.is_file():
-        with listing.open(encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-    return [{"project": p.name} for p in sorted(corpus.iterdir())
-            if p.is_dir() and not p.name.startswith("_")]
+    if not listing.is_file():
+        return [{"project": p.name} for p in sorted(corpus.iterdir())
+                if p.is_dir() and not p.name.startswith("_")]
+    projects: list[Project] = []
+    for name, source in (("projects.jsonl", "build"), ("extras.jsonl", "extra")):
+        path = corpus / "_meta" / name
+        if path.is_file():
+            with path.open(encoding="utf-8") as f:
+                projects += [{"source": source, **json.loads(line)} for line in f if line.strip()]
+    return projects
 
 
 def run_lamlint(argv: list[str], cwd: Path, timeout: float) -> Run:

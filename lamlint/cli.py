@@ -281,7 +281,8 @@ def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> No
     for handler in facts.handlers:
         template = project.function(handler.function.key) if handler.function else None
         origin = template.origin("timeout") if template else None
-        source = f" ({origin.show(cwd)})" if origin else ""
+        shown_origin = origin.show(cwd) if origin else handler.timeout_origin
+        source = f" ({shown_origin})" if shown_origin else ""
         triggers = ", ".join(handler.triggers) or "unknown"
         timeout = f"{handler.timeout} s" if handler.timeout else "unknown"
         click.echo(f"handler {handler.name}: {handler.key[0]}:{handler.line} {handler.key[1]}")

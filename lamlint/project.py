@@ -21,6 +21,7 @@ from lamlint.check.graph import (
 )
 from lamlint.check.summary import CALL, CONTEXT_PARAM_NAMES, EVENT_PARAM_NAMES, FunctionSummary
 from lamlint.config import ConfigError, FunctionConfig, Settings, shown_path
+from lamlint.templates.chalice import API_HANDLER, chalice_config
 
 POWERTOOLS_HANDLER_DECORATORS = frozenset(
     {
@@ -55,6 +56,7 @@ class Handler:
     function: FunctionConfig | None = None
     triggers_origin: str = ""  # where the triggers come from: configuration, or inferred how
     resolved: str = "def"  # how the handler name was resolved to code (def, alias, framework, ...)
+    timeout_origin: str = ""  # where a timeout not from a template was set (.chalice/config.json)
 
 
 @dataclass(frozen=True)
@@ -334,14 +336,16 @@ def _discover(
     found: dict[FuncKey, Handler] = {}
 
     def add(info: ModuleInfo, qualname: str, line: int, origin: str, triggers: tuple[str, ...] = (),
-            resolved: str = "def") -> None:
+            resolved: str = "def", deployed_as: str = "") -> None:
         key = (info.display, qualname)
         if key in found:
             return
         names = [n for n in _names(info, settings) if n] or [info.display]
+        timeout = chalice_timeout(info.path, settings.root, deployed_as) if deployed_as else None
         found[key] = Handler(
             name=f"{names[0]}.{qualname}", key=key, line=line, origin=f"discovered: {origin}",
             triggers=triggers, triggers_origin=f"the {origin}" if triggers else "", resolved=resolved,
+            timeout=timeout[0] if timeout else None, timeout_origin=timeout[1] if timeout else "",
         )
 
     candidates: list[tuple[ModuleInfo, FunctionSummary]] = []
@@ -369,11 +373,17 @@ def _discover(
             if dispatcher is not None and own_app and _has_routes(edges, info, binding.name):
                 trigger = (dispatcher.trigger,) if dispatcher.trigger else ()
                 add(info, binding.name, binding.line, f"{binding.target} app with routes", trigger,
-                    resolved=_object_resolution(index, (info.display, binding.name)))
+                    resolved=_object_resolution(index, (info.display, binding.name)), deployed_as=API_HANDLER)
     for info, fn in candidates:
         if (info.display, fn.qualname) not in called:
             add(info, fn.qualname, fn.line, "candidate: a top-level (event, context) function nothing calls")
     return list(found.values())
+
+
+def chalice_timeout(module: Path, root: Path, function: str) -> tuple[int, str] | None:
+    """The timeout Chalice deploys ``function`` of the app in ``module`` with, and where it is set."""
+    config = chalice_config(module, root)
+    return config.setting(function, "lambda_timeout") if config else None
 
 
 def _event_context_shaped(fn: FunctionSummary) -> bool:
@@ -402,5 +412,6 @@ def _framework_function(index: ModuleIndex, info: ModuleInfo, fn: FunctionSummar
         dispatcher = index.dispatcher(index.by_display[symbol.display], symbol.name)
         if dispatcher is not None and method in dispatcher.own_functions:
             trigger = dispatcher.own_functions[method]
-            add(info, fn.qualname, fn.line, f"@{decorator} function", (trigger,) if trigger else ())
+            add(info, fn.qualname, fn.line, f"@{decorator} function", (trigger,) if trigger else (),
+                deployed_as=fn.qualname)
             return

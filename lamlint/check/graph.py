@@ -242,7 +242,10 @@ def call_edges(index: ModuleIndex) -> dict[FuncKey, tuple[FuncKey, ...]]:
                 parts = ref.split(".")
                 if parts[0] in ("self", "cls") and owner_class and len(parts) >= 2:
                     parts = [owner_class, parts[1]]
-                add(source, index.function_key(index.lookup(module, parts)))
+                symbol = index.lookup(module, parts)
+                if ref in fn.decorators and symbol is not None and symbol.kind == "object":
+                    continue  # @app.route registers fn on app: fn does not run app
+                add(source, index.function_key(symbol))
             if not fn.is_method:
                 for app, _ in registrations(index, module, fn):
                     add(app, source)

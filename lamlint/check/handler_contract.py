@@ -77,6 +77,11 @@ class HandlerSignature(ContractCheck):
             return
         params = node.params
         positional = [*params.posonly_params, *params.params]
+        bound = "." in handler.key[1] and not any(
+            isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators
+        )
+        if bound:
+            positional = positional[1:]  # handler = Service().handle: self is bound already
         required = [p for p in positional if p.default is None]
         takes_two = len(positional) >= 2 or isinstance(params.star_arg, cst.Param)
         required_kwonly = [p for p in params.kwonly_params if p.default is None]
