@@ -8,6 +8,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +32,7 @@ from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
 from lamlint.selection import enabled_codes
 from lamlint.templates.discovery import SAM_TEMPLATE_NAMES, SERVERLESS_NAMES
+from lamlint.templates.model import TemplateFunction
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -265,6 +267,15 @@ def _default_root(target: Path, cwd: Path) -> Path:
     return start
 
 
+def _where(template: TemplateFunction | None, cwd: Path, field: str, fallback: str = "") -> str:
+    """`` (template.yaml:12)``: where a function's setting was written, for --show-settings."""
+    origin = template.origin(field) if template else None
+    shown = origin.show(cwd) if origin else fallback
+    if shown == "not set":
+        shown = "not set: Lambda's default"
+    return f" ({shown})" if shown else ""
+
+
 def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> None:
     settings, facts = result.facts[-1]
     project = result.templates[-1]
@@ -280,17 +291,25 @@ def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> No
         click.echo("handlers: none found")
     for handler in facts.handlers:
         template = project.function(handler.function.key) if handler.function else None
-        origin = template.origin("timeout") if template else None
-        shown_origin = origin.show(cwd) if origin else handler.timeout_origin
-        source = f" ({shown_origin})" if shown_origin else ""
+        where = partial(_where, template, cwd)
+
+        function = handler.function
         triggers = ", ".join(handler.triggers) or "unknown"
         timeout = f"{handler.timeout} s" if handler.timeout else "unknown"
         click.echo(f"handler {handler.name}: {handler.key[0]}:{handler.line} {handler.key[1]}")
         click.echo(f"    from: {handler.origin}")
         if handler.resolved != "def":
             click.echo(f"    resolved: {handler.resolved}")
+        if function is not None:
+            runtime = function.runtime or settings.runtime
+            architecture = function.architecture or settings.architecture
+            memory = f"{function.memory} MB" if function.memory else "unknown"
+            click.echo(f"    code: {function.code}{where('code')}")
+            click.echo(f"    runtime: {runtime}{where('runtime', 'project default')}")
+            click.echo(f"    architecture: {architecture}{where('architecture', 'project default')}")
+            click.echo(f"    memory: {memory}{where('memory')}")
         click.echo(f"    triggers: {triggers} ({handler.triggers_origin})")
-        click.echo(f"    timeout: {timeout}{source}")
+        click.echo(f"    timeout: {timeout}{where('timeout', handler.timeout_origin)}")
         click.echo(f"    reaches {facts.reached_count(handler.name)} function(s)")
     for function, why in facts.missing_handlers:
         click.echo(f"function {function.name}: handler {function.handler!r} not found: {why}")

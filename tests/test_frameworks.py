@@ -111,3 +111,23 @@ def test_fallback_candidates_are_entry_points_not_helpers_or_tests(tmp_path: Pat
     found = {h.name: h.origin for h in facts.handlers}
     assert set(found) == {"main.main", "main.on_event"}
     assert all("candidate" in origin for origin in found.values())
+
+
+def test_show_settings_gives_each_function_its_own_settings_and_resolution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(FRAMEWORKS / "fastapi_mangum")
+    shown = CliRunner().invoke(main, ["check", "--show-settings", "."]).stdout
+    block = shown[shown.index("handler ApiFunction:"):]
+    assert block.splitlines()[:10] == [
+        "handler ApiFunction: app/main.py:15 handler",
+        "    from: template.yaml: Resources.ApiFunction",
+        "    resolved: framework adapter: handler = Mangum(app)",
+        "    code: . (template.yaml:13)",
+        "    runtime: python3.12 (template.yaml:7, from Globals)",
+        "    architecture: x86_64 (not set: Lambda's default)",
+        "    memory: 128 MB (Lambda default)",
+        "    triggers: api (configured in template.yaml: Resources.ApiFunction)",
+        "    timeout: 15 s (template.yaml:6, from Globals)",
+        "    reaches 2 function(s)",
+    ]
