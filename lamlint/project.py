@@ -374,9 +374,13 @@ def _discover(
                 trigger = (dispatcher.trigger,) if dispatcher.trigger else ()
                 add(info, binding.name, binding.line, f"{binding.target} app with routes", trigger,
                     resolved=_object_resolution(index, (info.display, binding.name)), deployed_as=API_HANDLER)
+    with_handlers = {key[0] for key in found}
     for info, fn in candidates:
-        if (info.display, fn.qualname) not in called:
-            add(info, fn.qualname, fn.line, "candidate: a top-level (event, context) function nothing calls")
+        # A decorated function is registered with something lamlint does not know; a module
+        # with a handler already has its entry point.
+        if (info.display, fn.qualname) in called or fn.decorators or info.display in with_handlers:
+            continue
+        add(info, fn.qualname, fn.line, "candidate: a top-level (event, context) function nothing calls")
     return list(found.values())
 
 

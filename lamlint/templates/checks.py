@@ -46,6 +46,12 @@ PROPERTY_NAMES: dict[str, dict[str, str]] = {
         "architectures": "architecture", "on_failure": "destinations.onFailure",
         "dead_letter": "onError", "stream_on_failure": "destinations.onFailure",
     },
+    "cdk-app": {  # a CDK app's Python source (aws_lambda.Function's keyword arguments)
+        "timeout": "timeout", "memory": "memory_size", "ephemeral": "ephemeral_storage_size",
+        "environment": "environment", "layers": "layers", "runtime": "runtime",
+        "architectures": "architecture", "on_failure": "on_failure (or fn.configure_async_invoke)",
+        "dead_letter": "dead_letter_queue", "stream_on_failure": "on_failure",
+    },
 }
 
 

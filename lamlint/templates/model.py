@@ -10,7 +10,8 @@ from lamlint.config import FunctionConfig
 from lamlint.templates.nodes import TemplateError, Unknown
 
 T = TypeVar("T")
-TemplateKind = Literal["sam", "cloudformation", "serverless"]
+# "cdk-app": a CDK app's Python source read statically (lamlint.templates.cdk_app), no cdk.out.
+TemplateKind = Literal["sam", "cloudformation", "serverless", "cdk-app"]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lamlint.config import LayerConfig
+from lamlint.templates.cdk_app import read_cdk_apps
 from lamlint.templates.cloudformation import forget_project_files, read_cloudformation
 from lamlint.templates.convert import to_function, to_layer, unique_name
 from lamlint.templates.discovery import find_templates, is_named_template, is_serverless, load_template
@@ -35,7 +36,8 @@ def read_template(path: Path, root: Path) -> TemplateModel:
 
 def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
     """Every template under ``root`` (and those named), read; the ones that cannot be read
-    are in ``errors`` instead."""
+    are in ``errors`` instead. A CDK app (``cdk.json``) whose ``cdk.out`` holds no templates
+    is read from its Python source instead (lamlint.templates.cdk_app)."""
     models: list[TemplateModel] = []
     errors: list[TemplateError] = []
     forget_project_files()  # the files may have changed since the last read
@@ -50,6 +52,8 @@ def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
             if path in named or is_named_template(path):
                 errors.append(exc)
             # else: a file that only looked like a template is not one lamlint can read
+    # A CDK app with no synthesized templates (cdk.out is rarely committed): its Python source.
+    models += read_cdk_apps(root)
     return TemplateSet(tuple(models), tuple(errors))
 
 

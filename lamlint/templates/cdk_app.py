@@ -1,0 +1,1215 @@
+"""Lambda functions read statically from the Python source of a CDK app that has no ``cdk.out``.
+
+``cdk synth`` writes the exact templates to ``cdk.out``; most repositories do not commit them.
+Without them, lamlint reads the app's Python modules (those importing ``aws_cdk``) and
+recognises the Lambda constructs by their qualified names through each module's imports:
+``aws_lambda.Function`` / ``SingletonFunction``, ``aws_lambda_python_alpha.PythonFunction``,
+``aws_lambda.DockerImageFunction`` (a container image: listed, not checked), and the
+constructs that invoke a function (event sources, API Gateway integrations, EventBridge rule
+targets, S3 notifications, SNS subscriptions, function URLs, ...).
+
+A value is taken from literals, module-level constants of the same file, and variables a
+function or class assigns exactly once; anything else (a parameter, a loop variable, a value
+computed from configuration) is unknown, and rules stay silent about it. Asset paths are
+relative to the folder holding ``cdk.json``, where ``cdk synth`` runs. Odd code never raises:
+a module that cannot be parsed is passed over.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from lamlint import lambda_facts as facts
+from lamlint.templates import limits
+from lamlint.templates.discovery import CDK_OUT, CDK_TEMPLATE_SUFFIX, SKIPPED_FOLDERS
+from lamlint.templates.model import EventFact, Fact, FunctionFacts, TemplateKind, TemplateModel, display_path
+from lamlint.templates.nodes import Unknown
+
+CDK_JSON = "cdk.json"
+KIND: TemplateKind = "cdk-app"
+STATIC_NOTE = "read statically from the CDK app; cdk synth's cdk.out would be exact"
+# Folders that hold no CDK app code (besides build output and dependencies).
+APP_SKIPPED_FOLDERS = frozenset({*SKIPPED_FOLDERS, CDK_OUT, "tests", "test", "cdk.staging"})
+MAX_MODULE_BYTES = 1024 * 1024
+BUILTINS = frozenset({"str"})
+VERSIONS = ("current_version", "latest_version")  # fn.current_version invokes fn
+
+# Lambda constructs, by qualified name without the ``aws_cdk.`` prefix -> how to read them.
+FUNCTION_CLASSES: dict[str, str] = {
+    "aws_lambda.Function": "function",
+    "aws_lambda.SingletonFunction": "function",
+    "aws_cloudfront.experimental.EdgeFunction": "function",
+    "aws_lambda_python_alpha.PythonFunction": "python",
+    "aws_lambda_python.PythonFunction": "python",  # CDK v1
+    "aws_lambda.DockerImageFunction": "image",
+}
+# Event sources given to ``fn.add_event_source(...)`` or ``events=[...]``.
+EVENT_SOURCES: dict[str, str] = {
+    "SqsEventSource": "sqs",
+    "SnsEventSource": "sns",
+    "S3EventSource": "s3",
+    "S3EventSourceV2": "s3",
+    "DynamoEventSource": "dynamodb",
+    "KinesisEventSource": "kinesis",
+    "ManagedKafkaEventSource": "kafka",
+    "SelfManagedKafkaEventSource": "kafka",
+    "ApiEventSource": "api",
+}
+EVENT_SOURCE_MODULE = "aws_lambda_event_sources"
+# Constructs that take the function and invoke it: qualified name -> (trigger, where the
+# function is: positional index and keyword).
+INVOKERS: dict[str, tuple[str, int, str]] = {
+    "aws_apigateway.LambdaRestApi": ("api", -1, "handler"),
+    "aws_apigateway.LambdaIntegration": ("api", 0, "handler"),
+    "aws_apigatewayv2_integrations.HttpLambdaIntegration": ("api", 1, "handler"),
+    "aws_apigatewayv2_integrations_alpha.HttpLambdaIntegration": ("api", 1, "handler"),
+    "aws_apigatewayv2_integrations.WebSocketLambdaIntegration": ("api", 1, "handler"),
+    "aws_apigatewayv2_integrations_alpha.WebSocketLambdaIntegration": ("api", 1, "handler"),
+    "aws_apigatewayv2_integrations.LambdaProxyIntegration": ("api", -1, "handler"),  # CDK v1
+    "aws_events_targets.LambdaFunction": ("eventbridge", 0, "handler"),
+    "aws_s3_notifications.LambdaDestination": ("s3", 0, "fn"),
+    "aws_sns_subscriptions.LambdaSubscription": ("sns", 0, "fn"),
+    "aws_lambda.FunctionUrl": ("function-url", -1, "function"),
+    "aws_elasticloadbalancingv2_targets.LambdaTarget": ("alb", 0, "fn"),
+    "aws_scheduler_targets.LambdaInvoke": ("schedule", 0, "func"),
+    "aws_scheduler_targets_alpha.LambdaInvoke": ("schedule", 0, "func"),
+    "aws_logs_destinations.LambdaDestination": ("async", 0, "fn"),
+    "aws_iot_actions.LambdaFunctionAction": ("async", 0, "func"),
+    "aws_iot_actions_alpha.LambdaFunctionAction": ("async", 0, "func"),
+}
+EVENTS_RULE = "aws_events.Rule"
+SQS_QUEUE = "aws_sqs.Queue"
+EVENT_SOURCE_MAPPING = "aws_lambda.EventSourceMapping"
+EVENT_INVOKE_CONFIG = "aws_lambda.EventInvokeConfig"
+# ``event_source_arn=queue.queue_arn`` -> the trigger.
+ARN_ATTRIBUTES = {"queue_arn": "sqs", "table_stream_arn": "dynamodb", "stream_arn": "kinesis"}
+ARCHITECTURES = {"ARM_64": "arm64", "X86_64": "x86_64"}
+DURATION_SECONDS = {"millis": 0.001, "seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+SIZE_MEBIBYTES = {"mebibytes": 1, "gibibytes": 1024}
+RUNTIME_PREFIXES = (
+    ("PYTHON_", "python", "."), ("NODEJS_", "nodejs", "."), ("RUBY_", "ruby", "."), ("GO_", "go", "."),
+    ("JAVA_", "java", "."), ("DOTNET_CORE_", "dotnetcore", "."), ("DOTNET_", "dotnet", "."),
+    ("PROVIDED_", "provided.", ""),
+)
+
+
+# --- where the apps and their modules are ------------------------------------------------------
+
+
+def _skipped(name: str) -> bool:
+    return name in APP_SKIPPED_FOLDERS or name.startswith(".") or name == "node_modules"
+
+
+def synthesized(app: Path) -> bool:
+    """Whether ``app``'s ``cdk.out`` holds templates (then those are read, exactly)."""
+    cdk_out = app / CDK_OUT
+    if not cdk_out.is_dir():
+        return False
+    try:
+        if any(cdk_out.glob(f"*{CDK_TEMPLATE_SUFFIX}")):
+            return True
+        return any(any(a.glob(f"*{CDK_TEMPLATE_SUFFIX}")) for a in cdk_out.glob("assembly-*") if a.is_dir())
+    except OSError:
+        return False
+
+
+def cdk_apps(root: Path) -> list[Path]:
+    """Folders at or under ``root`` holding a ``cdk.json`` whose ``cdk.out`` has no templates."""
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not _skipped(d))
+        if CDK_JSON in files and not synthesized(Path(folder)):
+            found.append(Path(folder))
+    return found
+
+
+def app_modules(app: Path) -> list[Path]:
+    """The Python files of the CDK app in ``app`` that import ``aws_cdk`` (not those of
+    another app nested in it, nor tests, build output or dependencies)."""
+    found = []
+    for folder, subfolders, files in os.walk(app):
+        here = Path(folder)
+        if here != app and CDK_JSON in files:
+            subfolders[:] = []
+            continue
+        subfolders[:] = sorted(d for d in subfolders if not _skipped(d))
+        for name in sorted(files):
+            if not name.endswith(".py") or name.startswith("test_") or name.endswith("_test.py"):
+                continue
+            path = here / name
+            try:
+                if path.stat().st_size > MAX_MODULE_BYTES or b"aws_cdk" not in path.read_bytes():
+                    continue
+            except OSError:
+                continue
+            found.append(path)
+    return found
+
+
+def read_cdk_apps(root: Path) -> list[TemplateModel]:
+    """The Lambda functions of every CDK app under ``root`` that has not been synthesized,
+    one TemplateModel per module that declares any."""
+    models = []
+    for app in cdk_apps(root):
+        for path in app_modules(app):
+            model = read_cdk_module(path, app, root)
+            if model is not None and model.functions:
+                models.append(model)
+    return models
+
+
+def read_cdk_module(path: Path, app: Path, root: Path) -> TemplateModel | None:
+    """The functions one module of the CDK app in ``app`` declares; None when it cannot be
+    read or parsed, or does not import ``aws_cdk``."""
+    try:
+        module = cst.parse_module(path.read_bytes())
+    except (OSError, cst.ParserSyntaxError, RecursionError, ValueError, UnicodeDecodeError):
+        return None
+    try:
+        return _ModuleReader(module, path, app, display_path(path, root)).read()
+    except RecursionError:  # absurdly nested code: nothing read rather than a traceback
+        return None
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Duration:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Size:
+    mebibytes: float
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A member of a CDK class, ``Runtime.PYTHON_3_12``: its qualified name."""
+
+    name: str
+
+
+Value = Any  # int, float, str, bool, None, Path, _Duration, _Size, _Member or Unknown
+UNKNOWN = Unknown("a value computed by the CDK app")
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where an expression is: its enclosing functions (outermost first) and class."""
+
+    chain: tuple[cst.FunctionDef, ...] = ()
+    cls: cst.ClassDef | None = None
+
+
+_Binding = tuple[cst.BaseExpression, _Where] | None  # None: assigned more than once, or a parameter
+
+
+@dataclass(frozen=True)
+class _Kw:
+    """A keyword argument: its value, the node whose line it is on, and where the value is."""
+
+    value: cst.BaseExpression
+    node: cst.CSTNode
+    where: _Where
+
+
+@dataclass
+class _Function:
+    """One function construct being read."""
+
+    call: cst.Call
+    where: _Where
+    kind: str  # "function", "python", "image"
+    short: str  # the class as written: "_lambda.Function"
+    events: list[EventFact] = field(default_factory=list)
+    environment: list[tuple[str, Fact[str | Unknown]]] = field(default_factory=list)
+    dead_letter: int | None = None
+    on_failure: int | None = None
+
+
+class _Collector(cst.CSTVisitor):
+    """Imports, assignments (module constants, function locals, ``self.x``) and every call,
+    each with where it is."""
+
+    def __init__(self) -> None:
+        self.imports: dict[str, str] = {}
+        self.module_names: dict[str, list[_Binding]] = {}
+        self.local_names: dict[cst.FunctionDef, dict[str, list[_Binding]]] = {}
+        self.class_attributes: dict[cst.ClassDef, dict[str, list[_Binding]]] = {}
+        self.calls: list[tuple[cst.Call, _Where]] = []
+        # Module-level functions (class None) and methods, by name; where each def's body is;
+        # the values its return statements give.
+        self.defs: dict[tuple[cst.ClassDef | None, str], list[cst.FunctionDef]] = {}
+        self.def_where: dict[cst.FunctionDef, _Where] = {}
+        self.returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]] = {}
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self._chain: list[cst.FunctionDef] = []
+        self._classes: list[cst.ClassDef | None] = [None]
+        self._stack: list[cst.CSTNode] = []
+
+    @property
+    def where(self) -> _Where:
+        return _Where(tuple(self._chain), self._classes[-1])
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            self.parents[node] = self._stack[-1]
+        self._stack.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        self._stack.pop()
+
+    # scopes
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._bind_name(node.name.value, None)  # the def's name in the enclosing scope
+        if not self._chain:  # a module-level function, or a method of a module-level class
+            self.defs.setdefault((self._classes[-1], node.name.value), []).append(node)
+        self._chain.append(node)
+        self.def_where[node] = self.where
+        names = self.local_names.setdefault(node, {})
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            names.setdefault(param.name.value, []).append(None)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                names.setdefault(star.name.value, []).append(None)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._chain.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False  # a lambda's body binds nothing lamlint follows; no construct is made there
+
+    # imports
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if dotted is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.imports[alias.asname.name.value] = dotted
+            else:
+                top = dotted.split(".")[0]
+                self.imports[top] = top
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return
+        base = _dotted(node.module)
+        if base is None:
+            return
+        for alias in node.names:
+            name = _dotted(alias.name)
+            if name is None:
+                continue
+            local = alias.asname.name.value if (
+                alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+            ) else name
+            self.imports[local] = f"{base}.{name}"
+
+    # assignments
+    def _bind_name(self, name: str, binding: _Binding) -> None:
+        if self._chain:
+            self.local_names.setdefault(self._chain[-1], {}).setdefault(name, []).append(binding)
+        elif self._classes[-1] is None:
+            self.module_names.setdefault(name, []).append(binding)
+
+    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        binding: _Binding = (value, self.where) if value is not None else None
+        if isinstance(target, cst.Name):
+            self._bind_name(target.value, binding)
+        elif (
+            isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+            and target.value.value == "self" and self._chain and self._classes[-1] is not None
+        ):
+            cls = self._classes[-1]
+            self.class_attributes.setdefault(cls, {}).setdefault(target.attr.value, []).append(binding)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_target(element.value, None)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind_target(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind_target(node.target, None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, None)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target, None)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind_target(node.target, None)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, None)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_target(node.name.name, None)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append((node, self.where))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self._chain:
+            self.returns.setdefault(self._chain[-1], []).append(node.value)
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _cdk_name(qualified: str | None) -> str | None:
+    """``aws_cdk.aws_lambda.Function`` -> ``aws_lambda.Function``; ``aws_cdk.core.Duration``
+    (CDK v1) -> ``Duration``; None for a name from elsewhere."""
+    if qualified is None or not qualified.startswith("aws_cdk."):
+        return None
+    name = qualified.removeprefix("aws_cdk.")
+    return name.removeprefix("core.")
+
+
+def _only(bindings: list[_Binding] | None) -> _Binding:
+    return bindings[0] if bindings is not None and len(bindings) == 1 else None
+
+
+class _ModuleReader:
+    def __init__(self, module: cst.Module, path: Path, app: Path, label: str) -> None:
+        self.path = path
+        self.app = app
+        self.label = label
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.names = _Collector()
+        wrapper.module.visit(self.names)
+        self.functions: dict[cst.Call, _Function] = {}
+        self._sites: dict[cst.FunctionDef, list[tuple[cst.Call, _Where]]] | None = None
+
+    def line(self, node: cst.CSTNode) -> int:
+        position = self.positions.get(node)
+        return position.start.line if position is not None else 0
+
+    # --- names ----------------------------------------------------------------------------
+
+    def qualified(self, node: cst.BaseExpression) -> str | None:
+        """The dotted name ``node`` stands for through the module's imports."""
+        if isinstance(node, cst.Name):
+            return self.names.imports.get(node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.qualified(node.value)
+            return f"{base}.{node.attr.value}" if base else None
+        return None
+
+    def cdk(self, node: cst.BaseExpression) -> str | None:
+        return _cdk_name(self.qualified(node))
+
+    def binding(self, node: cst.BaseExpression, where: _Where) -> _Binding:
+        """What a name (or ``self.x``) was assigned, when it was assigned exactly once."""
+        if isinstance(node, cst.Name):
+            if node.value in self.names.imports:
+                return None
+            for scope in reversed(where.chain):
+                bindings = self.names.local_names.get(scope, {}).get(node.value)
+                if bindings is not None:
+                    if bindings == [None]:
+                        return self._argument(scope, node.value)
+                    return _only(bindings)
+            return _only(self.names.module_names.get(node.value))
+        if (
+            isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
+            and node.value.value == "self" and where.cls is not None
+        ):
+            return _only(self.names.class_attributes.get(where.cls, {}).get(node.attr.value))
+        return None
+
+    def follow(self, node: cst.BaseExpression, where: _Where) -> tuple[cst.BaseExpression, _Where]:
+        """``node``, or what the names it goes through were assigned (and what a function called
+        from one place only returns)."""
+        for _ in range(12):
+            found = self._returned(node, where) if isinstance(node, cst.Call) else self.binding(node, where)
+            if found is None:
+                break
+            node, where = found
+        return node, where
+
+    # A function or method called from exactly one place in the module is read as if inlined
+    # there: its parameters take that call's arguments, and the call gives what it returns.
+
+    def _callee(self, call: cst.Call, where: _Where) -> cst.FunctionDef | None:
+        func = call.func
+        defs: list[cst.FunctionDef] | None = None
+        if isinstance(func, cst.Name) and not any(
+            func.value in self.names.local_names.get(scope, {}) for scope in where.chain
+        ):
+            defs = self.names.defs.get((None, func.value))
+        elif (
+            isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+            and func.value.value == "self" and where.cls is not None
+        ):
+            defs = self.names.defs.get((where.cls, func.attr.value))
+        return defs[0] if defs is not None and len(defs) == 1 else None
+
+    def _call_sites(self) -> dict[cst.FunctionDef, list[tuple[cst.Call, _Where]]]:
+        if self._sites is None:
+            self._sites = {}
+            for call, where in self.names.calls:
+                callee = self._callee(call, where)
+                if callee is not None:
+                    self._sites.setdefault(callee, []).append((call, where))
+        return self._sites
+
+    def _returned(self, call: cst.Call, where: _Where) -> _Binding:
+        callee = self._callee(call, where)
+        if callee is None or len(self._call_sites().get(callee, [])) != 1:
+            return None
+        returns = self.names.returns.get(callee, [])
+        if len(returns) != 1 or returns[0] is None:
+            return None
+        return returns[0], self.names.def_where[callee]
+
+    def _argument(self, scope: cst.FunctionDef, name: str) -> _Binding:
+        """What parameter ``name`` of ``scope`` is given by the one call of ``scope``."""
+        sites = self._call_sites().get(scope, [])
+        if len(sites) != 1 or any(a.star for a in sites[0][0].args):
+            return None
+        call, where = sites[0]
+        params = scope.params
+        outside = self.names.def_where[scope]
+        outside = _Where(outside.chain[:-1], outside.cls)
+        positional = [*params.posonly_params, *params.params]
+        if outside.cls is not None and not outside.chain and positional:
+            positional = positional[1:]  # self
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == name:
+                return arg.value, where
+        given = [a for a in call.args if a.keyword is None]
+        for index, param in enumerate(positional):
+            if param.name.value == name and index < len(given):
+                return given[index].value, where
+        for param in (*positional, *params.kwonly_params):
+            if param.name.value == name and param.default is not None:
+                return param.default, outside
+        return None
+
+    # --- values ---------------------------------------------------------------------------
+
+    def value(self, node: cst.BaseExpression, where: _Where, depth: int = 0) -> Value:
+        """The value of ``node`` when the module alone settles it, else an Unknown."""
+        if depth > 24:
+            return UNKNOWN
+        try:
+            return self._value(node, where, depth + 1)
+        except (ArithmeticError, ValueError, TypeError, OverflowError):
+            return UNKNOWN
+
+    def _value(self, node: cst.BaseExpression, where: _Where, depth: int) -> Value:
+        if isinstance(node, cst.Integer):
+            return int(node.value.replace("_", ""), 0)
+        if isinstance(node, cst.Float):
+            return float(node.value.replace("_", ""))
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            text = node.evaluated_value
+            return text if isinstance(text, str) else UNKNOWN
+        if isinstance(node, cst.FormattedString):
+            return self._fstring(node, where, depth)
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return {"True": True, "False": False, "None": None}[node.value]
+            if node.value == "__file__":
+                return str(self.path)
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            followed, place = self.follow(node, where)
+            if followed is not node:
+                return self.value(followed, place, depth)
+            if isinstance(node, cst.Attribute):
+                return self._attribute(node, where, depth)
+            return UNKNOWN
+        if isinstance(node, cst.Call):
+            return self._call(node, where, depth)
+        if isinstance(node, cst.BinaryOperation):
+            return _binary(node.operator, self.value(node.left, where, depth),
+                           self.value(node.right, where, depth))
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+            operand = self.value(node.expression, where, depth)
+            return -operand if _number(operand) else UNKNOWN
+        return UNKNOWN
+
+    def _fstring(self, node: cst.FormattedString, where: _Where, depth: int) -> Value:
+        parts = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(part.value)
+                continue
+            if not isinstance(part, cst.FormattedStringExpression) or part.conversion or part.format_spec:
+                return UNKNOWN
+            value = self.value(part.expression, where, depth)
+            if not isinstance(value, (str, int, Path)) or isinstance(value, bool):
+                return UNKNOWN
+            parts.append(str(value))
+        return "".join(parts)
+
+    def _attribute(self, node: cst.Attribute, where: _Where, depth: int) -> Value:
+        name = self.cdk(node)
+        if name is not None:
+            return _Member(name)
+        attribute = node.attr.value
+        if attribute in ("parent", "name", "stem"):
+            base = self.value(node.value, where, depth)
+            if isinstance(base, Path):
+                return base.parent if attribute == "parent" else getattr(base, attribute)
+        return UNKNOWN
+
+    def _call(self, node: cst.Call, where: _Where, depth: int) -> Value:
+        args = [a for a in node.args if not a.keyword and not a.star]
+        if any(a.star for a in node.args):
+            return UNKNOWN
+        name = self.cdk(node.func)
+        if name is not None:
+            owner, _, method = name.rpartition(".")
+            if owner == "Duration" and method in DURATION_SECONDS and len(args) == 1:
+                amount = self.value(args[0].value, where, depth)
+                return _Duration(amount * DURATION_SECONDS[method]) if _number(amount) else UNKNOWN
+            if owner == "Size" and method in SIZE_MEBIBYTES and len(args) == 1:
+                amount = self.value(args[0].value, where, depth)
+                return _Size(amount * SIZE_MEBIBYTES[method]) if _number(amount) else UNKNOWN
+            return UNKNOWN
+        qualified = self.qualified(node.func)
+        func = node.func
+        if isinstance(func, cst.Name) and func.value in BUILTINS and self._unbound(func, where):
+            qualified = func.value
+        values = [self.value(a.value, where, depth) for a in args]
+        if qualified is not None:
+            return self._library_call(qualified, values, len(node.args) != len(args))
+        if isinstance(node.func, cst.Attribute) and not node.args:
+            base = self.value(node.func.value, where, depth)
+            if isinstance(base, Path) and node.func.attr.value in ("resolve", "absolute"):
+                return base if base.is_absolute() else self.app / base
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "joinpath":
+            base = self.value(node.func.value, where, depth)
+            if isinstance(base, Path) and all(isinstance(v, (str, Path)) for v in values):
+                return base.joinpath(*(str(v) for v in values))
+        return UNKNOWN
+
+    def _library_call(self, qualified: str, values: list[Value], keywords: bool) -> Value:
+        texts = [str(v) for v in values if isinstance(v, (str, Path))]
+        if keywords or len(texts) != len(values):
+            return UNKNOWN
+        if qualified in ("os.path.join", "posixpath.join") and texts:
+            return os.path.join(*texts) if qualified == "os.path.join" else posixpath.join(*texts)
+        if qualified in ("os.path.dirname", "os.path.basename", "os.path.normpath") and len(texts) == 1:
+            if qualified == "os.path.dirname":
+                return os.path.dirname(texts[0])
+            if qualified == "os.path.basename":
+                return os.path.basename(texts[0])
+            return os.path.normpath(texts[0])
+        if qualified in ("os.path.abspath", "os.path.realpath") and len(texts) == 1:
+            return os.path.normpath(os.path.join(self.app, texts[0]))
+        if qualified == "os.getcwd" and not texts:
+            return str(self.app)
+        if qualified in ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath") and len(texts) <= 1:
+            return Path(*texts)
+        if qualified in ("str", "os.fspath") and len(values) == 1:
+            return texts[0]
+        return UNKNOWN
+
+    def _unbound(self, name: cst.Name, where: _Where) -> bool:
+        """Whether the module never binds ``name`` (so it is the builtin)."""
+        if name.value in self.names.imports or name.value in self.names.module_names:
+            return False
+        return not any(name.value in self.names.local_names.get(scope, {}) for scope in where.chain)
+
+    def text(self, node: cst.BaseExpression, where: _Where) -> str | Unknown:
+        value = self.value(node, where)
+        return value if isinstance(value, str) else _unknown(value, "a string")
+
+    # --- the module -----------------------------------------------------------------------
+
+    def read(self) -> TemplateModel | None:
+        if not any(q.startswith("aws_cdk") for q in self.names.imports.values()):
+            return None
+        for call, where in self.names.calls:
+            kind = FUNCTION_CLASSES.get(self.cdk(call.func) or "")
+            if kind is not None:
+                short = _dotted(call.func) or "Function"
+                self.functions[call] = _Function(call, where, kind, short)
+        if not self.functions:
+            return TemplateModel(self.path, KIND)
+        for call, where in self.names.calls:
+            self._wire(call, where)
+        built = [self._facts(fn) for fn in self.functions.values()]
+        return TemplateModel(self.path, KIND, tuple(built))
+
+    def _function_of(
+        self, node: cst.BaseExpression | None, where: _Where, depth: int = 0
+    ) -> _Function | None:
+        """The function ``node`` stands for: the construct, or an alias or version of it."""
+        if node is None or depth > 4:
+            return None
+        followed, place = self.follow(node, where)
+        if isinstance(followed, cst.Attribute) and followed.attr.value in VERSIONS:
+            return self._function_of(followed.value, place, depth + 1)
+        if not isinstance(followed, cst.Call):
+            return None
+        if followed in self.functions:
+            return self.functions[followed]
+        made = self.cdk(followed.func)
+        keywords = {a.keyword.value: a.value for a in followed.args if a.keyword is not None}
+        if made == "aws_lambda.Alias":
+            return self._function_of(keywords.get("version"), place, depth + 1)
+        if made == "aws_lambda.Version":
+            return self._function_of(keywords.get("lambda_"), place, depth + 1)
+        if isinstance(followed.func, cst.Attribute) and followed.func.attr.value == "add_alias":
+            return self._function_of(followed.func.value, place, depth + 1)
+        return None
+
+    def _construct_id(self, call: cst.Call, where: _Where) -> str | None:
+        args = [a.value for a in call.args if not a.keyword and not a.star]
+        given = args[1] if len(args) >= 2 else next(
+            (a.value for a in call.args if a.keyword is not None and a.keyword.value == "id"), None
+        )
+        value = self.value(given, where) if given is not None else None
+        return value if isinstance(value, str) and value else None
+
+    # --- one function ---------------------------------------------------------------------
+
+    def _keywords(self, call: cst.Call, where: _Where) -> tuple[dict[str, _Kw], cst.CSTNode | None]:
+        """The keyword arguments of ``call`` (those of a ``**props`` dict written in the module
+        too), and the argument that may set others lamlint cannot see (``**kwargs``)."""
+        found: dict[str, _Kw] = {}
+        positional = [a for a in call.args if not a.keyword and not a.star]
+        hidden: cst.CSTNode | None = positional[2] if len(positional) > 2 else None
+        for arg in call.args:
+            if arg.keyword is not None:
+                found[arg.keyword.value] = _Kw(arg.value, arg, where)
+            elif arg.star == "**":
+                spread = self._spread(arg.value, where)
+                if spread is None:
+                    hidden = hidden or arg
+                for key, kw in (spread or {}).items():
+                    found.setdefault(key, kw)
+            elif arg.star == "*":
+                hidden = hidden or arg
+        return found, hidden
+
+    def _spread(self, node: cst.BaseExpression, where: _Where) -> dict[str, _Kw] | None:
+        """``{"timeout": ...}`` or ``dict(timeout=...)`` given as ``**props``, when every key is known."""
+        value, place = self.follow(node, where)
+        found: dict[str, _Kw] = {}
+        if isinstance(value, cst.Dict):
+            for element in value.elements:
+                key = self.value(element.key, place) if isinstance(element, cst.DictElement) else None
+                if not isinstance(element, cst.DictElement) or not isinstance(key, str):
+                    return None
+                found[key] = _Kw(element.value, element, place)
+            return found
+        func = value.func if isinstance(value, cst.Call) else None
+        if isinstance(value, cst.Call) and isinstance(func, cst.Name) and func.value == "dict" and (
+            self._unbound(func, place)
+        ):
+            for arg in value.args:
+                if arg.keyword is None:
+                    return None
+                found[arg.keyword.value] = _Kw(arg.value, arg, place)
+            return found
+        return None
+
+    def _name(self, fn: _Function, keywords: dict[str, _Kw], line: int) -> str:
+        """The construct id; else a literal ``function_name``, else the class and line."""
+        construct_id = self._construct_id(fn.call, fn.where)
+        if construct_id:
+            return construct_id
+        function_name = keywords.get("function_name")
+        value = self.value(function_name.value, function_name.where) if function_name else None
+        if isinstance(value, str) and value:
+            return value
+        return f"{fn.short.rpartition('.')[2]}-{self.path.stem}-{line}"
+
+    def _facts(self, fn: _Function) -> FunctionFacts:
+        call = fn.call
+        line = self.line(call)
+        keywords, hidden = self._keywords(call, fn.where)
+        name = self._name(fn, keywords, line)
+
+        def fact_int(keyword: str, default: int | None, convert: str = "") -> Fact[int | Unknown] | None:
+            kw = keywords.get(keyword)
+            if kw is None:
+                if hidden is not None:
+                    return Fact(Unknown("maybe set through arguments lamlint cannot see"), self.line(hidden),
+                                STATIC_NOTE)
+                return Fact(default, 0, "Lambda default") if default is not None else None
+            return Fact(self._int(kw.value, kw.where, convert), self.line(kw.node), STATIC_NOTE)
+
+        timeout = fact_int("timeout", facts.TIMEOUT_DEFAULT_S, "seconds")
+        memory = fact_int("memory_size", facts.MEMORY_DEFAULT_MB)
+        ephemeral = fact_int("ephemeral_storage_size", None, "mebibytes")
+        assert timeout is not None and memory is not None
+        package_type: Fact[str | Unknown] = Fact("Zip", 0, "Lambda default")
+        if fn.kind == "image":
+            package_type = Fact(limits.PACKAGE_TYPE_IMAGE, line, STATIC_NOTE)
+        code, handler = self._code_and_handler(fn, keywords, line)
+        runtime = self._runtime(keywords.get("runtime"))
+        code = self._checkable(fn, code, handler, runtime)
+        if isinstance(code.value, Unknown) and code.value.why == "a container image":
+            package_type = Fact(limits.PACKAGE_TYPE_IMAGE, code.line, STATIC_NOTE)
+        environment, environment_line = self._environment(keywords.get("environment"))
+        layers, layers_line = self._layers(keywords.get("layers"))
+        events = list(fn.events)
+        for source in self._items(keywords.get("events")):
+            event = self._event_source(*source)
+            if event is not None:
+                events.append(event)
+        dead_letter = fn.dead_letter
+        for keyword in ("dead_letter_queue", "dead_letter_topic"):
+            if keyword in keywords:
+                dead_letter = dead_letter or self.line(keywords[keyword].node)
+        enabled = keywords.get("dead_letter_queue_enabled")
+        if enabled is not None and self.value(enabled.value, enabled.where) is not False:
+            dead_letter = dead_letter or self.line(enabled.node)
+        on_failure = fn.on_failure
+        if "on_failure" in keywords:
+            on_failure = on_failure or self.line(keywords["on_failure"].node)
+        if hidden is not None:  # a dead-letter queue or destination may be among what is hidden
+            dead_letter = dead_letter or self.line(hidden)
+        return FunctionFacts(
+            template=self.path,
+            kind=KIND,
+            logical_id=name,
+            name=name,
+            line=line,
+            key=f"{self.label}:{line}: {name}",
+            code=code,
+            handler=handler,
+            runtime=runtime,
+            architectures=self._architecture(keywords.get("architecture")),
+            timeout=timeout,
+            memory=memory,
+            ephemeral_storage=ephemeral,
+            environment=(*environment, *fn.environment),
+            environment_line=environment_line or (fn.environment[0][1].line if fn.environment else 0),
+            layers=layers,
+            layers_line=layers_line,
+            package_type=package_type,
+            mounts=self._mounts(keywords.get("filesystem")),
+            dead_letter=dead_letter,
+            on_failure=on_failure,
+            events=tuple(dict.fromkeys(events)),
+            managed_instances=None,
+        )
+
+    def _int(self, node: cst.BaseExpression, where: _Where, convert: str) -> int | Unknown:
+        value = self.value(node, where)
+        if convert == "seconds":
+            if not isinstance(value, _Duration):
+                return _unknown(value, "a Duration")
+            value = value.seconds
+        elif convert == "mebibytes":
+            if not isinstance(value, _Size):
+                return _unknown(value, "a Size")
+            value = value.mebibytes
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return _unknown(value, "a number")
+
+    def _code_and_handler(
+        self, fn: _Function, keywords: dict[str, _Kw], line: int
+    ) -> tuple[Fact[Path | Unknown], Fact[str | Unknown] | None]:
+        if fn.kind == "image":
+            return Fact(Unknown("a container image"), line, STATIC_NOTE), None
+        if fn.kind == "python":
+            entry = keywords.get("entry")
+            if entry is None:
+                return Fact(Unknown("not set (no entry)"), line, STATIC_NOTE), None
+            code = self._folder(self.value(entry.value, entry.where), self.line(entry.node))
+            index, name = keywords.get("index"), keywords.get("handler")
+            module = self.text(index.value, index.where) if index is not None else "index.py"
+            function = self.text(name.value, name.where) if name is not None else "handler"
+            handler_line = self.line((index or name or entry).node)
+            if isinstance(module, Unknown) or isinstance(function, Unknown):
+                return code, Fact(Unknown("computed by the CDK app"), handler_line, STATIC_NOTE)
+            defaults = [f"{key} {default}" for key, default, kw in
+                        (("index", "index.py", index), ("handler", "handler", name)) if kw is None]
+            note = STATIC_NOTE
+            if defaults:
+                note = f"PythonFunction's default {' and '.join(defaults)}; {STATIC_NOTE}"
+            return code, Fact(f"{module.removesuffix('.py')}.{function}", handler_line, note)
+        handler_kw = keywords.get("handler")
+        handler: Fact[str | Unknown] | None = None
+        if handler_kw is not None:
+            value = self.value(handler_kw.value, handler_kw.where)
+            handler_line = self.line(handler_kw.node)
+            if isinstance(value, _Member) and value.name.endswith("Handler.FROM_IMAGE"):
+                handler = Fact(Unknown("a container image's"), handler_line, STATIC_NOTE)
+            else:
+                handler = Fact(value if isinstance(value, str) else _unknown(value, "a string"),
+                               handler_line, STATIC_NOTE)
+        code_kw = keywords.get("code")
+        if code_kw is None:
+            return Fact(Unknown("not set (no code)"), line, STATIC_NOTE), handler
+        return self._code(code_kw), handler
+
+    def _code(self, kw: _Kw) -> Fact[Path | Unknown]:
+        line = self.line(kw.node)
+        node, place = self.follow(kw.value, kw.where)
+        if not isinstance(node, cst.Call):
+            return Fact(Unknown("code the CDK app computes"), line, STATIC_NOTE)
+        name = self.cdk(node.func) or ""
+        method = name.rpartition(".")[2]
+        if not name.startswith("aws_lambda."):
+            return Fact(Unknown("code the CDK app computes"), line, STATIC_NOTE)
+        positional = [a for a in node.args if not a.keyword and not a.star]
+        keywords = {a.keyword.value: a for a in node.args if a.keyword is not None}
+        if method in ("from_asset", "fromAsset", "asset", "AssetCode"):
+            path_arg = positional[0] if positional else keywords.get("path")
+            if path_arg is None:
+                return Fact(Unknown("an asset with no path"), line, STATIC_NOTE)
+            folder = self._folder(self.value(path_arg.value, place), line)
+            if "bundling" in keywords and isinstance(folder.value, Path):
+                note = f"the source folder CDK bundles at synth time; {STATIC_NOTE}"
+                return Fact(folder.value, folder.line, note)
+            return folder
+        if method in ("from_inline", "fromInline", "inline", "InlineCode"):
+            return Fact(Unknown("inline code (Code.from_inline)"), line, STATIC_NOTE)
+        if method in ("from_asset_image", "from_ecr_image", "from_image_asset", "EcrImageCode",
+                      "AssetImageCode"):
+            return Fact(Unknown("a container image"), line, STATIC_NOTE)
+        if method in ("from_bucket", "from_bucket_v2", "bucket", "S3Code", "S3CodeV2"):
+            return Fact(Unknown("code in S3"), line, STATIC_NOTE)
+        if method in ("from_docker_build", "from_custom_command"):
+            return Fact(Unknown(f"code built at synth time (Code.{method})"), line, STATIC_NOTE)
+        return Fact(Unknown("code the CDK app computes"), line, STATIC_NOTE)
+
+    def _folder(self, value: Value, line: int) -> Fact[Path | Unknown]:
+        if not isinstance(value, (str, Path)):
+            return Fact(_unknown(value, "a path", "an asset path the CDK app computes"), line, STATIC_NOTE)
+        folder = Path(os.path.normpath(self.app / value))
+        shown = display_path(folder, self.app)
+        if folder.suffix.lower() in (".zip", ".jar"):
+            return Fact(Unknown(f"a prebuilt archive ({shown})"), line, STATIC_NOTE)
+        if not folder.is_dir():
+            return Fact(Unknown(f"a folder that is not there ({shown}; built before cdk synth?)"), line,
+                        STATIC_NOTE)
+        return Fact(folder, line, STATIC_NOTE)
+
+    def _runtime(self, kw: _Kw | None) -> Fact[str | Unknown] | None:
+        if kw is None:
+            return None  # PythonFunction's default depends on the CDK version
+        value = self.value(kw.value, kw.where)
+        runtime: str | Unknown = _unknown(value, "a Runtime")
+        if isinstance(value, _Member) and value.name.startswith("aws_lambda.Runtime."):
+            member = value.name.rpartition(".")[2]
+            known = _runtime_name(member)
+            # A name lamlint does not know stays unknown (LAM613 would call it no runtime).
+            if known is not None and (
+                known in facts.RUNTIME_GLIBC or known in limits.PYTHON_RUNTIME_LIFECYCLE
+                or known in limits.OTHER_RUNTIMES
+            ):
+                runtime = known
+            else:
+                runtime = Unknown(f"Runtime.{member}")
+        return Fact(runtime, self.line(kw.node), STATIC_NOTE)
+
+    def _checkable(self, fn: _Function, code: Fact[Path | Unknown], handler: Fact[str | Unknown] | None,
+                   runtime: Fact[str | Unknown] | None) -> Fact[Path | Unknown]:
+        """``code``, or an Unknown when it may not be Python: a ``Function`` whose runtime is not
+        known is checked only when its handler's module is a Python file of its code."""
+        if not isinstance(code.value, Path) or fn.kind != "function":
+            return code
+        value = runtime.value if runtime is not None else None
+        if isinstance(value, str):
+            return code  # Python, or another language to_function names
+        name = handler.value if handler is not None else None
+        if isinstance(name, str) and _python_module(code.value, name):
+            return code
+        return Fact(Unknown("code of a runtime the CDK app computes, with no Python module for its handler"),
+                    code.line, code.note)
+
+    def _architecture(self, kw: _Kw | None) -> Fact[tuple[str | Unknown, ...]] | None:
+        if kw is None:
+            return None
+        value = self.value(kw.value, kw.where)
+        known = None
+        if isinstance(value, _Member) and ".Architecture." in f".{value.name}":
+            known = ARCHITECTURES.get(value.name.rpartition(".")[2])
+        return Fact((known or _unknown(value, "an Architecture"),), self.line(kw.node), STATIC_NOTE)
+
+    def _items(self, kw: _Kw | None) -> list[tuple[cst.BaseExpression, _Where]]:
+        if kw is None:
+            return []
+        node, place = self.follow(kw.value, kw.where)
+        if not isinstance(node, (cst.List, cst.Tuple)):
+            return []
+        return [(e.value, place) for e in node.elements if isinstance(e, cst.Element)]
+
+    def _environment(self, kw: _Kw | None) -> tuple[list[tuple[str, Fact[str | Unknown]]], int]:
+        if kw is None:
+            return [], 0
+        node, place = self.follow(kw.value, kw.where)
+        pairs: list[tuple[str, Fact[str | Unknown]]] = []
+        if isinstance(node, cst.Dict):
+            for element in node.elements:
+                if not isinstance(element, cst.DictElement):
+                    continue
+                key = self.value(element.key, place)
+                if isinstance(key, str):
+                    fact = Fact(self.text(element.value, place), self.line(element), STATIC_NOTE)
+                    pairs.append((key, fact))
+        return pairs, self.line(kw.node)
+
+    def _layers(self, kw: _Kw | None) -> tuple[tuple[Fact[str | Unknown], ...], int]:
+        if kw is None:
+            return (), 0
+        node, _ = self.follow(kw.value, kw.where)
+        line = self.line(kw.node)
+        if not isinstance(node, (cst.List, cst.Tuple)) or any(
+            isinstance(e, cst.StarredElement) for e in node.elements
+        ):
+            return (), line
+        return tuple(Fact(Unknown("a layer construct"), self.line(e)) for e in node.elements), line
+
+    def _mounts(self, kw: _Kw | None) -> tuple[Fact[str | Unknown], ...]:
+        if kw is None:
+            return ()
+        node, place = self.follow(kw.value, kw.where)
+        line = self.line(kw.node)
+        made_by = self.cdk(node.func) if isinstance(node, cst.Call) else None
+        if isinstance(node, cst.Call) and (made_by or "").endswith("FileSystem.from_efs_access_point"):
+            positional = [a for a in node.args if not a.keyword and not a.star]
+            keywords = {a.keyword.value: a for a in node.args if a.keyword is not None}
+            mount = positional[1] if len(positional) > 1 else keywords.get("mount_path")
+            if mount is not None:
+                return (Fact(self.text(mount.value, place), line, STATIC_NOTE),)
+        return (Fact(Unknown("a file system the CDK app computes"), line, STATIC_NOTE),)
+
+    # --- what invokes the functions ---------------------------------------------------------
+
+    def _wire(self, call: cst.Call, where: _Where) -> None:
+        positional = [a for a in call.args if not a.keyword and not a.star]
+        keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            fn = self._function_of(func.value, where)
+            if fn is not None:
+                self._method(fn, method, call, positional, keywords, where)
+                return
+        name = self.cdk(func)
+        if name is None:
+            return
+        if name in INVOKERS:
+            trigger, index, keyword = INVOKERS[name]
+            arg = keywords.get(keyword) or (positional[index] if 0 <= index < len(positional) else None)
+            fn = self._function_of(arg.value if arg else None, where)
+            if fn is None:
+                return
+            event_name = self._construct_id(call, where) if index < 0 else self._receiver_id(call, where)
+            if name == "aws_events_targets.LambdaFunction":
+                rule, rule_where = self._rule_of(call, where)
+                if rule is not None:
+                    rule_keywords = {a.keyword.value for a in rule.args if a.keyword is not None}
+                    trigger = "schedule" if "schedule" in rule_keywords else "eventbridge"
+                    event_name = self._construct_id(rule, rule_where)
+            fn.events.append(EventFact(event_name or name.rpartition(".")[2], name, trigger, self.line(call)))
+        elif name == EVENT_SOURCE_MAPPING:
+            fn = self._function_of(keywords["target"].value if "target" in keywords else None, where)
+            if fn is not None:
+                fn.events.append(self._mapping(call, keywords, where, self._construct_id(call, where)))
+        elif name == EVENT_INVOKE_CONFIG:
+            fn = self._function_of(keywords["function"].value if "function" in keywords else None, where)
+            if fn is not None and "on_failure" in keywords:
+                fn.on_failure = fn.on_failure or self.line(keywords["on_failure"])
+
+    def _method(self, fn: _Function, method: str, call: cst.Call, positional: list[cst.Arg],
+                keywords: dict[str, cst.Arg], where: _Where) -> None:
+        line = self.line(call)
+        if method == "add_event_source" and positional:
+            event = self._event_source(positional[0].value, where)
+            if event is not None:
+                fn.events.append(event)
+        elif method == "add_event_source_mapping":
+            fn.events.append(self._mapping(call, keywords, where, self._text_arg(positional, 0, where)))
+        elif method == "add_function_url":
+            fn.events.append(EventFact("add_function_url", "add_function_url", "function-url", line))
+        elif method == "configure_async_invoke" and "on_failure" in keywords:
+            fn.on_failure = fn.on_failure or self.line(keywords["on_failure"])
+        elif method == "add_environment" and len(positional) >= 2:
+            key = self.value(positional[0].value, where)
+            if isinstance(key, str):
+                fn.environment.append((key, Fact(self.text(positional[1].value, where), line, STATIC_NOTE)))
+
+    def _text_arg(self, positional: list[cst.Arg], index: int, where: _Where) -> str | None:
+        value = self.value(positional[index].value, where) if index < len(positional) else None
+        return value if isinstance(value, str) else None
+
+    def _mapping(self, call: cst.Call, keywords: dict[str, cst.Arg], where: _Where,
+                 name: str | None) -> EventFact:
+        trigger = None
+        arn = keywords.get("event_source_arn")
+        if arn is not None and isinstance(arn.value, cst.Attribute):
+            trigger = ARN_ATTRIBUTES.get(arn.value.attr.value)
+        if "kafka_topic" in keywords:
+            trigger = "kafka"
+        on_failure = self.line(keywords["on_failure"]) if "on_failure" in keywords else None
+        if any(a.star == "**" for a in call.args):
+            on_failure = on_failure or self.line(call)
+        return EventFact(name or "EventSourceMapping", EVENT_SOURCE_MAPPING, trigger, self.line(call),
+                         on_failure=on_failure)
+
+    def _event_source(self, node: cst.BaseExpression, where: _Where) -> EventFact | None:
+        """An event source given to ``add_event_source`` or ``events=[...]``."""
+        source, place = self.follow(node, where)
+        if not isinstance(source, cst.Call):
+            return None
+        name = self.cdk(source.func) or ""
+        module, _, cls = name.rpartition(".")
+        if module != EVENT_SOURCE_MODULE or cls not in EVENT_SOURCES:
+            return None
+        trigger = EVENT_SOURCES[cls]
+        keywords = {a.keyword.value: a for a in source.args if a.keyword is not None}
+        positional = [a for a in source.args if not a.keyword and not a.star]
+        line = self.line(source)
+        on_failure = self.line(keywords["on_failure"]) if "on_failure" in keywords else None
+        if any(a.star == "**" for a in source.args):
+            on_failure = on_failure or line  # the destination may be among the options
+        queue_id: str | None = None
+        visibility: Fact[int | Unknown] | None = None
+        if trigger == "sqs":
+            queue_arg = positional[0] if positional else keywords.get("queue")
+            if queue_arg is not None:
+                queue_id, visibility = self._queue(queue_arg.value, place)
+        return EventFact(queue_id or cls, name, trigger, line, queue_id, visibility, on_failure)
+
+    def _queue(
+        self, node: cst.BaseExpression, where: _Where
+    ) -> tuple[str | None, Fact[int | Unknown] | None]:
+        """The construct id and visibility timeout of the ``sqs.Queue`` this module makes."""
+        queue, place = self.follow(node, where)
+        if not isinstance(queue, cst.Call) or self.cdk(queue.func) != SQS_QUEUE:
+            return None, None
+        queue_id = self._construct_id(queue, place)
+        if queue_id is None:
+            return None, None
+        keywords = {a.keyword.value: a for a in queue.args if a.keyword is not None}
+        arg = keywords.get("visibility_timeout")
+        if arg is not None:
+            return queue_id, Fact(self._int(arg.value, place, "seconds"), self.line(arg), STATIC_NOTE)
+        if any(a.star for a in queue.args):
+            return queue_id, Fact(Unknown("maybe set through **props"), self.line(queue), STATIC_NOTE)
+        return queue_id, Fact(limits.SQS_DEFAULT_VISIBILITY_TIMEOUT_S, self.line(queue),
+                              "SQS default: the queue does not set visibility_timeout")
+
+    def _receiver_id(self, node: cst.Call, where: _Where) -> str | None:
+        """The construct id of what ``node`` is handed to: ``bucket`` in
+        ``bucket.add_event_notification(..., LambdaDestination(fn))``."""
+        parent = self.names.parents.get(node)
+        for _ in range(4):
+            if parent is None:
+                return None
+            if isinstance(parent, cst.Call):
+                if not isinstance(parent.func, cst.Attribute):
+                    return None
+                receiver, place = self.follow(parent.func.value, where)
+                return self._construct_id(receiver, place) if isinstance(receiver, cst.Call) else None
+            parent = self.names.parents.get(parent)
+        return None
+
+    def _rule_of(self, target: cst.Call, where: _Where) -> tuple[cst.Call | None, _Where]:
+        """The ``events.Rule`` a ``targets.LambdaFunction(...)`` is given to: the one it is
+        written in (``targets=[...]``), or the receiver of ``rule.add_target(...)``."""
+        node: cst.CSTNode | None = self.names.parents.get(target)
+        for _ in range(6):
+            if node is None:
+                break
+            if isinstance(node, cst.Call):
+                if self.cdk(node.func) == EVENTS_RULE:
+                    return node, where
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value == "add_target":
+                    rule, place = self.follow(node.func.value, where)
+                    if isinstance(rule, cst.Call) and self.cdk(rule.func) == EVENTS_RULE:
+                        return rule, place
+                    return None, where
+            node = self.names.parents.get(node)
+        return None, where
+
+
+def _number(value: Value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _binary(operator: cst.BaseBinaryOp, left: Value, right: Value) -> Value:
+    if isinstance(operator, cst.Add):
+        if (_number(left) and _number(right)) or (isinstance(left, str) and isinstance(right, str)):
+            return left + right
+    elif isinstance(operator, cst.Subtract) and _number(left) and _number(right):
+        return left - right
+    elif isinstance(operator, cst.Multiply) and _number(left) and _number(right):
+        return left * right
+    elif isinstance(operator, cst.FloorDivide) and _number(left) and _number(right):
+        return left // right
+    elif isinstance(operator, cst.Divide):
+        if isinstance(left, Path) and isinstance(right, (str, Path)):
+            return left / right
+        if _number(left) and _number(right):
+            return left / right
+    return UNKNOWN
+
+
+def _unknown(value: Value, wanted: str, why: str = "") -> Unknown:
+    if isinstance(value, Unknown):
+        return Unknown(why) if why and value is UNKNOWN else value
+    return Unknown(why or f"not {wanted}")
+
+
+def _python_module(code: Path, handler: str) -> bool:
+    """Whether the module of ``handler`` (``index.handler``, ``src/app.main``) is a Python file
+    (or package) in ``code``."""
+    module = handler.strip().rpartition(".")[0].removeprefix("./").replace("/", ".")
+    if not module:
+        return False
+    base = code.joinpath(*module.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _runtime_name(member: str) -> str | None:
+    """``PYTHON_3_12`` -> ``python3.12``, ``NODEJS_20_X`` -> ``nodejs20.x``, ``PROVIDED_AL2``
+    -> ``provided.al2``."""
+    if member == "PROVIDED":
+        return "provided"
+    for prefix, name, separator in RUNTIME_PREFIXES:
+        if member.startswith(prefix):
+            rest = member.removeprefix(prefix).lower().split("_")
+            return name + separator.join(rest) if name != "go" else f"go{'.'.join(rest)}"
+    return None
