@@ -415,6 +415,7 @@ class HandlerContractApis:
     dynamodb_reads: frozenset[str]
     access_key_pattern: re.Pattern[str]
     secret_keywords: frozenset[str]
+    placeholder_words: tuple[str, ...] = ()
 
 
 @cache
@@ -429,6 +430,7 @@ def handler_contract_apis(catalogue: Catalogue) -> HandlerContractApis:
             dynamodb_reads=frozenset(table["dynamodb_reads"]),
             access_key_pattern=re.compile(table["access_key_pattern"]),
             secret_keywords=frozenset(table["secret_keywords"]),
+            placeholder_words=tuple(w.upper() for w in table.get("placeholder_words", ())),
         )
     except (KeyError, re.error) as exc:
         raise CatalogueError(f"handler_contract: {exc}") from None

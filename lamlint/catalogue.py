@@ -55,6 +55,8 @@ class RuleMeta:
     # What the bad/good examples are written in: "python" (code rules), "yaml" (templates),
     # "text" (artifact reports).
     language: str = "python"
+    # What the rule deliberately leaves alone, and why (shown in its docs).
+    not_reported: str = ""
 
     @property
     def url(self) -> str:
@@ -102,6 +104,7 @@ _RULE_KEYS = {
     "default",
     "fixable",
     "language",
+    "not_reported",
 }
 
 
@@ -123,6 +126,7 @@ def _rule_from_table(table: Mapping[str, Any], source: str) -> RuleMeta:
             default_enabled=bool(table.get("default", True)),
             fixable=bool(table.get("fixable", False)),
             language=str(table.get("language", "python")),
+            not_reported=str(table.get("not_reported", "")).strip(),
         )
     except KeyError as exc:
         raise CatalogueError(f"{source}: rule is missing key {exc.args[0]!r}") from None

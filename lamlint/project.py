@@ -309,16 +309,22 @@ def _names(info: ModuleInfo, settings: Settings) -> list[str]:
 TEST_FOLDERS = frozenset({"tests", "test", "testing", "unit_tests", "integration_tests"})
 
 
-def is_test_module(info: ModuleInfo) -> bool:
-    """Test code is not Lambda code, whatever its functions look like."""
-    name = info.path.name
-    folders = {part.lower() for part in Path(info.display).parent.parts}
+def is_test_path(display: str) -> bool:
+    """Test code (a module under ``tests/``, ``test_*.py``, ``conftest.py``) is not Lambda
+    code, whatever its functions look like."""
+    path = Path(display)
+    folders = {part.lower() for part in path.parent.parts}
+    name = path.name
     return (
         bool(folders & TEST_FOLDERS)
         or name.startswith("test_")
         or name.endswith("_test.py")
         or name == "conftest.py"
     )
+
+
+def is_test_module(info: ModuleInfo) -> bool:
+    return is_test_path(info.display)
 
 
 def _discover(

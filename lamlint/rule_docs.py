@@ -40,10 +40,20 @@ Instead:
 ## How to fix
 
 {meta.fix}
-
+{_not_reported(meta)}
 ## How to suppress
 
 {_suppression(meta)}"""
+
+
+def _not_reported(meta: RuleMeta) -> str:
+    if not meta.not_reported:
+        return ""
+    return f"""
+## What it does not report
+
+{meta.not_reported}
+"""
 
 
 def _suppression(meta: RuleMeta) -> str:

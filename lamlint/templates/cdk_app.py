@@ -84,6 +84,13 @@ INVOKERS: dict[str, tuple[str, int, str]] = {
     "aws_iot_actions.LambdaFunctionAction": ("async", 0, "func"),
     "aws_iot_actions_alpha.LambdaFunctionAction": ("async", 0, "func"),
 }
+FUNCTION_PROPS = "aws_lambda.FunctionProps"
+SOLUTIONS_CONSTRUCTS = "aws_solutions_constructs."
+# ``SqsToLambda``, ``CloudFrontToApiGatewayToLambda``: what invokes the function -> trigger.
+SOLUTIONS_TRIGGERS = {
+    "Sqs": "sqs", "Sns": "sns", "S3": "s3", "Eventbridge": "eventbridge", "ApiGateway": "api",
+    "KinesisStreams": "kinesis", "DynamoDBStreams": "dynamodb", "Iot": "async", "Alb": "alb",
+}
 EVENTS_RULE = "aws_events.Rule"
 SQS_QUEUE = "aws_sqs.Queue"
 EVENT_SOURCE_MAPPING = "aws_lambda.EventSourceMapping"
@@ -234,6 +241,7 @@ class _Function:
     environment: list[tuple[str, Fact[str | Unknown]]] = field(default_factory=list)
     dead_letter: int | None = None
     on_failure: int | None = None
+    owner: cst.Call | None = None  # the AWS Solutions Construct that makes it from FunctionProps
 
 
 class _Collector(cst.CSTVisitor):
@@ -660,16 +668,39 @@ class _ModuleReader:
         if not any(q.startswith("aws_cdk") for q in self.names.imports.values()):
             return None
         for call, where in self.names.calls:
-            kind = FUNCTION_CLASSES.get(self.cdk(call.func) or "")
+            made = self.cdk(call.func) or ""
+            kind = FUNCTION_CLASSES.get(made)
             if kind is not None:
                 short = _dotted(call.func) or "Function"
                 self.functions[call] = _Function(call, where, kind, short)
+            elif made == FUNCTION_PROPS:
+                self._solutions_construct(call, where)
         if not self.functions:
             return TemplateModel(self.path, KIND)
         for call, where in self.names.calls:
             self._wire(call, where)
         built = [self._facts(fn) for fn in self.functions.values()]
         return TemplateModel(self.path, KIND, tuple(built))
+
+    def _solutions_construct(self, props: cst.Call, where: _Where) -> None:
+        """``SqsToLambda(self, "Orders", lambda_function_props=lambda_.FunctionProps(...))``
+        (AWS Solutions Constructs): a function, triggered by what the construct's name says."""
+        arg = self.names.parents.get(props)
+        owner = self.names.parents.get(arg) if arg is not None else None
+        keyword = arg.keyword.value if isinstance(arg, cst.Arg) and arg.keyword is not None else None
+        if keyword != "lambda_function_props" or not isinstance(owner, cst.Call):
+            return
+        made = self.qualified(owner.func) or ""
+        if not made.startswith(SOLUTIONS_CONSTRUCTS) or not made.endswith("ToLambda"):
+            return
+        source = made.rpartition(".")[2].removesuffix("ToLambda").rpartition("To")[2]
+        fn = _Function(props, where, "function", made.rpartition(".")[2], owner=owner)
+        line = self.line(owner)
+        fn.events.append(EventFact(self._construct_id(owner, where) or source, made.rpartition(".")[2],
+                                   SOLUTIONS_TRIGGERS.get(source), line))
+        # The construct may add its own dead-letter queue or on-failure destination.
+        fn.dead_letter = fn.on_failure = line
+        self.functions[props] = fn
 
     def _function_of(
         self, node: cst.BaseExpression | None, where: _Where, depth: int = 0
@@ -747,7 +778,7 @@ class _ModuleReader:
 
     def _name(self, fn: _Function, keywords: dict[str, _Kw], line: int) -> str:
         """The construct id; else a literal ``function_name``, else the class and line."""
-        construct_id = self._construct_id(fn.call, fn.where)
+        construct_id = self._construct_id(fn.owner or fn.call, fn.where)
         if construct_id:
             return construct_id
         function_name = keywords.get("function_name")
