@@ -305,10 +305,13 @@ def test_tests_dependencies_and_other_apps_are_not_read(tmp_path: Path) -> None:
     for folder in ("tests", ".venv/lib", "node_modules/x", "cdk.out"):
         (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "stack.py").write_text(stack)
-    (tmp_path / "tests" / "test_stack.py").write_text(stack)
+    (tmp_path / "test_stack.py").write_text(f"from aws_cdk.assertions import Template\n{stack}")
+    (tmp_path / "test_harness_stack.py").write_text(stack)  # a stack, whatever its name
     nested = tmp_path / "other"
     nested.mkdir()
     (nested / "cdk.json").write_text("{}")
     (nested / "infra.py").write_text(stack)
     models = read_cdk_apps(tmp_path)
-    assert sorted(m.path.relative_to(tmp_path).as_posix() for m in models) == ["other/infra.py", "stack.py"]
+    assert sorted(m.path.relative_to(tmp_path).as_posix() for m in models) == [
+        "other/infra.py", "stack.py", "test_harness_stack.py",
+    ]

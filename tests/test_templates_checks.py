@@ -341,7 +341,11 @@ def test_event_source_mapping_resources_count_for_streams(tmp_path: Path) -> Non
         ("python3.9", date(2025, 12, 15), ["LAM612"]),
         ("python3.9", date(2027, 2, 1), ["LAM613"]),
         ("python3.8", date(2025, 9, 30), ["LAM612"]),
-        ("python3.8", TODAY, ["LAM613"]),
+        ("python3.8", TODAY, ["LAM612"]),  # AWS moved its blocks to 2027
+        ("python3.8", date(2027, 2, 1), ["LAM613"]),
+        ("python3.10", date(2026, 10, 30), []),
+        ("python3.10", TODAY, ["LAM612"]),
+        ("python3.6", TODAY, ["LAM613"]),
         ("python2.7", TODAY, ["LAM613"]),
         ("python3", TODAY, ["LAM613"]),
         ("Python3.12", TODAY, ["LAM613"]),
@@ -356,11 +360,11 @@ def test_runtime(tmp_path: Path, runtime: str, today: date, expected: list[str])
 
 def test_runtime_messages_give_the_dates_and_the_successor(tmp_path: Path) -> None:
     text = sam("").replace("python3.12", "python3.8")
-    (blocked,) = check(tmp_path, text, today=date(2025, 10, 15))
+    (blocked,) = check(tmp_path, text, today=date(2027, 2, 15))
     assert blocked.message == (
         "Runtime python3.8 of Fn is deprecated (since 2024-10-14) and Lambda blocks creating "
-        "functions with it since 2025-10-01; updating existing ones is blocked from 2025-11-01: "
-        "the deployment fails; move to python3.13"
+        "functions with it since 2027-02-01; updating existing ones is blocked from 2027-03-03: "
+        "the deployment fails; move to python3.14"
     )
 
 

@@ -39,6 +39,7 @@ STATIC_NOTE = "read statically from the CDK app; cdk synth's cdk.out would be ex
 APP_SKIPPED_FOLDERS = frozenset({*SKIPPED_FOLDERS, CDK_OUT, "tests", "test", "cdk.staging"})
 MAX_MODULE_BYTES = 1024 * 1024
 BUILTINS = frozenset({"str"})
+TEST_MODULES = frozenset({"pytest", "unittest"})
 VERSIONS = ("current_version", "latest_version")  # fn.current_version invokes fn
 
 # Lambda constructs, by qualified name without the ``aws_cdk.`` prefix -> how to read them.
@@ -148,7 +149,7 @@ def app_modules(app: Path) -> list[Path]:
             continue
         subfolders[:] = sorted(d for d in subfolders if not _skipped(d))
         for name in sorted(files):
-            if not name.endswith(".py") or name.startswith("test_") or name.endswith("_test.py"):
+            if not name.endswith(".py"):
                 continue
             path = here / name
             try:
@@ -665,8 +666,11 @@ class _ModuleReader:
     # --- the module -----------------------------------------------------------------------
 
     def read(self) -> TemplateModel | None:
-        if not any(q.startswith("aws_cdk") for q in self.names.imports.values()):
+        imported = self.names.imports.values()
+        if not any(q.startswith("aws_cdk") for q in imported):
             return None
+        if any(q.split(".")[0] in TEST_MODULES or q.startswith("aws_cdk.assertions") for q in imported):
+            return None  # a test of the app (whatever its name: a stack may be test_harness_stack.py)
         for call, where in self.names.calls:
             made = self.cdk(call.func) or ""
             kind = FUNCTION_CLASSES.get(made)

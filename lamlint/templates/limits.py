@@ -29,13 +29,17 @@ class RuntimeLifecycle:
     successor: str
 
 
-# Python runtimes Lambda has deprecated or scheduled for deprecation.
+# Python runtimes Lambda has deprecated or scheduled for deprecation, from AWS's runtime table
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html, "Deprecated runtimes"
+# and "Supported runtimes", as read on 2026-12-01). AWS has moved the block dates more than
+# once: re-read that table when changing this one. A block date AWS has not announced is None.
 PYTHON_RUNTIME_LIFECYCLE: dict[str, RuntimeLifecycle] = {
-    "python2.7": RuntimeLifecycle(date(2021, 7, 15), date(2021, 7, 15), date(2022, 5, 30), "python3.13"),
-    "python3.6": RuntimeLifecycle(date(2022, 7, 18), date(2022, 7, 18), date(2022, 8, 29), "python3.13"),
-    "python3.7": RuntimeLifecycle(date(2023, 12, 4), date(2024, 1, 9), date(2025, 11, 1), "python3.13"),
-    "python3.8": RuntimeLifecycle(date(2024, 10, 14), date(2025, 10, 1), date(2025, 11, 1), "python3.13"),
-    "python3.9": RuntimeLifecycle(date(2025, 12, 15), date(2027, 2, 1), date(2027, 3, 3), "python3.13"),
+    "python2.7": RuntimeLifecycle(date(2021, 7, 15), date(2021, 7, 15), date(2022, 5, 30), "python3.14"),
+    "python3.6": RuntimeLifecycle(date(2022, 7, 18), date(2022, 7, 18), date(2022, 8, 29), "python3.14"),
+    "python3.7": RuntimeLifecycle(date(2023, 12, 4), date(2024, 1, 9), date(2027, 3, 3), "python3.14"),
+    "python3.8": RuntimeLifecycle(date(2024, 10, 14), date(2027, 2, 1), date(2027, 3, 3), "python3.14"),
+    "python3.9": RuntimeLifecycle(date(2025, 12, 15), date(2027, 2, 1), date(2027, 3, 3), "python3.14"),
+    "python3.10": RuntimeLifecycle(date(2026, 10, 31), None, None, "python3.14"),
 }
 
 # Runtime identifiers of other languages Lambda knows (current and retired): not Python, so
