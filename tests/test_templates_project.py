@@ -94,7 +94,9 @@ def test_templates_of_any_name_are_found_by_their_content(tmp_path) -> None:
     shutil.copytree(PROJECT, root)
     (root / "infra").mkdir()
     (root / "template.yaml").rename(root / "infra" / "ORDERS_DEPLOY.yml")
-    (root / "infra" / "buildspec.yml").write_text("version: 0.2\nphases:\n  build:\n    commands: [sam build]\n")
+    (root / "infra" / "buildspec.yml").write_text(
+        "version: 0.2\nphases:\n  build:\n    commands: [sam build]\n"
+    )
     (root / "infra" / "workflow.yaml").write_text(
         "on: push\njobs:\n  deploy:\n    steps:\n      - run: echo AWS::Lambda::Function\n"
     )

@@ -68,6 +68,8 @@ class HandlerSignature(ContractCheck):
         "def handler(event, context):\n    return 1\n",
         "def handler(event, context=None, *, verbose=False):\n    return 1\n",
         "def handler(*args):\n    return 1\n",
+        "from aws_embedded_metrics import metric_scope\n\n@metric_scope\n"
+        "def handler(event, context, metrics):\n    metrics.put_metric('Calls', 1)\n",
     )
     INVALID = ()  # discovered handlers fit by definition: see tests/fixtures/projects
 
@@ -83,6 +85,8 @@ class HandlerSignature(ContractCheck):
         if bound:
             positional = positional[1:]  # handler = Service().handle: self is bound already
         required = [p for p in positional if p.default is None]
+        if len(required) > 2 and node.decorators:
+            return  # a decorator may pass the rest (aws_embedded_metrics' @metric_scope: metrics)
         takes_two = len(positional) >= 2 or isinstance(params.star_arg, cst.Param)
         required_kwonly = [p for p in params.kwonly_params if p.default is None]
         if takes_two and len(required) <= 2 and not required_kwonly:
