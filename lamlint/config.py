@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import pathspec
 
 from lamlint import lambda_facts as facts
 
@@ -156,6 +159,25 @@ def _str_list(where: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _patterns(where: str, value: Any) -> tuple[str, ...]:
+    """A list of gitignore-style patterns, each one pathspec accepts."""
+    patterns = _str_list(where, value)
+    for i, pattern in enumerate(patterns):
+        problem = pattern_error(pattern)
+        if problem:
+            raise _fail(f"{where}[{i}]", f"{pattern!r} is not a valid pattern ({problem})")
+    return patterns
+
+
+def pattern_error(pattern: str) -> str:
+    """Why pathspec rejects a gitignore-style pattern; "" when it accepts it."""
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except (ValueError, re.error) as exc:
+        return str(exc) or type(exc).__name__
+    return ""
+
+
 def _int_in(low: int, high: int, unit: str) -> Checker:
     def check(where: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -250,7 +272,7 @@ FUNCTION_KEYS: Mapping[str, Checker] = {
     "trim": _trim,
     "exclude-runtime-packages": _bool,
     "strip": _bool,
-    "include": _str_list,
+    "include": _patterns,
 }
 
 LAYER_KEYS: Mapping[str, Checker] = {
@@ -261,7 +283,7 @@ LAYER_KEYS: Mapping[str, Checker] = {
     "trim": _trim,
     "exclude-runtime-packages": _bool,
     "strip": _bool,
-    "include": _str_list,
+    "include": _patterns,
 }
 
 PACKAGE_KEYS: Mapping[str, Checker] = {
@@ -275,7 +297,7 @@ PACKAGE_KEYS: Mapping[str, Checker] = {
     "trim": _trim,
     "exclude-runtime-packages": _bool,
     "strip": _bool,
-    "include": _str_list,
+    "include": _patterns,
     "compression-level": _level,
     "s3": _bool,
 }
@@ -318,6 +340,10 @@ def _codes(where: str, value: Any) -> tuple[str, ...]:
 def _per_file_ignores(where: str, value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(value, dict):
         raise _fail(where, f"expected a table of glob patterns to lists of codes, got {_show(value)}")
+    for pattern in value:
+        problem = pattern_error(pattern)
+        if problem:
+            raise _fail(f"{where}.{pattern!r}", f"not a valid pattern ({problem})")
     return tuple((pattern, _codes(f"{where}.{pattern!r}", codes)) for pattern, codes in value.items())
 
 
@@ -326,8 +352,8 @@ TOP_KEYS: Mapping[str, Checker] = {
     "extend-select": lambda where, value: _codes(where, value),
     "ignore": lambda where, value: _codes(where, value),
     "per-file-ignores": _per_file_ignores,
-    "exclude": _str_list,
-    "extend-exclude": _str_list,
+    "exclude": _patterns,
+    "extend-exclude": _patterns,
     "extend-apis": lambda where, value: _extend_apis(where, value),
     "templates": _str_list,
     "respect-gitignore": _bool,
@@ -462,6 +488,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return data
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        why = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise ConfigError(f"{path}: invalid TOML: {why}") from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 

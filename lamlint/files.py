@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,26 @@ def make_spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
+_WARNED: set[tuple[Path, int]] = set()
+
+
+def ignore_file_spec(path: Path, lines: list[str]) -> pathspec.GitIgnoreSpec:
+    """The patterns of a ``.gitignore`` or ``.lamlintignore``. A line pathspec rejects
+    (``[z-a]``, a lone ``\\``) is skipped, as git skips it, with a warning on standard error
+    naming the file and line (once per run)."""
+    from lamlint.config import pattern_error
+
+    kept = []
+    for number, line in enumerate(lines, start=1):
+        problem = pattern_error(line)
+        if not problem:
+            kept.append(line)
+        elif (path, number) not in _WARNED:
+            _WARNED.add((path, number))
+            sys.stderr.write(f"lamlint: warning: {path}:{number}: pattern skipped ({problem})\n")
+    return make_spec(kept)
+
+
 def _relative(path: Path, root: Path) -> str | None:
     try:
         return path.relative_to(root).as_posix()
@@ -71,7 +92,8 @@ class FileFilter:
             candidate = folder / ".gitignore"
             if candidate.is_file():
                 try:
-                    spec = make_spec(candidate.read_text("utf-8", errors="replace").splitlines())
+                    lines = candidate.read_text("utf-8", errors="replace").splitlines()
+                    spec = ignore_file_spec(candidate, lines)
                 except OSError:
                     spec = None
             self._gitignores[folder] = spec

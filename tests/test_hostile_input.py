@@ -9,6 +9,8 @@ import json
 import os
 import signal
 import stat
+import subprocess
+import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -306,3 +308,81 @@ def test_output_to_a_folder_is_a_usage_error(tmp_path: Path, monkeypatch: pytest
         assert result.exit_code == 2
         assert f"'{given}' is a directory" in result.stderr
     assert list((tmp_path / "out").iterdir()) == []
+
+
+# --- checking code, configuration, ignore files, templates -------------------------------------
+
+
+def test_nesting_that_would_crash_the_parser_is_lam901_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libcst's native parser dies with a segmentation fault on these; CPython refuses them."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "parens.py").write_text("x = " + "(" * 2000 + "1" + ")" * 2000 + "\n")
+    (tmp_path / "brackets.py").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp_path / "minus.py").write_text("x = " + "-" * 10000 + "1\n")
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    open('/var/task/x', 'w')\n")
+    result = run("check", "--output-format", "concise", ".")
+    assert result.exit_code == 1
+    lines = sorted(result.stdout.splitlines()[:-1])
+    assert [line.split(" ", 2)[:2] for line in lines] == [
+        ["app.py:2:5:", "LAM301"], ["brackets.py:1:1:", "LAM901"], ["minus.py:1:1:", "LAM901"],
+        ["parens.py:1:1:", "LAM901"],
+    ]
+    assert "too many nested parentheses" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b'[tool.lamlint]\nselect = ["LAM"]\n# caf\xe9\n', "not UTF-8 text"),
+        (("[tool.lamlint]\nx = " + "[" * 600 + "]" * 600 + "\n").encode(), "nested too deeply"),
+    ],
+)
+def test_an_unreadable_pyproject_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, why: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    (tmp_path / "app.py").write_text(APP)
+    for command in ("check", "package"):
+        result = run(command)
+        assert result.exit_code == 2
+        assert result.stderr.count("\n") == 1
+        assert "pyproject.toml: invalid TOML" in result.stderr and why in result.stderr
+
+
+def test_ignore_file_lines_pathspec_rejects_are_skipped_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, monkeypatch)
+    (root / ".gitignore").write_text("[z-a]\nsecret.py\n")
+    (root / "fn" / "secret.py").write_text("KEY = 1\n")
+    result = run("package", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert ".gitignore:1: pattern skipped (bad character range z-a" in result.stderr
+    assert zip_names(root / "dist" / "fn.zip") == ["app.py"], "the other lines still apply"
+    assert run("check").exit_code == 0
+
+
+def test_a_bad_pattern_in_the_configuration_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.lamlint]\nextend-exclude = ["build/", "[z-a]"]\n')
+    result = run("check")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "tool.lamlint.extend-exclude[1]: '[z-a]' is not a valid pattern" in result.stderr
+
+
+def test_templates_that_are_devices_or_fifos_are_never_read(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "template.yaml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "stack.yaml")
+    done = subprocess.run(
+        [sys.executable, "-m", "lamlint", "check", "--show-settings", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "template: template.yaml (unreadable: not a regular file" in done.stdout
+    assert "stack.yaml" not in done.stdout

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,27 @@ def display_path(path: Path, cwd: Path) -> str:
         return Path(rel).as_posix() if not rel.startswith("..") else path.as_posix()
 
 
+# Runs of opening brackets or unary operators deep enough to crash libcst's native parser
+# (a segmentation fault, which no except clause catches): such a file is first shown to
+# CPython's own parser, which refuses what it cannot compile with an exception.
+_DEEP_NESTING = re.compile(rb"(?:[(\[{]\s*){100,}|(?:[-+~]\s*){200,}")
+
+
+def _refused_by_python(data: bytes) -> str | None:
+    """Why CPython refuses a file nested so deeply that libcst could crash on it, or None."""
+    if _DEEP_NESTING.search(data) is None:
+        return None
+    try:
+        ast.parse(data)
+    except SyntaxError as exc:
+        return f"syntax error: {exc.msg}"
+    except (RecursionError, MemoryError):
+        return TOO_DEEP
+    except ValueError as exc:
+        return f"cannot decode file: {exc}"
+    return None
+
+
 def parse_file(path: Path, display: str, data: bytes | None = None) -> ParsedFile:
     """Read and parse one file; failures are kept on the result, never raised."""
     parsed = ParsedFile(path, display)
@@ -78,6 +100,11 @@ def parse_file(path: Path, display: str, data: bytes | None = None) -> ParsedFil
         return parsed
     if b"\x00" in data:
         parsed.error = "binary file (contains NUL bytes), not Python source"
+        return parsed
+    refused = _refused_by_python(data)
+    if refused is not None:
+        parsed.source = _decode_leniently(data)
+        parsed.error = refused
         return parsed
     try:
         module = cst.parse_module(data)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pathspec
 
-from lamlint.files import make_spec
+from lamlint.files import ignore_file_spec, make_spec
 from lamlint.package import PackagingError
 
 PACKAGE_EXCLUDES = (
@@ -90,7 +90,7 @@ class SourceFilter:
                         lines = candidate.read_text("utf-8", errors="replace").splitlines()
                     except OSError as exc:
                         raise PackagingError(f"{candidate}: cannot read: {exc.strerror}") from None
-                    specs.append(make_spec(lines))
+                    specs.append(ignore_file_spec(candidate, lines))
             self._ignores[folder] = specs
         return self._ignores[folder]
 

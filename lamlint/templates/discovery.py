@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,8 @@ def looks_like_template(path: Path) -> bool:
     if path.name in NOT_TEMPLATES or not path.name.lower().endswith(TEMPLATE_SUFFIXES):
         return False
     try:
-        if path.stat().st_size > SNIFF_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > SNIFF_BYTES:
             return False
         text = path.read_text(encoding="utf-8-sig", errors="replace")
     except OSError:
@@ -96,7 +98,22 @@ def is_serverless(path: Path) -> bool:
     return path.name in SERVERLESS_NAMES
 
 
+# CloudFormation accepts a template of at most 1 MB (from S3); a larger file is not read.
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
 def read_text(path: Path) -> str:
+    """A template's text: only a regular file (a link to ``/dev/zero`` or a FIFO is refused,
+    never read) of at most MAX_TEMPLATE_BYTES."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise TemplateError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise TemplateError(path, None, "not a regular file (a device, FIFO or socket): not read")
+    if info.st_size > MAX_TEMPLATE_BYTES:
+        raise TemplateError(path, None, f"{info.st_size} bytes, more than CloudFormation accepts (1 MiB): "
+                            "not read")
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
