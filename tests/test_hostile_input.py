@@ -386,3 +386,39 @@ def test_templates_that_are_devices_or_fifos_are_never_read(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert "template: template.yaml (unreadable: not a regular file" in done.stdout
     assert "stack.yaml" not in done.stdout
+
+
+def billion_laughs(levels: int) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join([*lines, "Transform: AWS::Serverless-2016-10-31", "Resources:", "  Fn:",
+                      "    Type: AWS::Serverless::Function", "    Properties:", "      Handler: app.handler",
+                      f"      Layers: *a{levels}", "      Environment:", "        Variables:",
+                      f"          X: *a{levels}", ""])
+
+
+@pytest.mark.parametrize(
+    ("template", "why"),
+    [
+        (billion_laughs(9), "YAML aliases expand to more than 1,000,000 values"),
+        ("a: &a [1, *a]\nResources: *a\n", "YAML aliases expand"),
+        ("Resources: " + "[" * 600 + "]" * 600 + "\n", "nested too deeply"),
+    ],
+)
+def test_templates_that_explode_are_refused_in_bounded_time_and_memory(
+    tmp_path: Path, template: str, why: str
+) -> None:
+    """A 9-level billion laughs took minutes and over 5 GB before the budget."""
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "template.yaml").write_text(template)
+    done = subprocess.run(
+        [sys.executable, "-c", "import resource, sys\nfrom lamlint.cli import main\n"
+         "try:\n    main(['check', '--output-format', 'concise', '.'])\nexcept SystemExit as e:\n"
+         "    print('peak-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+         "    raise"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"template.yaml:1:1: LAM615 {why}" in done.stdout
+    peak_kb = int(done.stderr.split("peak-kb", 1)[1].split()[0])
+    assert peak_kb < 1024 * 1024, "far under a gigabyte"

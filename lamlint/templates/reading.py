@@ -52,6 +52,8 @@ def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
             if path in named or is_named_template(path):
                 errors.append(exc)
             # else: a file that only looked like a template is not one lamlint can read
+        except (RecursionError, MemoryError):
+            errors.append(TemplateError(path, None, "nested too deeply (or too large once expanded) to read"))
     # A CDK app with no synthesized templates (cdk.out is rarely committed): its Python source.
     models += read_cdk_apps(root)
     return TemplateSet(tuple(models), tuple(errors))

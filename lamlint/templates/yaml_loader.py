@@ -123,11 +123,49 @@ for _tag, _long_name in INTRINSIC_TAGS.items():
     TemplateLoader.add_constructor(f"!{_tag}", _intrinsic(_long_name))
 
 
+# How many values a template may hold once its aliases are expanded ("billion laughs": a
+# 650-byte file whose aliases expand to a billion values). CloudFormation's 1 MB limit holds
+# far fewer.
+MAX_EXPANDED_VALUES = 1_000_000
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values ``root`` holds with every alias expanded (each node counted once per
+    reference), computed without expanding anything."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if not done and id(node) in open_nodes:
+            return MAX_EXPANDED_VALUES + 1  # an alias inside its own anchor: endless
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if done or not children:
+            sizes[id(node)] = 1 + sum(sizes.get(id(child), 1) for child in children)
+            continue
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
 def load_yaml(text: str, path: Path) -> Any:
     """The first YAML document in ``text``; TemplateError (file and line) when it is not YAML."""
     loader = TemplateLoader(text)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_EXPANDED_VALUES:
+            why = f"YAML aliases expand to more than {MAX_EXPANDED_VALUES:,} values: not read"
+            raise TemplateError(path, None, why)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = int(mark.line) + 1 if mark is not None else None
