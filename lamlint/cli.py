@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 from collections import Counter
@@ -321,6 +322,9 @@ def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> No
         click.echo(f"skipped {display}: {reason}")
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _report(
     result: RunResult,
     catalogue: Catalogue,
@@ -349,6 +353,7 @@ def _report(
     text = renderer_for(fmt)(findings, context)
     if statistics:
         text = _statistics(findings, catalogue, fmt)
+    text = _LONE_SURROGATE.sub("\ufffd", text)  # file names that are not UTF-8: valid text out
     if output_file is not None:
         write_output(output_file, text)
     elif text:

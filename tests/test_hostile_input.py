@@ -422,3 +422,18 @@ def test_templates_that_explode_are_refused_in_bounded_time_and_memory(
     assert f"template.yaml:1:1: LAM615 {why}" in done.stdout
     peak_kb = int(done.stderr.split("peak-kb", 1)[1].split()[0])
     assert peak_kb < 1024 * 1024, "far under a gigabyte"
+
+
+@pytest.mark.parametrize("fmt", ["concise", "full", "json", "sarif", "github"])
+def test_a_file_name_that_is_not_utf8_works_in_every_output_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    name = os.fsdecode(b"\xff.py")
+    (tmp_path / name).write_text("def handler(event, context):\n    open('/var/task/x', 'w')\n")
+    result = run("check", "--output-format", fmt, ".")
+    assert result.exit_code == 1, result.output
+    result.stdout.encode("utf-8")  # valid text: no lone surrogate left
+    if fmt == "sarif":
+        location = json.loads(result.stdout)["runs"][0]["results"][0]["locations"][0]
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "%FF.py"

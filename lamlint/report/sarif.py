@@ -24,7 +24,8 @@ def artifact_location(path: str) -> dict[str, str]:
     """A relative path as a URI under ``%SRCROOT%``; an absolute one as a ``file:`` URI."""
     if PurePath(path).is_absolute():
         return {"uri": PurePath(path).as_uri()}
-    return {"uri": quote(posix_path(path), safe="/"), "uriBaseId": SRCROOT}
+    # A name that is not UTF-8 (``\xff.py``, read as a lone surrogate) keeps its bytes: %FF.
+    return {"uri": quote(posix_path(path), safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def region(span: Span) -> dict[str, int]:
