@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import stat
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from fixtures.package.offline import offline_installers
+from fixtures.package.zips import make_zip
 
 from lamlint.cli import main
 from lamlint.package import build as build_module
@@ -437,3 +439,41 @@ def test_a_file_name_that_is_not_utf8_works_in_every_output_format(
     if fmt == "sarif":
         location = json.loads(result.stdout)["runs"][0]["results"][0]["locations"][0]
         assert location["physicalLocation"]["artifactLocation"]["uri"] == "%FF.py"
+
+
+# --- zips built elsewhere ----------------------------------------------------------------------
+
+
+def patch_headers(path: Path, *, flags: int | None = None, size: int | None = None) -> None:
+    """Rewrite the first entry's general-purpose flags or uncompressed size, in its local
+    header and in the central directory, as a crafted zip would have them."""
+    data = bytearray(path.read_bytes())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    if flags is not None:
+        data[local + 6:local + 8] = flags.to_bytes(2, "little")
+        data[central + 8:central + 10] = flags.to_bytes(2, "little")
+    if size is not None:
+        data[local + 22:local + 26] = size.to_bytes(4, "little")
+        data[central + 24:central + 28] = size.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+def test_an_encrypted_entry_is_an_error_with_or_without_a_handler(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "api.zip", [("app.py", APP.encode())])
+    patch_headers(archive, flags=0x1)
+    for extra in ((), ("--handler", "app.handler")):
+        result = run("inspect", str(archive), "--output-format", "json", *extra)
+        assert result.exit_code == 1, result.output
+        report = json.loads(result.stdout)
+        assert [(f["code"], f.get("member")) for f in report["findings"]] == [("LAM720", "app.py")]
+
+
+def test_a_handler_module_that_inflates_past_its_header_is_not_read_whole(tmp_path: Path) -> None:
+    """The header says 50 bytes; the data inflates to 64 MiB: read at most the limit."""
+    archive = make_zip(tmp_path / "api.zip", [("app.py", b"#" * (64 << 20))])
+    patch_headers(archive, size=50)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = run("inspect", str(archive), "--handler", "app.handler")
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert result.exit_code in (0, 1) and "internal error" not in result.stderr
+    assert grown_kb < 48 * 1024, "never holds the whole member"

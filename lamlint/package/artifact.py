@@ -157,6 +157,9 @@ def _inspect_member(
     unsafe = _unsafe_reason(name)
     if unsafe:
         scan.findings.append(finding("LAM711", f"entry name {unsafe}", artifact=display, member=name))
+    if info.flag_bits & 0x1:
+        scan.findings.append(finding("LAM720", "this entry is encrypted: Lambda cannot extract it",
+                                     artifact=display, member=name))
     if stat.S_ISLNK(mode):
         scan.findings.append(_symlink_finding(archive, info, display))
         return

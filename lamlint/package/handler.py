@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import difflib
+import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -87,8 +89,8 @@ def missing_function(source: bytes, function: str) -> str | None:
     or a module ``__getattr__``)."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None  # perhaps newer syntax than this Python knows: stay silent
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # newer syntax than this Python knows, or nested past its limits: silent
     names = list(_bindings(tree.body))
     if function in names or None in names or "__getattr__" in names:
         return None
@@ -96,6 +98,20 @@ def missing_function(source: bytes, function: str) -> str | None:
     close = difflib.get_close_matches(function, defined, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"defines no top-level {function!r}{hint}"
+
+
+def _bounded_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """The member's bytes, reading at most HANDLER_SOURCE_LIMIT + 1 whatever its header
+    claims (a member that says 50 bytes may inflate to gigabytes); None when it is larger,
+    encrypted or unreadable."""
+    if info.file_size > HANDLER_SOURCE_LIMIT or info.flag_bits & 0x1:
+        return None
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(HANDLER_SOURCE_LIMIT + 1)
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, zlib.error, NotImplementedError):
+        return None
+    return None if len(data) > HANDLER_SOURCE_LIMIT else data
 
 
 def check_handler(
@@ -117,9 +133,10 @@ def check_handler(
                     if root + candidate not in names:
                         continue
                     info = archive.getinfo(root + candidate)
-                    if info.file_size > HANDLER_SOURCE_LIMIT:
-                        return []
-                    why = missing_function(archive.read(info), spec.function)
+                    source = _bounded_read(archive, info)
+                    if source is None:
+                        return []  # too large, encrypted (LAM720) or corrupt: not verifiable
+                    why = missing_function(source, spec.function)
                     if why is None:
                         return []
                     return [finding("LAM715", f"handler {handler!r}: {candidate} {why}",
