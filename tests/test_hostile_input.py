@@ -477,3 +477,13 @@ def test_a_handler_module_that_inflates_past_its_header_is_not_read_whole(tmp_pa
     grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert result.exit_code in (0, 1) and "internal error" not in result.stderr
     assert grown_kb < 48 * 1024, "never holds the whole member"
+
+
+def test_inspecting_a_device_or_a_fifo_is_one_line(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.zip")
+    for target in ("/dev/zero", str(tmp_path / "pipe.zip")):
+        result = run("inspect", target)
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"lamlint: error: {target}: not a regular file (a device, FIFO or socket), not a zip file\n"
+        )

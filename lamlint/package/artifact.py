@@ -72,6 +72,8 @@ class Artifact(Sha256Digest):
 @contextmanager
 def open_zip(path: Path, display: str) -> Iterator[zipfile.ZipFile]:
     try:
+        if path.exists() and not path.is_dir() and not stat.S_ISREG(path.stat().st_mode):
+            raise InspectError(f"{display}: not a regular file (a device, FIFO or socket), not a zip file")
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise InspectError(f"{display}: no such file") from None
