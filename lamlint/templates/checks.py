@@ -164,16 +164,37 @@ def check_layers_on_image(fn: FunctionFacts) -> Iterator[Hit]:
                "deployment fails; copy the layer's content into the image instead (COPY in the Dockerfile)")
 
 
+def _api_limit(kind: str) -> int | None:
+    """The integration timeout of the API flavour an event's kind names, in seconds; None
+    for WebSocket APIs (which answer through post_to_connection: a long timeout is deliberate)."""
+    if "websocket" in kind.lower():
+        return None
+    if kind in ("HttpApi", "httpApi") or kind.endswith("HttpLambdaIntegration"):
+        return facts.HTTP_API_TIMEOUT_S
+    return facts.API_GATEWAY_TIMEOUT_S
+
+
 def check_api_timeout(fn: FunctionFacts) -> Iterator[Hit]:
-    """LAM608: an API Gateway-triggered function with a timeout over 29 s."""
+    """LAM608: an API Gateway-triggered function whose timeout exceeds the API's integration
+    timeout (29 s for REST APIs, 30 s for HTTP APIs) by more than a second's margin."""
     timeout = fn.timeout.value
-    api = next((e for e in fn.events if e.trigger == "api"), None)
-    if api is not None and isinstance(timeout, int) and timeout > facts.API_GATEWAY_TIMEOUT_S:
+    if not isinstance(timeout, int):
+        return
+    for api in (e for e in fn.events if e.trigger == "api"):
+        limit = _api_limit(api.kind)
+        if limit is None or timeout <= limit + API_TIMEOUT_MARGIN_S:
+            continue
+        flavour = "an HTTP API" if limit == facts.HTTP_API_TIMEOUT_S else "a REST API"
         yield ("LAM608", fn.timeout.line or fn.line,
                f"{fn.logical_id} may run for {_n(timeout)} s ({_prop(fn, 'timeout')}), but API Gateway "
-               f"(event {api.name}, line {api.line}) gives up after {facts.API_GATEWAY_TIMEOUT_S} s: "
-               "callers get a 504 while the function keeps running (and is billed); keep the timeout at "
-               f"{facts.API_GATEWAY_TIMEOUT_S} s or less, or hand long work to an asynchronous job")
+               f"({flavour}, event {api.name}, line {api.line}) gives up after {limit} s: callers get "
+               "a 504 while the function keeps running (and is billed); keep the timeout at "
+               f"{limit} s or less, or hand long work to an asynchronous job")
+        return
+
+
+# A timeout one second over the integration timeout is a common, harmless margin.
+API_TIMEOUT_MARGIN_S = 1
 
 
 def check_queue_visibility(fn: FunctionFacts) -> Iterator[Hit]:
