@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
-from helpers import FIXTURES, expected_markers
+from helpers import FIXTURES, OFF_BY_EVIDENCE, expected_markers
 
 from lamlint.cli import main
 
@@ -18,7 +18,7 @@ def run_in(root: Path, *args: str):
     cwd = os.getcwd()
     os.chdir(root)
     try:
-        return CliRunner().invoke(main, ["check", *args])
+        return CliRunner().invoke(main, ["check", "--extend-select", ",".join(OFF_BY_EVIDENCE), *args])
     finally:
         os.chdir(cwd)
 

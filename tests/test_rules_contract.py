@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from helpers import FIXTURES, assert_matches_markers, run_on
+from helpers import FIXTURES, assert_matches_markers, family, run_on
 
 PROJECT = FIXTURES / "rules" / "contract"
 
 
 def test_contract_fixture_project_matches_markers() -> None:
-    result = run_on(PROJECT, select=("LAM5",))
+    result = run_on(PROJECT, select=family("LAM5"))
     assert_matches_markers(PROJECT, result.findings, prefix="LAM5")
 
 

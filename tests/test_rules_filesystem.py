@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from helpers import FIXTURES, assert_matches_markers, message_at, run_on
+from helpers import FIXTURES, assert_matches_markers, family, message_at, run_on
 
 PROJECT = FIXTURES / "rules" / "filesystem"
 
 
 def test_filesystem_fixture_project_matches_markers() -> None:
-    result = run_on(PROJECT, select=("LAM3",))
+    result = run_on(PROJECT, select=family("LAM3"))
     assert_matches_markers(PROJECT, result.findings, prefix="LAM3")
 
 
 def test_messages_name_the_resolved_path_and_the_handler() -> None:
-    message = message_at(PROJECT, run_on(PROJECT, select=("LAM3",)).findings)
+    message = message_at(PROJECT, run_on(PROJECT, select=family("LAM3")).findings)
 
     here = message("thumbnails/app.py", 'open(os.path.join(HERE, "last.json"), "w")')
     assert "'/var/task/last.json'" in here and "thumbnails" in here

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from helpers import FIXTURES, assert_matches_markers, line_of, run_on
+from helpers import FIXTURES, assert_matches_markers, family, line_of, run_on
 
 PROJECT = FIXTURES / "rules" / "side_effects"
 
 
 def test_side_effects_fixture_project_matches_markers() -> None:
-    result = run_on(PROJECT, select=("LAM2",))
+    result = run_on(PROJECT, select=family("LAM2"))
     assert_matches_markers(PROJECT, result.findings, prefix="LAM2")
 
 
 def test_messages_name_the_call_and_the_trigger() -> None:
-    findings = run_on(PROJECT, select=("LAM2",)).findings
+    findings = run_on(PROJECT, select=family("LAM2")).findings
     by_line = {(f.path, f.line, f.code): f.message for f in findings}
 
     def message(path: str, text: str, code: str) -> str:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from helpers import FIXTURES, assert_matches_markers, run_on
+from helpers import FIXTURES, assert_matches_markers, family, run_on
 
 PROJECT = FIXTURES / "rules" / "state"
 
 
 def test_state_fixture_project_matches_markers() -> None:
-    result = run_on(PROJECT, select=("LAM1",))
+    result = run_on(PROJECT, select=family("LAM1"))
     assert_matches_markers(PROJECT, result.findings, prefix="LAM1")
 
 
 def test_messages_name_the_state_and_the_handler() -> None:
-    findings = run_on(PROJECT, select=("LAM1",)).findings
+    findings = run_on(PROJECT, select=family("LAM1")).findings
     by_line = {(f.path, f.line): f.message for f in findings}
     assert "module-level list `PENDING`" in by_line[("orders/ledger.py", 12)]
     assert "orders.consumer.lambda_handler" in by_line[("orders/ledger.py", 12)]

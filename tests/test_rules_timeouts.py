@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from helpers import FIXTURES, assert_matches_markers, message_at, run_on
+from helpers import FIXTURES, assert_matches_markers, family, message_at, run_on
 
 PROJECT = FIXTURES / "rules" / "timeouts"
 
 
 def test_timeouts_fixture_project_matches_markers() -> None:
-    result = run_on(PROJECT, select=("LAM4", "LAM404", "LAM405"))
+    result = run_on(PROJECT, select=family("LAM4", "LAM404", "LAM405"))
     assert_matches_markers(PROJECT, result.findings, prefix="LAM4")
 
 
 def test_messages_give_both_durations() -> None:
-    message = message_at(PROJECT, run_on(PROJECT, select=("LAM4",)).findings)
+    message = message_at(PROJECT, run_on(PROJECT, select=family("LAM4")).findings)
 
     api = message("api/app.py", "timeout=(5, 30)")
     assert "35 s" in api and "the 20 s timeout of api" in api
