@@ -14,6 +14,7 @@ from lamlint.check.graph import (
     FuncKey,
     ModuleIndex,
     ModuleInfo,
+    app_decorators,
     call_edges,
     import_edges,
     module_names,
@@ -412,16 +413,9 @@ def _has_routes(edges: Mapping[FuncKey, Iterable[FuncKey]], info: ModuleInfo, na
 def _framework_function(index: ModuleIndex, info: ModuleInfo, fn: FunctionSummary, add: Any) -> None:
     """A function a framework deploys as a Lambda function of its own (Chalice's
     ``@app.on_sqs_message``, ``@app.schedule``), with its trigger."""
-    for decorator in fn.decorators:
-        receiver, _, method = decorator.rpartition(".")
-        if not receiver:
-            continue
-        symbol = index.lookup(info, receiver.split("."))
-        if symbol is None or symbol.kind != "object":
-            continue
-        dispatcher = index.dispatcher(index.by_display[symbol.display], symbol.name)
-        if dispatcher is not None and method in dispatcher.own_functions:
-            trigger = dispatcher.own_functions[method]
-            add(info, fn.qualname, fn.line, f"@{decorator} function", (trigger,) if trigger else (),
+    for found in app_decorators(index, info, fn):
+        if found.own_function:
+            trigger = found.dispatcher.own_functions[found.method]
+            add(info, fn.qualname, fn.line, f"@{found.decorator} function", (trigger,) if trigger else (),
                 deployed_as=fn.qualname)
             return

@@ -247,8 +247,9 @@ def call_edges(index: ModuleIndex) -> dict[FuncKey, tuple[FuncKey, ...]]:
                     continue  # @app.route registers fn on app: fn does not run app
                 add(source, index.function_key(symbol))
             if not fn.is_method:
-                for app, _ in registrations(index, module, fn):
-                    add(app, source)
+                for found in app_decorators(index, module, fn):
+                    if not found.own_function:  # a route: running the app may run it
+                        add(found.app, source)
         for binding in module.summary.bindings:
             if binding.kind != CALL:
                 continue
@@ -273,10 +274,25 @@ def call_edges(index: ModuleIndex) -> dict[FuncKey, tuple[FuncKey, ...]]:
     return {key: tuple(targets) for key, targets in edges.items()}
 
 
-def registrations(index: ModuleIndex, module: ModuleInfo, fn: FunctionSummary) -> list[tuple[FuncKey, str]]:
-    """The framework apps ``fn`` is registered on by its decorators (``@app.get("/x")``,
-    ``@router.route(...)``), with the decorator's method; own-function decorators (Chalice's
-    ``@app.on_sqs_message``) make a handler, not a route, and are left out."""
+@dataclass(frozen=True)
+class AppDecorator:
+    """A decorator of ``fn`` that is a method of a framework app (``@app.get("/x")``,
+    ``@app.on_sqs_message(...)``)."""
+
+    app: FuncKey
+    decorator: str  # as written: "app.on_sqs_message"
+    method: str
+    dispatcher: Dispatcher
+
+    @property
+    def own_function(self) -> bool:
+        """Whether it deploys ``fn`` as a Lambda function of its own (Chalice's event
+        decorators) rather than registering a route."""
+        return self.method in self.dispatcher.own_functions
+
+
+def app_decorators(index: ModuleIndex, module: ModuleInfo, fn: FunctionSummary) -> list[AppDecorator]:
+    """The decorators of ``fn`` that are methods of framework apps, in any module."""
     found = []
     for decorator in fn.decorators:
         receiver, _, method = decorator.rpartition(".")
@@ -286,8 +302,8 @@ def registrations(index: ModuleIndex, module: ModuleInfo, fn: FunctionSummary) -
         if symbol is None or symbol.kind != "object":
             continue
         dispatcher = index.dispatcher(index.by_display[symbol.display], symbol.name)
-        if dispatcher is not None and method not in dispatcher.own_functions:
-            found.append(((symbol.display, symbol.name), method))
+        if dispatcher is not None:
+            found.append(AppDecorator((symbol.display, symbol.name), decorator, method, dispatcher))
     return found
 
 
