@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+from click.testing import CliRunner, Result
+
 from lamlint.catalogue import load_catalogue
 from lamlint.check.engine import RunResult, check_project, parse_project
+from lamlint.cli import main
 from lamlint.config import Settings, find_config, load_settings
 from lamlint.files import FileFilter, collect_python_files
 from lamlint.findings import Finding
@@ -89,3 +93,14 @@ def message_at(root: Path, findings: list[Finding]) -> Callable[[str, str], str]
         return by_line[(path, line_of(root / path, text))]
 
     return message
+
+
+def check_in(root: Path, *args: str) -> Result:
+    """``lamlint check ARGS`` run from ``root``, with the rules measured off by default
+    selected as well (the fixtures exercise them)."""
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        return CliRunner().invoke(main, ["check", "--extend-select", ",".join(OFF_BY_EVIDENCE), *args])
+    finally:
+        os.chdir(cwd)

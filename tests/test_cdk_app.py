@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import textwrap
 from pathlib import Path
 
-from click.testing import CliRunner
-from helpers import FIXTURES, OFF_BY_EVIDENCE, expected_markers
+from helpers import FIXTURES, check_in, expected_markers
 
-from lamlint.cli import main
 from lamlint.templates import TemplateFunction, Unknown, convert, read_templates
 from lamlint.templates.cdk_app import STATIC_NOTE, read_cdk_apps, read_cdk_module
 
@@ -24,12 +21,7 @@ def functions(root: Path) -> dict[str, TemplateFunction]:
 
 
 def run(root: Path, *args: str):
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        return CliRunner().invoke(main, ["check", "--extend-select", ",".join(OFF_BY_EVIDENCE), *args])
-    finally:
-        os.chdir(cwd)
+    return check_in(root, *args)
 
 
 def app(tmp_path: Path, stack: str, folders: tuple[str, ...] = ("lambda",)) -> Path:

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
-from click.testing import CliRunner
-from helpers import FIXTURES, OFF_BY_EVIDENCE, expected_markers
-
-from lamlint.cli import main
+from helpers import FIXTURES, check_in, expected_markers
 
 PROJECT = FIXTURES / "projects" / "extend_apis"
 
 
 def run_in(root: Path, *args: str):
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        return CliRunner().invoke(main, ["check", "--extend-select", ",".join(OFF_BY_EVIDENCE), *args])
-    finally:
-        os.chdir(cwd)
+    return check_in(root, *args)
 
 
 def test_wrappers_declared_in_the_config_are_checked_like_built_in_apis() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from click.testing import CliRunner
-from helpers import FIXTURES, OFF_BY_EVIDENCE, expected_markers
+from helpers import FIXTURES, check_in, expected_markers
 
 from lamlint.cli import main
 
@@ -14,12 +14,7 @@ PROJECT = FIXTURES / "templates" / "sam_code"
 
 
 def run(*args: str):
-    cwd = os.getcwd()
-    os.chdir(PROJECT)
-    try:
-        return CliRunner().invoke(main, ["check", "--extend-select", ",".join(OFF_BY_EVIDENCE), *args])
-    finally:
-        os.chdir(cwd)
+    return check_in(PROJECT, *args)
 
 
 def found(result) -> set[tuple[str, int, str]]:
