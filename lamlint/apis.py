@@ -316,6 +316,29 @@ def timeout_apis(catalogue: Catalogue, table: str) -> tuple[TimeoutApi, ...]:
 
 
 @dataclass(frozen=True)
+class LocalPeers:
+    """Peers a hang cannot come from (``[timeouts]``): hosts inside the execution environment,
+    environment variables that name them, event keys holding a reply URL."""
+
+    hosts: tuple[str, ...]
+    environment: frozenset[str]
+    reply_url_keys: frozenset[str]
+
+
+@cache
+def local_peers(catalogue: Catalogue) -> LocalPeers:
+    table = catalogue.tables.get("timeouts", {})
+    try:
+        return LocalPeers(
+            hosts=tuple(str(h) for h in table["local_hosts"]),
+            environment=frozenset(table["local_environment"]),
+            reply_url_keys=frozenset(table["reply_url_keys"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise CatalogueError(f"timeouts: {exc}") from None
+
+
+@dataclass(frozen=True)
 class SdkEffect:
     """An AWS SDK call with an effect (``[[side_effect]]``, ``[[batch_call]]``, ``[[loop_target]]``)."""
 
@@ -504,6 +527,7 @@ def validate_tables(catalogue: Catalogue) -> None:
         state_apis(catalogue)
         for table in ("timeout_api", "wait_api", "duration_api"):
             timeout_apis(catalogue, table)
+        local_peers(catalogue)
         side_effect_apis(catalogue)
         trigger_hints(catalogue)
         frameworks(catalogue)

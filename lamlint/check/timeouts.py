@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import libcst as cst
 
 from lamlint import lambda_facts as facts
-from lamlint.apis import TimeoutApi, timeout_apis
+from lamlint.apis import LocalPeers, TimeoutApi, local_peers, timeout_apis
 from lamlint.check.analysis import AnalyzedCheck
 from lamlint.check.base import FileContext
 from lamlint.check.names import qualified_name
@@ -111,6 +112,38 @@ def _arithmetic(op: cst.BaseBinaryOp, left: float | None, right: float | None) -
     return None
 
 
+def _local_url(text: str, peers: LocalPeers) -> bool:
+    """``http://localhost:2772/...``: a URL (or its known beginning) whose host is local."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and parts.hostname in peers.hosts
+
+
+def _names_local_peer(node: cst.BaseExpression, peers: LocalPeers) -> bool:
+    """An expression built from an environment variable naming a local endpoint
+    (``f"http://{os.environ['AWS_LAMBDA_RUNTIME_API']}/..."``), or an event's reply URL
+    (``event["ResponseURL"]``)."""
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if (isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)
+                and index.value.evaluated_value in peers.reply_url_keys):
+            return True
+    return any(text in peers.environment for text in _strings_in(node))
+
+
+def _strings_in(node: cst.CSTNode) -> list[str | bytes]:
+    found: list[str | bytes] = []
+
+    class _Strings(cst.CSTVisitor):
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            found.append(string.evaluated_value)
+
+    node.visit(_Strings())
+    return found
+
+
 def _is_none(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 
@@ -136,6 +169,8 @@ class CallWithoutTimeout(TimeoutCheck):
         "import urllib3\nhttp = urllib3.PoolManager(timeout=urllib3.Timeout(connect=2, read=5))\n\n"
         "def handler(event, context):\n    return http.request('GET', event['url'])\n",
         "import requests\n\ndef tool():\n    return requests.get('https://example.com')\n",
+        "from urllib.request import urlopen\n\ndef handler(event, context):\n"
+        "    return urlopen('http://localhost:2772/applications/a/environments/b/configurations/c')\n",
     )
     INVALID = (
         "import requests\n\ndef handler(event, context):\n    return requests.get(event['url']).json()\n",
@@ -153,6 +188,7 @@ class CallWithoutTimeout(TimeoutCheck):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.apis = timeout_apis(ctx.catalogue, "timeout_api")
+        self.peers = local_peers(ctx.catalogue)
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.analysis is None or not self.ctx.current_handlers() or _has_double_star(node):
@@ -162,6 +198,8 @@ class CallWithoutTimeout(TimeoutCheck):
             if not api.pattern.matches(qualified, method, made_by):
                 continue
             problem = self._problem(api, node, made_call)
+            if problem and self._peer_is_local(node):
+                return
             if problem:
                 name = qualified if qualified and qualified in api.pattern.calls else f".{method}()"
                 self.report(
@@ -171,6 +209,28 @@ class CallWithoutTimeout(TimeoutCheck):
                     "a timeout that fits the function's budget",
                 )
             return
+
+    def _peer_is_local(self, node: cst.Call) -> bool:
+        """Does the call go to a peer inside the execution environment (a Lambda extension, the
+        Runtime API) or to a custom resource's reply URL? Its arguments are followed through
+        names bound once, one request object deep (``urlopen(Request("http://localhost..."))``)."""
+        assert self.analysis is not None
+        pending: list[tuple[cst.BaseExpression, int]] = [(a.value, 0) for a in node.args]
+        while pending:
+            expression, depth = pending.pop()
+            bound = self.analysis.binding_of(self.ctx, expression)
+            if bound is None:
+                continue
+            if isinstance(bound, cst.Call):
+                if depth == 0:
+                    pending += [(a.value, 1) for a in bound.args]
+                continue
+            if _names_local_peer(bound, self.peers):
+                return True
+            value = self.analysis.evaluator(self.ctx).evaluate(bound, self.analysis.local_bindings(self.ctx))
+            if value.known and _local_url(value.text, self.peers):
+                return True
+        return False
 
     def _problem(self, api: TimeoutApi, node: cst.Call, made_call: cst.Call | None) -> str | None:
         value = api.argument(node)
@@ -285,6 +345,8 @@ class UnboundedRetryLoop(TimeoutCheck):
         "import time\n\ndef handler(event, context):\n    while True:\n"
         "        if context.get_remaining_time_in_millis() < 3000:\n            break\n"
         "        time.sleep(1)\n",
+        "import time\n\ndef handler(event, context):\n    ids = list(event['ids'])\n    while ids:\n"
+        "        send(ids[:10])\n        del ids[:10]\n        time.sleep(1)\n",
     )
     INVALID = (
         "import time\n\ndef handler(event, context):\n    while True:\n"
@@ -299,6 +361,8 @@ class UnboundedRetryLoop(TimeoutCheck):
         if self.analysis is None or not self.ctx.in_invoke_phase:
             return
         if not _open_ended(node.test) or REMAINING_TIME in _attribute_names(node):
+            return
+        if _drains_its_list(node) or _flag_bounded_by_counter(node):
             return
         sleep = self._sleep_in(node.body)
         if sleep is None:
@@ -370,7 +434,96 @@ def _open_ended(test: cst.BaseExpression) -> bool:
         return test.value != "0"
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return isinstance(test.expression, cst.Name | cst.Attribute | cst.Call)
-    return isinstance(test, cst.Attribute | cst.Call)
+    return isinstance(test, cst.Attribute | cst.Call | cst.Subscript)
+
+
+SHRINKING_METHODS = frozenset({"pop", "popleft", "remove", "clear"})
+GROWING_METHODS = frozenset({"append", "extend", "insert", "add", "appendleft", "extendleft", "update"})
+
+
+def _drains_its_list(loop: cst.While) -> bool:
+    """``while names: ...; del names[:5]``: the body only ever shrinks the list it tests, so the
+    loop ends when the list is empty (a list that is also refilled bounds nothing)."""
+    if not isinstance(loop.test, cst.Name):
+        return False
+    name = loop.test.value
+    shrinks = grows = False
+    for node in _nodes_in(loop.body):
+        if isinstance(node, cst.Del) and _subscript_of(node.target, name):
+            shrinks = True
+        elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+              and _is_name(node.func.value, name)):
+            method = node.func.attr.value
+            shrinks = shrinks or method in SHRINKING_METHODS
+            grows = grows or method in GROWING_METHODS
+        elif isinstance(node, cst.AugAssign) and _is_name(node.target, name):
+            grows = True
+        elif isinstance(node, cst.Assign) and any(_is_name(t.target, name) for t in node.targets):
+            if _subscript_of(node.value, name):
+                shrinks = True  # names = names[5:]
+            else:
+                grows = True  # rebound to something else: nothing is known
+    return shrinks and not grows
+
+
+def _flag_bounded_by_counter(loop: cst.While) -> bool:
+    """``while retry: attempts += 1; retry = False; ... if attempts < MAX: retry = True``: the
+    flag is cleared on every turn and set again only under a test of a counter the loop counts."""
+    test = loop.test
+    flag = test.expression if isinstance(test, cst.UnaryOperation) else test
+    if not isinstance(flag, cst.Name) or not isinstance(loop.body, cst.IndentedBlock):
+        return False
+    counters: set[str] = set()
+    cleared = False
+    for statement in loop.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+                if isinstance(small.operator, cst.AddAssign | cst.SubtractAssign):
+                    counters.add(small.target.value)
+            elif isinstance(small, cst.Assign) and any(_is_name(t.target, flag.value) for t in small.targets):
+                cleared = True
+    if not counters or not cleared:
+        return False
+    return not _unguarded_assignment(loop.body, flag.value, counters, top=True)
+
+
+def _unguarded_assignment(node: cst.CSTNode, flag: str, counters: set[str], top: bool) -> bool:
+    """Is ``flag`` assigned below the loop's top level other than under an ``if`` that tests
+    one of ``counters``?"""
+    for child in node.children:
+        if isinstance(child, cst.If) and names_read(child.test) & counters:
+            continue  # whatever it sets is guarded by the count
+        if isinstance(child, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+            continue
+        if isinstance(child, cst.Assign) and any(_is_name(t.target, flag) for t in child.targets):
+            if not top:
+                return True
+            continue
+        nested_top = top and isinstance(child, cst.IndentedBlock | cst.SimpleStatementLine)
+        if _unguarded_assignment(child, flag, counters, nested_top):
+            return True
+    return False
+
+
+def _nodes_in(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        if not isinstance(current, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+            pending.extend(current.children)
+    return found
+
+
+def _is_name(node: cst.CSTNode, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
+
+
+def _subscript_of(node: cst.CSTNode, name: str) -> bool:
+    return isinstance(node, cst.Subscript) and _is_name(node.value, name)
 
 
 def _attribute_names(node: cst.CSTNode) -> set[str]:
