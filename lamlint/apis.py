@@ -439,6 +439,7 @@ class HandlerContractApis:
     access_key_pattern: re.Pattern[str]
     secret_keywords: frozenset[str]
     placeholder_words: tuple[str, ...] = ()
+    handler_removals: frozenset[str] = frozenset()
 
 
 @cache
@@ -454,6 +455,7 @@ def handler_contract_apis(catalogue: Catalogue) -> HandlerContractApis:
             access_key_pattern=re.compile(table["access_key_pattern"]),
             secret_keywords=frozenset(table["secret_keywords"]),
             placeholder_words=tuple(w.upper() for w in table.get("placeholder_words", ())),
+            handler_removals=frozenset(table.get("handler_removals", ())),
         )
     except (KeyError, re.error) as exc:
         raise CatalogueError(f"handler_contract: {exc}") from None

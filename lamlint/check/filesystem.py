@@ -7,12 +7,14 @@ from dataclasses import dataclass
 import libcst as cst
 
 from lamlint import lambda_facts as facts
-from lamlint.apis import Argument, WriteApi, home_writers, write_apis
+from lamlint.apis import Argument, WriteApi, home_writers, state_apis, write_apis
 from lamlint.check.analysis import FileAnalysis
 from lamlint.check.base import Check, FileContext
 from lamlint.check.names import qualified_name
 from lamlint.check.taint import calls_in
 from lamlint.check.values import HOME, PathValue, writable_on_lambda
+
+WORKING_DIRECTORY = "the working directory"  # what lam1_state.toml's [[process_setting]] calls it
 
 
 def _flag_names(node: cst.BaseExpression) -> set[str] | None:
@@ -83,6 +85,12 @@ class WriteFinder:
         self.ctx = ctx
         self.apis = write_apis(ctx.catalogue)
         self.analysis = FileAnalysis.of(ctx, module)
+        # After os.chdir (to /tmp, usually) a relative path no longer means the code folder.
+        settings = state_apis(ctx.catalogue).setting_calls
+        self.moves_cwd = any(
+            settings.get(qualified_name(call.func, self.analysis.imports) or "") == WORKING_DIRECTORY
+            for call in calls_in(module)
+        )
 
     def of(self, node: cst.Call) -> list[Write]:
         """The writes ``node`` makes whose path is known (any kind, see WriteApi.kind)."""
@@ -99,6 +107,8 @@ class WriteFinder:
             if api.path is None and not value.pathlib:
                 continue  # "a-b".replace(...) is no Path.replace()
             if not value.known or (value.exact and value.text in api.harmless):
+                continue
+            if value.kind == "relative" and self.moves_cwd:
                 continue
             found.append(Write(api, value, argument))
         return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from lamlint import lambda_facts as facts
 from lamlint.apis import handler_contract_apis
@@ -444,12 +445,31 @@ class BasicConfigNoop(ContractCheck):
             return
         if any((a.keyword is not None and a.keyword.value == "force") or a.star == "**" for a in node.args):
             return
+        removals = handler_contract_apis(self.ctx.catalogue).handler_removals
+        if _removes_log_handlers(self.analysis.module, removals):
+            return
         self.report(
             node,
             "logging.basicConfig() does nothing on Lambda: the runtime has already put a handler "
             "on the root logger, so the level stays WARNING and INFO logs vanish; pass "
             "force=True or set the level on the root logger",
         )
+
+
+def _removes_log_handlers(module: cst.Module, removals: frozenset[str]) -> bool:
+    """Does the module take handlers off a logger (``logger.removeHandler(h)``,
+    ``logger.handlers.clear()``, ``logging.root.handlers = []``)?"""
+    for node in m.findall(module, m.Call(func=m.Attribute()) | m.Assign()):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            method, receiver = node.func.attr.value, node.func.value
+            clears = isinstance(receiver, cst.Attribute) and receiver.attr.value == "handlers"
+            if method in removals or (method == "clear" and clears):
+                return True
+        elif isinstance(node, cst.Assign) and any(
+            isinstance(t.target, cst.Attribute) and t.target.attr.value == "handlers" for t in node.targets
+        ):
+            return True
+    return False
 
 
 class ReservedEnvironmentVariable(ContractCheck):
