@@ -255,6 +255,33 @@ def test_queue_visibility_timeout(tmp_path: Path, queue: str, timeout: int,
         assert "has no VisibilityTimeout, so SQS's default 30 s applies" in findings[0].message
 
 
+def test_durable_function_is_not_judged_by_its_invocation_timeout(tmp_path: Path) -> None:
+    event = "{Type: SQS, Properties: {Queue: !GetAtt Queue.Arn}}"
+    text = sam(f"Timeout: 900\nEvents:\n  Jobs: {event}\n") + (
+        "  Queue: {Type: 'AWS::SQS::Queue', Properties: {VisibilityTimeout: 960}}\n"
+    )
+    assert codes(check(tmp_path, text)) == [("LAM609", 12)]
+    durable = text.replace("Timeout: 900\n", "Timeout: 900\n      DurableConfig: {ExecutionTimeout: 10}\n")
+    assert check(tmp_path, durable) == []
+
+
+def test_console_export_placeholder_queue_is_not_judged(tmp_path: Path) -> None:
+    event = "{Type: SQS, Properties: {Queue: !GetAtt SQSQueue1.Arn, BatchSize: 10}}"
+    text = sam(f"Timeout: 10\nEvents:\n  SQS1: {event}\n") + (
+        "  SQSQueue1: {Type: 'AWS::SQS::Queue', Properties: {QueueName: SQSQueue1}}\n"
+    )
+    assert [c for c, _ in codes(check(tmp_path, text))] == ["LAM609"]
+    header = (
+        "# This AWS SAM template has been generated from your function's configuration. If\n"
+        "# your function has one or more triggers, note that the AWS resources associated\n"
+        "# with these triggers aren't fully specified in this template and include\n"
+        "# placeholder values. Open this template in AWS Application Composer or your\n"
+        "# favorite IDE and modify it to specify a serverless application with other AWS\n"
+        "# resources.\n"
+    )
+    assert check(tmp_path, header + text) == []
+
+
 def test_queue_outside_the_template_is_not_checked(tmp_path: Path) -> None:
     text = sam("Timeout: 900\nEvents:\n  Jobs:\n    Type: SQS\n    Properties:\n"
                "      Queue: arn:aws:sqs:eu-west-1:123456789012:elsewhere\n")
@@ -267,13 +294,56 @@ def test_queue_outside_the_template_is_not_checked(tmp_path: Path) -> None:
         ("", [("LAM610", 3)]),
         ("DeadLetterQueue: {Type: SNS, TargetArn: arn:aws:sns:eu-west-1:1:t}\n", []),
         ("EventInvokeConfig:\n  DestinationConfig:\n    OnFailure: {Type: SQS, Destination: arn:q}\n", []),
-        ("EventInvokeConfig:\n  MaximumRetryAttempts: 0\n", [("LAM610", 3)]),
+        # Retries set on purpose (0: drop at once, often with an Errors alarm): a decision made.
+        ("EventInvokeConfig:\n  MaximumRetryAttempts: 0\n", []),
+        ("EventInvokeConfig:\n  MaximumEventAgeInSeconds: 300\n", []),
+        ("EventInvokeConfig: {}\n", [("LAM610", 3)]),
     ],
 )
 def test_async_failure_destination(tmp_path: Path, extra: str, expected: list[tuple[str, int]]) -> None:
     text = sam(extra + "Events:\n  Changed:\n    Type: EventBridgeRule\n"
                "    Properties: {Pattern: {source: [orders]}}\n")
     assert codes(check(tmp_path, text)) == expected
+
+
+def test_async_retries_set_by_an_event_invoke_config_resource(tmp_path: Path) -> None:
+    text = sam("Events:\n  Changed:\n    Type: EventBridgeRule\n"
+               "    Properties: {Pattern: {source: [orders]}}\n")
+    assert codes(check(tmp_path, text)) == [("LAM610", 3)]
+    text += ("  Async:\n    Type: AWS::Lambda::EventInvokeConfig\n"
+             "    Properties: {FunctionName: !Ref Fn, Qualifier: $LATEST, MaximumRetryAttempts: 1}\n")
+    assert check(tmp_path, text) == []
+
+
+def test_a_schedule_sends_its_lost_event_again_next_time(tmp_path: Path) -> None:
+    schedule = "Events:\n  Tick:\n    Type: Schedule\n    Properties: {Schedule: rate(5 minutes)}\n"
+    assert check(tmp_path, sam(schedule)) == []
+    uploads = "  Uploads:\n    Type: S3\n    Properties: {Bucket: !Ref B, Events: s3:ObjectCreated:*}\n"
+    text = sam(schedule + uploads) + "  B: {Type: AWS::S3::Bucket}\n"
+    findings = check(tmp_path, text)
+    assert codes(findings) == [("LAM610", 3)]
+    assert "s3 event Uploads" in findings[0].message and "Tick" not in findings[0].message
+
+
+def test_async_retries_in_cdk(tmp_path: Path) -> None:
+    app = """\
+        from aws_cdk import Duration, Stack, aws_lambda as _lambda, aws_s3 as s3
+        from aws_cdk import aws_lambda_event_sources as sources
+
+
+        class Uploads(Stack):
+            def __init__(self, scope, id):
+                super().__init__(scope, id)
+                bucket = s3.Bucket(self, "Uploads")
+                fn = _lambda.Function(self, "Resize", runtime=_lambda.Runtime.PYTHON_3_12,
+                                      handler="app.handler", code=_lambda.Code.from_asset("src"))
+                fn.add_event_source(sources.S3EventSource(bucket, events=[s3.EventType.OBJECT_CREATED]))
+                {configure}
+        """
+    (tmp_path / "cdk.json").write_text('{"app": "python3 app.py"}', encoding="utf-8")
+    assert codes(check(tmp_path, app.replace("{configure}", ""), "app.py")) == [("LAM610", 9)]
+    configured = app.replace("{configure}", "fn.configure_async_invoke(retry_attempts=0)")
+    assert check(tmp_path, configured, "app.py") == []
 
 
 def test_async_failure_destination_in_serverless(tmp_path: Path) -> None:

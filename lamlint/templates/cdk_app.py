@@ -96,6 +96,9 @@ EVENTS_RULE = "aws_events.Rule"
 SQS_QUEUE = "aws_sqs.Queue"
 EVENT_SOURCE_MAPPING = "aws_lambda.EventSourceMapping"
 EVENT_INVOKE_CONFIG = "aws_lambda.EventInvokeConfig"
+# Keywords of Function, EventInvokeConfig and configure_async_invoke that decide on purpose what
+# happens to an asynchronous event that fails.
+ASYNC_RETRY_KEYWORDS = ("retry_attempts", "max_event_age")
 # ``event_source_arn=queue.queue_arn`` -> the trigger.
 ARN_ATTRIBUTES = {"queue_arn": "sqs", "table_stream_arn": "dynamodb", "stream_arn": "kinesis"}
 ARCHITECTURES = {"ARM_64": "arm64", "X86_64": "x86_64"}
@@ -242,6 +245,7 @@ class _Function:
     environment: list[tuple[str, Fact[str | Unknown]]] = field(default_factory=list)
     dead_letter: int | None = None
     on_failure: int | None = None
+    async_retries: int | None = None  # retry_attempts / max_event_age set on purpose
     owner: cst.Call | None = None  # the AWS Solutions Construct that makes it from FunctionProps
 
 
@@ -837,6 +841,9 @@ class _ModuleReader:
             on_failure = on_failure or self.line(keywords["on_failure"].node)
         if hidden is not None:  # a dead-letter queue or destination may be among what is hidden
             dead_letter = dead_letter or self.line(hidden)
+        async_retries = fn.async_retries or next(
+            (self.line(keywords[k].node) for k in ASYNC_RETRY_KEYWORDS if k in keywords), None
+        )
         return FunctionFacts(
             template=self.path,
             kind=KIND,
@@ -861,6 +868,8 @@ class _ModuleReader:
             on_failure=on_failure,
             events=tuple(dict.fromkeys(events)),
             managed_instances=None,
+            async_retries=async_retries,
+            durable=self.line(keywords["durable_config"].node) if "durable_config" in keywords else None,
         )
 
     def _int(self, node: cst.BaseExpression, where: _Where, convert: str) -> int | Unknown:
@@ -1084,8 +1093,17 @@ class _ModuleReader:
                 fn.events.append(self._mapping(call, keywords, where, self._construct_id(call, where)))
         elif name == EVENT_INVOKE_CONFIG:
             fn = self._function_of(keywords["function"].value if "function" in keywords else None, where)
-            if fn is not None and "on_failure" in keywords:
-                fn.on_failure = fn.on_failure or self.line(keywords["on_failure"])
+            if fn is not None:
+                self._async_settings(fn, keywords)
+
+    def _async_settings(self, fn: _Function, keywords: dict[str, cst.Arg]) -> None:
+        """``EventInvokeConfig(...)`` / ``fn.configure_async_invoke(...)``: a destination, and a
+        retry count or event age chosen on purpose."""
+        if "on_failure" in keywords:
+            fn.on_failure = fn.on_failure or self.line(keywords["on_failure"])
+        for keyword in ASYNC_RETRY_KEYWORDS:
+            if keyword in keywords:
+                fn.async_retries = fn.async_retries or self.line(keywords[keyword])
 
     def _method(self, fn: _Function, method: str, call: cst.Call, positional: list[cst.Arg],
                 keywords: dict[str, cst.Arg], where: _Where) -> None:
@@ -1098,8 +1116,8 @@ class _ModuleReader:
             fn.events.append(self._mapping(call, keywords, where, self._text_arg(positional, 0, where)))
         elif method == "add_function_url":
             fn.events.append(EventFact("add_function_url", "add_function_url", "function-url", line))
-        elif method == "configure_async_invoke" and "on_failure" in keywords:
-            fn.on_failure = fn.on_failure or self.line(keywords["on_failure"])
+        elif method == "configure_async_invoke":
+            self._async_settings(fn, keywords)
         elif method == "add_environment" and len(positional) >= 2:
             key = self.value(positional[0].value, where)
             if isinstance(key, str):

@@ -200,8 +200,8 @@ API_TIMEOUT_MARGIN_S = 1
 def check_queue_visibility(fn: FunctionFacts) -> Iterator[Hit]:
     """LAM609: SQS queue visibility timeout under 6 x the function timeout."""
     timeout = fn.timeout.value
-    if not isinstance(timeout, int):
-        return
+    if not isinstance(timeout, int) or fn.durable:
+        return  # a durable execution's time to finish is not the invocation timeout
     needed = limits.SQS_VISIBILITY_TIMEOUT_FACTOR * timeout
     for event in fn.events:
         visibility = event.queue_visibility
@@ -220,8 +220,9 @@ def check_queue_visibility(fn: FunctionFacts) -> Iterator[Hit]:
 
 def check_async_failure_destination(fn: FunctionFacts) -> Iterator[Hit]:
     """LAM610: asynchronous triggers without an on-failure destination or dead-letter queue."""
-    events = [e for e in fn.events if e.trigger in limits.ASYNC_TRIGGERS]
-    if not events or fn.dead_letter or fn.on_failure:
+    events = [e for e in fn.events
+              if e.trigger in limits.ASYNC_TRIGGERS and e.trigger not in limits.SELF_REPEATING_TRIGGERS]
+    if not events or fn.dead_letter or fn.on_failure or fn.async_retries:
         return
     listed = ", ".join(f"{e.trigger} event {e.name} (line {e.line})" for e in events[:3])
     yield ("LAM610", fn.line,
@@ -323,6 +324,13 @@ class _Source:
     def text(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
 
+    @property
+    def exported_from_console(self) -> bool:
+        """The Lambda console's "Export function" template: its trigger resources are
+        placeholders for resources that exist elsewhere, with made-up properties."""
+        head = " ".join(line.lstrip("# ").strip() for line in self.lines[:limits.CONSOLE_EXPORT_LINES])
+        return all(marker in head for marker in limits.CONSOLE_EXPORT_MARKERS)
+
     def span(self, line: int) -> Span:
         text = self.text(line)
         start = len(text) - len(text.lstrip()) + 1 if text.strip() else 1
@@ -357,8 +365,11 @@ def check_template_set(
         findings.append(finding("LAM615", error.path, _Source(error.path).span(line), error.message))
     for model in templates.models:
         source = _Source(model.path)
+        placeholders = source.exported_from_console
         for fn in model.functions:
             for code, line, message in check_function(fn, today):
+                if placeholders and code in limits.PLACEHOLDER_TRIGGER_RULES:
+                    continue
                 if not source.suppressed(line, code):
                     findings.append(finding(code, model.path, source.span(line), message))
     return sorted(set(findings), key=Finding.sort_key)

@@ -92,6 +92,7 @@ class _Function:
     name: str | None  # FunctionName, when the template sets a literal one
     events: list[EventFact] = field(default_factory=list)
     on_failure: int | None = None
+    async_retries: int | None = None
 
 
 def read_cloudformation(
@@ -149,7 +150,9 @@ class _Reader:
         for fn in functions.values():
             events = tuple(dict.fromkeys(fn.events))  # the same wiring seen twice counts once
             on_failure = fn.facts.on_failure or fn.on_failure
-            finished.append(replace(fn.facts, events=(*fn.facts.events, *events), on_failure=on_failure))
+            async_retries = fn.facts.async_retries or fn.async_retries
+            finished.append(replace(fn.facts, events=(*fn.facts.events, *events), on_failure=on_failure,
+                                    async_retries=async_retries))
         return TemplateModel(self.path, self.kind, tuple(finished), tuple(layers))
 
     # --- one function ---------------------------------------------------------------------
@@ -197,6 +200,8 @@ class _Reader:
             on_failure=reader.on_failure("EventInvokeConfig") if sam else None,
             events=tuple(events),
             managed_instances=reader.present("CapacityProviderConfig"),
+            async_retries=reader.async_retries("EventInvokeConfig") if sam else None,
+            durable=reader.present("DurableConfig"),
         )
         literal_name = name.value if name is not None and isinstance(name.value, str) else None
         return _Function(function_facts, literal_name)
@@ -378,6 +383,9 @@ class _Reader:
         on_failure = _on_failure(props.get("DestinationConfig"))
         if fn is not None and on_failure is not None:
             fn.on_failure = fn.on_failure or on_failure
+        retries = _async_retries(props)
+        if fn is not None and retries is not None:
+            fn.async_retries = fn.async_retries or retries
 
     def _function_url(self, logical_id: str, props: MapNode, line: int) -> None:
         self._add(self._function_for(props.get("TargetFunctionArn")),
@@ -526,6 +534,10 @@ class _Props:
             return None
         return _on_failure(found[0].get("DestinationConfig"))
 
+    def async_retries(self, key: str) -> int | None:
+        found = self._get(key)
+        return _async_retries(found[0]) if found is not None and isinstance(found[0], MapNode) else None
+
     def environment(self) -> tuple[tuple[tuple[str, Fact[str | Unknown]], ...], int]:
         found = self._get("Environment")
         if found is None or not isinstance(found[0], MapNode):
@@ -661,6 +673,14 @@ def _on_failure(destination_config: Any) -> int | None:
     """Line of ``DestinationConfig.OnFailure`` when it is set."""
     if isinstance(destination_config, MapNode) and isinstance(destination_config.get("OnFailure"), MapNode):
         return destination_config.key_line("OnFailure")
+    return None
+
+
+def _async_retries(config: MapNode) -> int | None:
+    """Line of ``MaximumRetryAttempts`` or ``MaximumEventAgeInSeconds`` when either is set."""
+    for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
+        if key in config:
+            return config.key_line(key)
     return None
 
 

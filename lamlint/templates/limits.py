@@ -59,6 +59,16 @@ OTHER_RUNTIMES = frozenset(
 
 # How triggers invoke a function (lamlint trigger names, lambda_facts.TRIGGERS).
 ASYNC_TRIGGERS = ("s3", "sns", "eventbridge", "schedule", "async")
+# The header comment of a template exported from the Lambda console ("Download AWS SAM file"):
+# "This AWS SAM template has been generated from your function's configuration. If your
+# function has one or more triggers, note that the AWS resources associated with these triggers
+# aren't fully specified in this template and include placeholder values." Rules that judge
+# those trigger resources stay silent on such a template.
+CONSOLE_EXPORT_LINES = 8
+CONSOLE_EXPORT_MARKERS = ("generated from your function's configuration", "placeholder values")
+PLACEHOLDER_TRIGGER_RULES = frozenset({"LAM609"})
+# Asynchronous triggers whose lost event is sent again by the next occurrence (LAM610 skips them).
+SELF_REPEATING_TRIGGERS = ("schedule",)
 STREAM_TRIGGERS = ("dynamodb", "kinesis", "kafka")
 SYNC_TRIGGERS = ("api", "function-url", "alb", "sync")
 # With Lambda Managed Instances, only asynchronous and event-source-mapping invocations may

@@ -63,6 +63,10 @@ class FunctionFacts:
     on_failure: int | None  # line of an on-failure destination for asynchronous invocations
     events: tuple[EventFact, ...]
     managed_instances: int | None  # line of CapacityProviderConfig (Lambda Managed Instances)
+    # Line of an asynchronous-invocation setting chosen on purpose (a retry count or event age,
+    # e.g. MaximumRetryAttempts: 0): what happens to a failed event was decided.
+    async_retries: int | None = None
+    durable: int | None = None  # line of DurableConfig (a durable function)
 
     @property
     def triggers(self) -> tuple[str, ...]:

@@ -183,6 +183,9 @@ class _Reader:
             on_failure=_on_failure(fn.get("destinations")),
             events=self._events(fn),
             managed_instances=None,
+            async_retries=next(
+                (fn.key_line(k) for k in ("maximumRetryAttempts", "maximumEventAge") if k in fn), None
+            ),
         )
 
     def _code(self, fn: MapNode, line: int, image: bool) -> Fact[Path | Unknown]:
