@@ -45,6 +45,7 @@ class FileAnalysis:
         self._bindings: dict[int, LocalBindings] = {}
         self._taint: dict[int, frozenset[str]] = {}
         self._lazy: dict[str, cst.BaseExpression] | None = None
+        self._rebound: set[str] | None = None
 
     @classmethod
     def of(cls, ctx: FileContext, module: cst.Module) -> FileAnalysis:
@@ -144,6 +145,23 @@ class FileAnalysis:
                     found[name] = value
             self._lazy = {k: v for k, v in found.items() if k not in ambiguous}
         return self._lazy
+
+    def is_constant_test(self, test: cst.BaseExpression) -> bool:
+        """``if DEBUG:`` / ``if not DRY_RUN:`` on a module constant (bound once at the top to
+        a literal, never rebound through ``global``): the same on every invocation."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test = test.expression
+        if not isinstance(test, cst.Name):
+            return False
+        value = self.constants.get(test.value)
+        if not isinstance(value, cst.SimpleString | cst.Integer | cst.Float | cst.Name):
+            return False
+        if isinstance(value, cst.Name) and value.value not in ("True", "False", "None"):
+            return False
+        if self._rebound is None:
+            self._rebound = {name for function in _functions(self.module)
+                             for name in self.bindings(function).globals}
+        return test.value not in self._rebound
 
     def constructor_of(
         self, ctx: FileContext, node: cst.BaseExpression

@@ -6,6 +6,8 @@ handler reaches. Module-level code runs once per environment and is where state 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from lamlint.apis import StateApis, state_apis
@@ -27,12 +29,29 @@ class StateCheck(AnalyzedCheck):
         super().__init__(ctx)
         self.apis: StateApis = state_apis(ctx.catalogue)
         self.conditions: list[cst.BaseExpression] = []
+        self.if_statements: list[tuple[cst.If, cst.FunctionDef | None]] = []
 
     def visit_If(self, node: cst.If) -> None:
         self.conditions.append(node.test)
+        self.if_statements.append((node, self.ctx.scope.function_node))
 
     def leave_If(self, original_node: cst.If) -> None:
         self.conditions.pop()
+        self.if_statements.pop()
+
+    def varying_conditions(self) -> list[cst.BaseExpression]:
+        """The enclosing ``if`` tests that can differ between invocations: not a module-level
+        constant (``if ASSUME_ROLE_MODE:`` with ``ASSUME_ROLE_MODE = False`` at the top and no
+        ``global`` rebinding it)."""
+        assert self.analysis is not None
+        return [test for test in self.conditions if not self.analysis.is_constant_test(test)]
+
+    def rebound_on_every_path(self, name: str) -> bool:
+        """Is ``name`` assigned on every path of the outermost ``if`` of this function around
+        the visit (``if "X" in event: G = event["X"] else: G = "Other"``)?"""
+        function = self.ctx.scope.function_node
+        outermost = next((node for node, owner in self.if_statements if owner is function), None)
+        return outermost is not None and _if_assigns(outermost, name)
 
     @property
     def per_invocation(self) -> bool:
@@ -233,6 +252,11 @@ class GlobalCarriedOver(StateCheck):
         "def handler(event, context):\n    count = 0\n    count += 1\n    return count\n",
         "TOTAL = 0\n\ndef tool():\n    global TOTAL\n    TOTAL += 1\n\n"
         "def handler(event, context):\n    return 1\n",
+        "KIND = None\n\ndef handler(event, context):\n    global KIND\n"
+        "    if 'kind' in event:\n        KIND = event['kind']\n    else:\n        KIND = 'other'\n"
+        "    return KIND\n",
+        "REMOTE = False\nCLIENT = None\n\ndef handler(event, context):\n    global CLIENT\n"
+        "    if REMOTE:\n        CLIENT = connect(event['endpoint'])\n",
     )
     INVALID = (
         "COUNT = 0\n\ndef handler(event, context):\n    global COUNT\n    COUNT += 1\n"
@@ -272,7 +296,9 @@ class GlobalCarriedOver(StateCheck):
                 "external store",
             )
             return
-        if self.conditions and is_tainted(value, self.analysis.request_taint(self.ctx)):
+        if not self.varying_conditions() or self.rebound_on_every_path(name):
+            return
+        if is_tainted(value, self.analysis.request_taint(self.ctx)):
             self.report(
                 node,
                 f"global `{name}` is set from the request on only some invocations "
@@ -748,6 +774,35 @@ class LogKeysCarriedOver(StateCheck):
             "the module-level Logger keeps it: a later request that skips this path logs this "
             "request's value; use @logger.inject_lambda_context(clear_state=True)",
         )
+
+
+def _if_assigns(node: cst.If, name: str) -> bool:
+    """Does every branch of ``if``/``elif``/``else`` assign ``name``?"""
+    if not _block_assigns(node.body, name):
+        return False
+    if isinstance(node.orelse, cst.If):
+        return _if_assigns(node.orelse, name)
+    return node.orelse is not None and _block_assigns(node.orelse.body, name)
+
+
+def _block_assigns(block: cst.BaseSuite, name: str) -> bool:
+    if not isinstance(block, cst.IndentedBlock):
+        block_lines: Sequence[cst.CSTNode] = [block]
+    else:
+        block_lines = block.body
+    for statement in block_lines:
+        if isinstance(statement, cst.If) and _if_assigns(statement, name):
+            return True
+        small: Sequence[cst.CSTNode] = ()
+        if isinstance(statement, cst.SimpleStatementLine | cst.SimpleStatementSuite):
+            small = statement.body
+        for item in small:
+            targets = [t.target for t in item.targets] if isinstance(item, cst.Assign) else (
+                [item.target] if isinstance(item, cst.AnnAssign) and item.value is not None else []
+            )
+            if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                return True
+    return False
 
 
 def _clears_state(function: cst.FunctionDef) -> bool:
