@@ -121,9 +121,13 @@ def _module_name(node: cst.BaseExpression | None) -> str:
 
 
 class _Summarizer(cst.CSTVisitor):
-    def __init__(self, def_lines: DefLines) -> None:
+    def __init__(self, def_lines: DefLines, rebound: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.def_lines = def_lines
+        self.rebound = rebound  # names some function rebinds through `global`
+        # Module switches bound once at the top to a literal (DRY_RUN = False): name -> truth.
+        self._switches: dict[str, bool] = {}
+        self._top_assigned: set[str] = set()
         self.imports: list[ImportRef] = []
         self.functions: list[FunctionSummary] = []
         self.classes: list[str] = []
@@ -337,6 +341,32 @@ class _Summarizer(cst.CSTVisitor):
             if callee:
                 self.bindings.append(Binding(name, line, CALL, callee, _passed(value)))
 
+    def _switch(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if not isinstance(target, cst.Name):
+            return
+        name = target.value
+        truth = _literal_truth(value)
+        if name in self._top_assigned or truth is None or name in self.rebound:
+            self._switches.pop(name, None)
+        else:
+            self._switches[name] = truth
+        self._top_assigned.add(name)
+
+    # code under a module switch that is off never runs: what it calls is not reached
+    def visit_If(self, node: cst.If) -> bool:
+        if not self._function_depth:
+            return True
+        test, negated = node.test, False
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, negated = test.expression, True
+        if not isinstance(test, cst.Name) or test.value not in self._switches:
+            return True
+        if self._switches[test.value] != negated:
+            node.body.visit(self)
+        elif node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
     def visit_Expr(self, node: cst.Expr) -> None:
         if self._at_top and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Attribute):
             callee = dotted(node.value)
@@ -348,6 +378,7 @@ class _Summarizer(cst.CSTVisitor):
             return
         for target in node.targets:
             self._binding(target.target, node.value)
+            self._switch(target.target, node.value)
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
         name = node.targets[0].target.value
@@ -371,6 +402,21 @@ _LITERAL_KINDS: dict[type[cst.CSTNode], str] = {
     cst.Set: "set",
     cst.SetComp: "set",
 }
+
+
+def _literal_truth(value: cst.BaseExpression) -> bool | None:
+    """The truth of ``True``/``False``/``None``/an integer literal; None for anything else."""
+    if isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
+        return value.value == "True"
+    if isinstance(value, cst.Integer):
+        try:
+            return int(value.value, 0) != 0
+        except ValueError:
+            return None
+    return None
+
+
+_GLOBAL_STATEMENT = re.compile(r"^[ \t]*global[ \t]+([\w \t,]+)", re.MULTILINE)
 
 
 def _is_staticmethod(node: cst.FunctionDef) -> bool:
@@ -414,7 +460,10 @@ class DefLines:
 
 
 def summarize(module: cst.Module, source: str) -> ModuleSummary:
-    visitor = _Summarizer(DefLines(source))
+    rebound = frozenset(
+        name.strip() for names in _GLOBAL_STATEMENT.findall(source) for name in names.split(",")
+    )
+    visitor = _Summarizer(DefLines(source), rebound)
     module.visit(visitor)
     return ModuleSummary(
         imports=tuple(visitor.imports),
