@@ -9,6 +9,7 @@ from lamlint import lambda_facts as facts
 from lamlint.apis import handler_contract_apis
 from lamlint.check.analysis import AnalyzedCheck
 from lamlint.check.base import Check, FileContext
+from lamlint.check.taint import names_read
 from lamlint.project import Handler, is_test_path
 
 
@@ -327,6 +328,8 @@ class ClientPerInvocation(ContractCheck):
         "    return s3.list_buckets()\n",
         "import functools, boto3\n\n@functools.lru_cache(maxsize=None)\ndef client():\n"
         "    return boto3.client('s3')\n\ndef handler(event, context):\n    return client().list_buckets()\n",
+        "import boto3\n\ndef handler(event, context):\n"
+        "    ec2 = boto3.client('ec2', region_name=event['region'])\n    return ec2.describe_vpcs()\n",
     )
     INVALID = (
         "import boto3\n\ndef handler(event, context):\n    s3 = boto3.client('s3')\n"
@@ -350,6 +353,8 @@ class ClientPerInvocation(ContractCheck):
         function = self.ctx.scope.function_node
         if function is None or _cached(function) or self._lazy(function):
             return
+        if self._parameterised(node, function):
+            return
         self.report(
             node,
             f"`{name}(...)` creates a new client or connection every time "
@@ -361,6 +366,34 @@ class ClientPerInvocation(ContractCheck):
         """Lazy initialisation: the function declares a global it assigns (``global X``)."""
         assert self.analysis is not None
         return bool(self.analysis.bindings(function).globals)
+
+    def _parameterised(self, node: cst.Call, function: cst.FunctionDef) -> bool:
+        """Built from what the function was given or computed (``region_name=event["region"]``,
+        ``boto3.client(service)``): one module-level client cannot stand in for it, at most a
+        cache keyed by those values."""
+        assert self.analysis is not None
+        local = self.analysis.bindings(function)
+        constant = local.single()
+        for arg in node.args:
+            for name in names_read(arg.value):
+                if name not in local.counts:
+                    continue  # a module-level name, an import, a builtin
+                value = constant.get(name)
+                if value is None or not self._fixed(value):
+                    return True
+        return False
+
+    def _fixed(self, value: cst.BaseExpression) -> bool:
+        """A literal, or a read of the environment (the same for every invocation)."""
+        if isinstance(value, cst.SimpleString | cst.Integer | cst.Float | cst.ConcatenatedString):
+            return True
+        target = value.func if isinstance(value, cst.Call) else value.value if isinstance(
+            value, cst.Subscript) else None
+        name = self.qualified(target) if target is not None else None
+        return name is not None and name.startswith(ENVIRONMENT_READS)
+
+
+ENVIRONMENT_READS = ("os.environ", "os.getenv")
 
 
 def _cached(function: cst.FunctionDef) -> bool:
