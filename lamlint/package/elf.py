@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,7 +24,11 @@ _ELF64_HEADER = 64
 _SHDR64 = 64
 _SHT_GNU_VERNEED = 0x6FFFFFFE
 _VERNEED = 16  # Elf64_Verneed and Elf64_Vernaux are both 16 bytes
-_MAX_VERNEED_ENTRIES = 4096
+MAX_SECTIONS = 1 << 16  # section headers read (4 MiB); real libraries have a few dozen
+MAX_VERNEED_SECTIONS = 16  # version needs sections considered; real libraries have one
+MAX_VERNEED_ENTRIES = 4096  # Elf64_Verneed and Elf64_Vernaux entries visited, in all
+_MAX_VERNEED_BYTES = 1 << 20  # a version needs section larger than this is not read
+_MAX_NAME = 256  # bytes of a version name; GLIBC_2.x names are a dozen
 _PE_POINTER = 0x3C
 _GLIBC_RE = re.compile(rb"^GLIBC_(\d+)\.(\d+)(?:\.\d+)?$")
 
@@ -73,7 +77,13 @@ def machine_name(machine: int) -> str:
 
 
 def glibc_needed(read_at: ReadAt) -> tuple[int, int] | None:
-    """The highest glibc version a little-endian ELF64 file needs, or None if it names none."""
+    """The highest glibc version a little-endian ELF64 file needs, or None if it names none.
+
+    The work is bounded whatever the file claims: at most :data:`MAX_SECTIONS` section
+    headers and :data:`MAX_VERNEED_SECTIONS` version-needs sections, each region read once
+    in one forward pass, and :data:`MAX_VERNEED_ENTRIES` entries visited in all; past a
+    bound the needs are unknown (:class:`ElfError`).
+    """
     header = read_at(0, _ELF64_HEADER)
     if len(header) < _ELF64_HEADER or header[4] != _ELFCLASS64 or header[5] != _ELFDATA2LSB:
         raise ElfError("not a little-endian ELF64 file")
@@ -85,21 +95,67 @@ def glibc_needed(read_at: ReadAt) -> tuple[int, int] | None:
         raise ElfError(f"unexpected section header size {shentsize}")
     if shnum == 0:  # more than 0xff00 sections: the count is in section 0's sh_size
         shnum = struct.unpack_from("<Q", _exact(read_at, shoff, _SHDR64), 0x20)[0]
-    table = _exact(read_at, shoff, shnum * _SHDR64)
-    sections = [struct.unpack_from("<IIQQQQIIQQ", table, i * _SHDR64) for i in range(shnum)]
+    if shnum > MAX_SECTIONS:
+        raise ElfError(f"{shnum:,} section headers, more than the {MAX_SECTIONS:,} read")
+    sections = _version_sections(_exact(read_at, shoff, shnum * _SHDR64), shnum)
+    regions = _read_forward(read_at, [r for s in sections for r in (s.entries, s.strings)])
+    visited: set[tuple[str, int]] = set()
     best: tuple[int, int] | None = None
-    for _name, kind, _flags, _addr, offset, size, link, info, _align, _entsize in sections:
-        if kind != _SHT_GNU_VERNEED:
-            continue
-        if link >= len(sections):
-            raise ElfError("version section links to a missing string table")
-        strtab = _exact(read_at, sections[link][4], sections[link][5])
-        for version in _verneed_names(_exact(read_at, offset, size), info, strtab):
+    for section in sections:
+        entries, strtab = regions[section.entries], regions[section.strings]
+        for version in _verneed_names(entries, section, strtab, visited):
             found = _GLIBC_RE.match(version)
             if found:
                 pair = (int(found.group(1)), int(found.group(2)))
                 best = pair if best is None else max(best, pair)
     return best
+
+
+@dataclass(frozen=True)
+class _VersionSection:
+    """A ``SHT_GNU_VERNEED`` section: where its entries and its string table are
+    (offset, size), and how many ``Elf64_Verneed`` entries it claims."""
+
+    entries: tuple[int, int]
+    strings: tuple[int, int]
+    count: int
+
+
+def _version_sections(table: bytes, shnum: int) -> list[_VersionSection]:
+    """The distinct version-needs sections of a section header table."""
+    found: dict[_VersionSection, None] = {}
+    for _name, kind, _flags, _addr, offset, size, link, info, _align, _entsize in struct.iter_unpack(
+        "<IIQQQQIIQQ", table
+    ):
+        if kind != _SHT_GNU_VERNEED:
+            continue
+        if link >= shnum:
+            raise ElfError("version section links to a missing string table")
+        if size > _MAX_VERNEED_BYTES:
+            raise ElfError(f"a version needs section of {size:,} bytes")
+        strings = struct.unpack_from("<QQ", table, link * _SHDR64 + 0x18)
+        found[_VersionSection((offset, size), (strings[0], strings[1]), info)] = None
+        if len(found) > MAX_VERNEED_SECTIONS:
+            raise ElfError(f"more than {MAX_VERNEED_SECTIONS} version needs sections")
+    return list(found)
+
+
+def _read_forward(read_at: ReadAt, regions: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The bytes of each (offset, size) region, read in ascending order with overlapping
+    regions read together: a compressed member cannot seek back without inflating again
+    from its start, so each part of the file is inflated at most once more."""
+    spans: list[tuple[int, int]] = []
+    for offset, size in sorted(set(regions)):
+        if spans and offset <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], offset + size))
+        else:
+            spans.append((offset, offset + size))
+    read = [(start, _exact(read_at, start, end - start)) for start, end in spans]
+    found = {}
+    for offset, size in set(regions):
+        start, data = next((s, d) for s, d in read if s <= offset and offset + size <= s + len(d))
+        found[(offset, size)] = data[offset - start : offset - start + size]
+    return found
 
 
 def _exact(read_at: ReadAt, offset: int, size: int) -> bytes:
@@ -109,34 +165,53 @@ def _exact(read_at: ReadAt, offset: int, size: int) -> bytes:
     return data
 
 
-def _verneed_names(data: bytes, count: int, strtab: bytes) -> list[bytes]:
-    """Every ``vna_name`` of the ``Elf64_Verneed`` chain in ``data``."""
-    names = []
+def _verneed_names(
+    data: bytes, section: _VersionSection, strtab: bytes, visited: set[tuple[str, int]]
+) -> Iterator[bytes]:
+    """Every ``vna_name`` of the ``Elf64_Verneed`` chain in ``data``, skipping entries
+    already visited (``visited``: file offsets, shared by all sections of the file)."""
+    base = section.entries[0]
     position = 0
-    for _ in range(min(count, _MAX_VERNEED_ENTRIES)):
+    for _ in range(section.count):
+        if not _first_visit(visited, "need", base + position):
+            return
         if position + _VERNEED > len(data):
             raise ElfError("version needs section is truncated")
         _version, aux_count, _file, aux, following = struct.unpack_from("<HHIII", data, position)
         aux_position = position + aux
-        for _ in range(min(aux_count, _MAX_VERNEED_ENTRIES)):
+        for _ in range(aux_count):
+            if not _first_visit(visited, "aux", base + aux_position):
+                break  # the rest of this chain was walked already
             if aux_position + _VERNEED > len(data):
                 raise ElfError("version needs section is truncated")
             _hash, _flags, _other, name, aux_next = struct.unpack_from("<IHHII", data, aux_position)
-            names.append(_string(strtab, name))
+            yield _string(strtab, name)
             if not aux_next:
                 break
             aux_position += aux_next
         if not following:
-            break
+            return
         position += following
-    return names
+
+
+def _first_visit(visited: set[tuple[str, int]], kind: str, offset: int) -> bool:
+    """Record a visit of the entry at ``offset``; False if it was visited before."""
+    if (kind, offset) in visited:
+        return False
+    if len(visited) >= MAX_VERNEED_ENTRIES:
+        raise ElfError(f"more than {MAX_VERNEED_ENTRIES:,} version needs entries")
+    visited.add((kind, offset))
+    return True
 
 
 def _string(strtab: bytes, offset: int) -> bytes:
+    """The string at ``offset``, or b"" if it is longer than any version name may be."""
     if offset >= len(strtab):
         raise ElfError("string offset outside the string table")
-    end = strtab.find(b"\0", offset)
-    return strtab[offset : end if end >= 0 else len(strtab)]
+    end = strtab.find(b"\0", offset, offset + _MAX_NAME + 1)
+    if end < 0:
+        end = len(strtab) if len(strtab) - offset <= _MAX_NAME else -1
+    return strtab[offset:end] if end >= 0 else b""
 
 
 _ET_DYN = 3  # a shared object (or a position-independent executable)

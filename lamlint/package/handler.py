@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from lamlint.package.artifact import Artifact, open_zip
 from lamlint.package.findings import ArtifactFinding, finding
 from lamlint.package.layout import ArtifactKind, import_root
 
 HANDLER_SOURCE_LIMIT = 10 << 20  # a handler module larger than this is not parsed
+# Nor is one with more tokens than this, counted generously (a word or a single punctuation
+# byte each): ast costs up to 500 bytes of memory per token, so a 10 MiB list literal would
+# take gigabytes. 250,000 is about 1.1 MiB of ordinary code (80 MB and 0.3 s to parse).
+HANDLER_TOKEN_BUDGET = 250_000
+_TOKEN_RE = re.compile(rb"[A-Za-z0-9_]+|[^\sA-Za-z0-9_]")
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,9 @@ def _target_names(target: ast.expr) -> Iterator[str]:
 def missing_function(source: bytes, function: str) -> str | None:
     """Why ``function`` is not defined at the top level of ``source``, or None when it is
     (or when that cannot be known: the module does not parse here, or uses ``import *``
-    or a module ``__getattr__``)."""
+    or a module ``__getattr__``, or it is too large to parse: see :func:`too_many_tokens`)."""
+    if too_many_tokens(source):
+        return None
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -98,6 +107,13 @@ def missing_function(source: bytes, function: str) -> str | None:
     close = difflib.get_close_matches(function, defined, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"defines no top-level {function!r}{hint}"
+
+
+def too_many_tokens(source: bytes) -> bool:
+    """Whether ``source`` has more than HANDLER_TOKEN_BUDGET tokens, counted without
+    parsing and stopping at the budget (a few hundredths of a second at most)."""
+    counted = sum(1 for _ in islice(_TOKEN_RE.finditer(source), HANDLER_TOKEN_BUDGET + 1))
+    return counted > HANDLER_TOKEN_BUDGET
 
 
 def _bounded_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
