@@ -76,6 +76,12 @@ TRIGGERS = (
     "kinesis",
     "kafka",
     "mq",
+    "ses",  # SES receipt rules (a LambdaAction)
+    "cognito",  # Cognito user pool triggers
+    "custom-resource",  # CloudFormation custom resources (ServiceToken)
+    "stepfunctions",  # Step Functions Task states
+    "bedrock-agent",  # Bedrock agent action groups
+    "firehose",  # Firehose data transformation
     "async",
     "sync",
 )

@@ -58,7 +58,15 @@ OTHER_RUNTIMES = frozenset(
 )
 
 # How triggers invoke a function (lamlint trigger names, lambda_facts.TRIGGERS).
-ASYNC_TRIGGERS = ("s3", "sns", "eventbridge", "schedule", "async")
+# An SES receipt rule's LambdaAction is asynchronous by default (InvocationType Event;
+# RequestResponse is the exception, for a mail-flow decision within 30 s).
+# "custom-resource" is in neither tuple on purpose. CloudFormation invokes a custom resource's
+# function asynchronously, but LAM610 (which reads ASYNC_TRIGGERS) asks for an on-failure
+# destination or a dead-letter queue, and a deploy-time custom resource needs neither: a
+# failed or lost request fails the stack operation, and CloudFormation reports it (after its
+# own timeout when no response comes). Behind the CDK provider framework the user's handlers
+# are even called synchronously, by the framework's own function.
+ASYNC_TRIGGERS = ("s3", "sns", "eventbridge", "schedule", "ses", "async")
 # The header comment of a template exported from the Lambda console ("Download AWS SAM file"):
 # "This AWS SAM template has been generated from your function's configuration. If your
 # function has one or more triggers, note that the AWS resources associated with these triggers
@@ -70,7 +78,10 @@ PLACEHOLDER_TRIGGER_RULES = frozenset({"LAM609"})
 # Asynchronous triggers whose lost event is sent again by the next occurrence (LAM610 skips them).
 SELF_REPEATING_TRIGGERS = ("schedule",)
 STREAM_TRIGGERS = ("dynamodb", "kinesis", "kafka")
-SYNC_TRIGGERS = ("api", "function-url", "alb", "sync")
+# Callers that wait for the function's response: Cognito user pools (a few seconds at most),
+# Step Functions Task states (the usual RequestResponse lambda:invoke), Bedrock agent action
+# groups and Firehose data transformation.
+SYNC_TRIGGERS = ("api", "function-url", "alb", "cognito", "stepfunctions", "bedrock-agent", "firehose", "sync")
 # With Lambda Managed Instances, only asynchronous and event-source-mapping invocations may
 # use the longer timeout; Amazon MQ (and DocumentDB) mappings keep the standard maximum.
 MANAGED_INSTANCES_STANDARD_TIMEOUT_TRIGGERS = (*SYNC_TRIGGERS, "mq")
