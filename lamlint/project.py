@@ -10,6 +10,7 @@ from typing import Any
 
 from lamlint.apis import frameworks, trigger_hints
 from lamlint.catalogue import Catalogue, load_catalogue
+from lamlint.check.dispatch import branch_triggers
 from lamlint.check.graph import (
     FuncKey,
     ModuleIndex,
@@ -70,6 +71,16 @@ class ProjectFacts:
     # Functions from templates whose handler module or function is missing: (function, why).
     missing_handlers: tuple[tuple[FunctionConfig, str], ...] = ()
     skipped: Mapping[str, str] = field(default_factory=dict)
+    # (function, handler name) -> the triggers it runs under when they are not the handler's:
+    # code reached only through a branch on the event's shape (lamlint.check.dispatch).
+    branch_triggers: Mapping[tuple[FuncKey, str], tuple[str, ...]] = field(default_factory=dict)
+
+    def triggers_at(self, display: str, qualname: str | None, handler: Handler) -> tuple[str, ...]:
+        """The triggers under which ``handler`` runs the function ``qualname`` of ``display``
+        (the handler's own, unless only a dispatch branch for another kind of event runs it)."""
+        if qualname is None:
+            return handler.triggers
+        return self.branch_triggers.get(((display, qualname), handler.name), handler.triggers)
 
     def handlers_in(self, display: str) -> dict[str, Handler]:
         return {h.key[1]: h for h in self.handlers if h.key[0] == display}
@@ -292,6 +303,12 @@ def build_facts(
     starts = {h.name: h.key for h in handlers}
     reachable = reachable_from(starts, edges)
     handlers = [_with_triggers(h, reachable, index, catalogue) for h in handlers]
+    hints = trigger_hints(catalogue)
+    per_branch = {
+        (function, h.name): found
+        for h in handlers if h.triggers
+        for function, found in branch_triggers(h.key, h.triggers, edges, index, hints).items()
+    }
     loaded_by = reachable_from({h.name: h.key[0] for h in handlers}, import_edges(index))
     return ProjectFacts(
         handlers=tuple(handlers),
@@ -300,6 +317,7 @@ def build_facts(
         index=index,
         missing_handlers=tuple(missing),
         skipped=MappingProxyType(skipped),
+        branch_triggers=MappingProxyType(per_branch),
     )
 
 

@@ -46,6 +46,11 @@ class FileContext:
             return self.facts.loaded_by.get(self.display, frozenset())
         return self.invoked_by(self.scope.function)
 
+    def triggers_of(self, handler: Handler) -> tuple[str, ...]:
+        """The triggers under which ``handler`` runs the code being visited: its own, unless
+        only a dispatch branch for another kind of event reaches this function."""
+        return self.facts.triggers_at(self.display, self.scope.function, handler)
+
     @property
     def in_invoke_phase(self) -> bool:
         return self.scope.function is not None and bool(self.current_handlers())

@@ -235,17 +235,10 @@ def call_edges(index: ModuleIndex) -> dict[FuncKey, tuple[FuncKey, ...]]:
 
     for module in index.by_display.values():
         for fn in module.summary.functions:
-            owner_class = fn.qualname.split(".")[0] if fn.is_method else None
             source = (module.display, fn.qualname)
             edges.setdefault(source, {})
-            for ref in fn.references:
-                parts = ref.split(".")
-                if parts[0] in ("self", "cls") and owner_class and len(parts) >= 2:
-                    parts = [owner_class, parts[1]]
-                symbol = index.lookup(module, parts)
-                if ref in fn.decorators and symbol is not None and symbol.kind == "object":
-                    continue  # @app.route registers fn on app: fn does not run app
-                add(source, index.function_key(symbol))
+            for key in reference_targets(index, module, fn, fn.references):
+                add(source, key)
             if not fn.is_method:
                 for found in app_decorators(index, module, fn):
                     if not found.own_function:  # a route: running the app may run it
@@ -272,6 +265,26 @@ def call_edges(index: ModuleIndex) -> dict[FuncKey, tuple[FuncKey, ...]]:
             for name in call.args:  # app.include_router(orders.router)
                 add(app, index.function_key(index.lookup(module, name.split("."))))
     return {key: tuple(targets) for key, targets in edges.items()}
+
+
+def reference_targets(
+    index: ModuleIndex, module: ModuleInfo, fn: FunctionSummary, references: Iterable[str]
+) -> list[FuncKey]:
+    """The project functions and objects that ``references`` (names read or called in ``fn``)
+    stand for."""
+    owner_class = fn.qualname.split(".")[0] if fn.is_method else None
+    found = []
+    for ref in references:
+        parts = ref.split(".")
+        if parts[0] in ("self", "cls") and owner_class and len(parts) >= 2:
+            parts = [owner_class, parts[1]]
+        symbol = index.lookup(module, parts)
+        if ref in fn.decorators and symbol is not None and symbol.kind == "object":
+            continue  # @app.route registers fn on app: fn does not run app
+        key = index.function_key(symbol)
+        if key is not None:
+            found.append(key)
+    return found
 
 
 @dataclass(frozen=True)

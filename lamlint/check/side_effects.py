@@ -63,7 +63,7 @@ class EffectCheck(AnalyzedCheck):
         found: dict[str, list[str]] = {}
         for name in sorted(self.ctx.current_handlers()):
             handler = self.ctx.facts.handler(name)
-            for trigger in handler.triggers if handler else ():
+            for trigger in self.ctx.triggers_of(handler) if handler else ():
                 found.setdefault(trigger, []).append(name)
         return found
 

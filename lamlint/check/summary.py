@@ -27,6 +27,16 @@ class ImportRef:
 
 
 @dataclass(frozen=True)
+class DispatchBranch:
+    """One branch of an ``if``/``elif``/``else`` at the top of a function body whose chain
+    tests the function's first parameter (the event): what that branch alone runs."""
+
+    chain: int  # which chain of the function it belongs to (0, 1, ...)
+    keys: tuple[str, ...]  # string literals in its test ("RequestType", "aws:sns"); () for else
+    references: tuple[str, ...]  # dotted names read or called in the test and body
+
+
+@dataclass(frozen=True)
 class FunctionSummary:
     qualname: str  # "handler", "Service.run"
     line: int
@@ -39,6 +49,8 @@ class FunctionSummary:
     references: tuple[str, ...]  # dotted names read or called in the body (nested defs included)
     keys: tuple[str, ...]  # string keys it subscripts, .get()s or writes in dict literals
     is_method: bool
+    dispatch: tuple[DispatchBranch, ...] = ()  # branches on the event at the top of the body
+    undispatched: tuple[str, ...] = ()  # with ``dispatch``: the references outside its branches
 
 
 ALIAS = "alias"  # handler = main, handler = impl.run
@@ -143,6 +155,10 @@ class _Summarizer(cst.CSTVisitor):
         self._function_depth = 0
         self._refs: list[str] = []
         self._keys: list[str] = []
+        self._top_statements: set[int] = set()  # ids of the function body's own statements
+        self._event: str | None = None  # the function's first parameter
+        self._dispatch: list[DispatchBranch] = []
+        self._branch_spans: list[tuple[int, int]] = []
 
     # imports (at any level: a function-local import still binds a name we can resolve)
     @property
@@ -202,6 +218,14 @@ class _Summarizer(cst.CSTVisitor):
         if self._function_depth == 1:
             self._refs = []
             self._keys = []
+            self._dispatch = []
+            self._branch_spans = []
+            body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+            self._top_statements = {id(statement) for statement in body}
+            params = [*node.params.posonly_params, *node.params.params]
+            if params and self._class_stack and not _is_staticmethod(node):
+                params = params[1:]
+            self._event = params[0].name.value if params else None
         return True
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -241,8 +265,14 @@ class _Summarizer(cst.CSTVisitor):
                 references=tuple(dict.fromkeys(self._refs)),
                 keys=tuple(dict.fromkeys(self._keys)),
                 is_method=is_method,
+                dispatch=tuple(self._dispatch),
+                undispatched=self._undispatched() if self._dispatch else (),
             )
         )
+
+    def _undispatched(self) -> tuple[str, ...]:
+        inside = {i for start, end in self._branch_spans for i in range(start, end)}
+        return tuple(dict.fromkeys(ref for i, ref in enumerate(self._refs) if i not in inside))
 
     # string keys: event["Records"], record.get("body"), {"statusCode": 200}
     def visit_SubscriptElement(self, node: cst.SubscriptElement) -> None:
@@ -356,6 +386,9 @@ class _Summarizer(cst.CSTVisitor):
     def visit_If(self, node: cst.If) -> bool:
         if not self._function_depth:
             return True
+        if self._function_depth == 1 and id(node) in self._top_statements and self._tests_event(node.test):
+            self._dispatch_chain(node)
+            return False
         test, negated = node.test, False
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             test, negated = test.expression, True
@@ -366,6 +399,29 @@ class _Summarizer(cst.CSTVisitor):
         elif node.orelse is not None:
             node.orelse.visit(self)
         return False
+
+    def _tests_event(self, test: cst.BaseExpression) -> bool:
+        return self._event is not None and any(
+            isinstance(n, cst.Name) and n.value == self._event for n in _walk(test)
+        )
+
+    def _dispatch_chain(self, node: cst.If) -> None:
+        """Visit an ``if``/``elif``/``else`` chain on the event branch by branch, recording what
+        each branch runs (everything still counts among the function's references)."""
+        chain = len({b.chain for b in self._dispatch})
+        branch: cst.If | cst.Else | None = node
+        while branch is not None:
+            start = len(self._refs)
+            if isinstance(branch, cst.If):
+                branch.test.visit(self)
+                strings = (n.evaluated_value for n in _walk(branch.test) if isinstance(n, cst.SimpleString))
+                keys = tuple(dict.fromkeys(v for v in strings if isinstance(v, str)))
+            else:
+                keys = ()
+            branch.body.visit(self)
+            self._branch_spans.append((start, len(self._refs)))
+            self._dispatch.append(DispatchBranch(chain, keys, tuple(dict.fromkeys(self._refs[start:]))))
+            branch = branch.orelse if isinstance(branch, cst.If) else None
 
     def visit_Expr(self, node: cst.Expr) -> None:
         if self._at_top and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Attribute):
@@ -402,6 +458,16 @@ _LITERAL_KINDS: dict[type[cst.CSTNode], str] = {
     cst.Set: "set",
     cst.SetComp: "set",
 }
+
+
+def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(current.children)
+    return found
 
 
 def _literal_truth(value: cst.BaseExpression) -> bool | None:

@@ -40,7 +40,7 @@ def budget_of(ctx: FileContext) -> Budget | None:
                 facts.TIMEOUT_MAX_S,
                 f"Lambda's {facts.TIMEOUT_MAX_S} s maximum ({label} has no configured timeout)",
             )
-        if "api" in handler.triggers and candidate.seconds > facts.API_GATEWAY_TIMEOUT_S:
+        if "api" in ctx.triggers_of(handler) and candidate.seconds > facts.API_GATEWAY_TIMEOUT_S:
             candidate = Budget(
                 facts.API_GATEWAY_TIMEOUT_S,
                 f"the {facts.API_GATEWAY_TIMEOUT_S} s API Gateway integration timeout of {label}",

@@ -1,0 +1,88 @@
+"""Triggers per dispatch branch.
+
+A handler that branches on the event's shape (``if event.get("RequestType"): ... elif
+event["Records"][0]["EventSource"] == "aws:sns": ...``) runs each branch for a different kind
+of event. The handler's triggers (configured, or inferred from everything it reaches) then say
+nothing about which branch runs under which trigger. For code reached only through such
+branches, the triggers are those the branch itself shows: the trigger hints matched by the
+strings of its test and the keys of what it alone reaches; a branch that shows none, in a chain
+where another branch does show one, runs under an unknown trigger; in a chain where no branch
+shows one (branches on the payload, not its kind) the handler's triggers still apply.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+
+from lamlint.apis import TriggerHint
+from lamlint.check.graph import FuncKey, ModuleIndex, reference_targets
+from lamlint.check.summary import DispatchBranch, FunctionSummary
+
+
+def _reach(starts: Iterable[FuncKey], edges: Mapping[FuncKey, Sequence[FuncKey]]) -> set[FuncKey]:
+    seen = set(starts)
+    queue = deque(seen)
+    while queue:
+        for nxt in edges.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _function(index: ModuleIndex, key: FuncKey) -> FunctionSummary | None:
+    module = index.by_display.get(key[0])
+    return module.summary.function(key[1]) if module is not None else None
+
+
+def _shown_triggers(
+    branch: DispatchBranch, reached: set[FuncKey], index: ModuleIndex, hints: Sequence[TriggerHint]
+) -> list[str]:
+    keys = set(branch.keys)
+    references: set[str] = set(branch.references)
+    for key in reached:
+        function = _function(index, key)
+        if function is not None:
+            keys.update(function.keys)
+            references.update(function.references)
+    found: list[str] = []
+    for hint in hints:
+        if hint.trigger not in found and hint.matches(keys, references):
+            found.append(hint.trigger)
+    return found
+
+
+def branch_triggers(
+    start: FuncKey,
+    triggers: tuple[str, ...],
+    edges: Mapping[FuncKey, Sequence[FuncKey]],
+    index: ModuleIndex,
+    hints: Sequence[TriggerHint],
+) -> dict[FuncKey, tuple[str, ...]]:
+    """For the functions the handler reaches only through dispatch branches, the triggers
+    they run under (see the module docstring); functions not listed keep ``triggers``."""
+    reach = _reach([start], edges)
+    dispatchers = [(key, fn) for key in sorted(reach) if (fn := _function(index, key)) and fn.dispatch]
+    if not dispatchers:
+        return {}
+    plain_edges = dict(edges)
+    for key, fn in dispatchers:
+        plain_edges[key] = tuple(reference_targets(index, index.by_display[key[0]], fn, fn.undispatched))
+    plain = _reach([start], plain_edges)
+    if reach <= plain:
+        return {}
+    found: dict[FuncKey, dict[str, None]] = {}
+    for key, fn in dispatchers:
+        module = index.by_display[key[0]]
+        for chain in sorted({b.chain for b in fn.dispatch}):
+            branches = [b for b in fn.dispatch if b.chain == chain]
+            reached = [_reach(reference_targets(index, module, fn, b.references), plain_edges)
+                       for b in branches]
+            shown = [_shown_triggers(b, r, index, hints) for b, r in zip(branches, reached, strict=True)]
+            any_shown = any(shown)
+            for these, names in zip(reached, shown, strict=True):
+                applied = names if names else ([] if any_shown else list(triggers))
+                for function in these - plain:
+                    found.setdefault(function, {}).update(dict.fromkeys(applied))
+    return {function: tuple(names) for function, names in found.items()}

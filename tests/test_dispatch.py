@@ -1,0 +1,69 @@
+"""Triggers per dispatch branch: code only one branch on the event's shape runs gets that
+branch's trigger, not the handler's."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from helpers import FIXTURES, facts_for
+
+GUARDRAILS = FIXTURES / "rules" / "side_effects"
+
+
+def triggers(facts, qualname: str, handler: str) -> tuple[str, ...]:
+    found = next(h for h in facts.handlers if h.name == handler)
+    display = next(d for d, q in facts.reachable if q == qualname)
+    return facts.triggers_at(display, qualname, found)
+
+
+def test_each_branch_runs_under_its_own_kind_of_event() -> None:
+    facts = facts_for(GUARDRAILS)
+    assert triggers(facts, "configure_account", "guardrails") == ("sns",)
+    assert "sns" not in triggers(facts, "fan_out", "guardrails")
+    # The dispatcher itself and the handler run for every event.
+    assert triggers(facts, "orchestrator", "guardrails") == ("sns",)
+
+
+def _project(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.lamlint]\n\n[[tool.lamlint.functions]]\nname = "fn"\ncode = "."\n'
+        'handler = "app.handler"\ntriggers = ["sqs"]\n', encoding="utf-8")
+    (tmp_path / "app.py").write_text(textwrap.dedent(body), encoding="utf-8")
+    return tmp_path
+
+
+def test_branches_on_the_payload_keep_the_handlers_triggers(tmp_path: Path) -> None:
+    facts = facts_for(_project(tmp_path, """\
+        def create(body):
+            return body
+
+        def delete(body):
+            return body
+
+        def handler(event, context):
+            if event["action"] == "create":
+                create(event)
+            else:
+                delete(event)
+        """))
+    assert triggers(facts, "create", "fn") == ("sqs",)
+    assert triggers(facts, "delete", "fn") == ("sqs",)
+
+
+def test_a_branch_that_shows_no_trigger_beside_one_that_does_is_unknown(tmp_path: Path) -> None:
+    facts = facts_for(_project(tmp_path, """\
+        def records(event):
+            return [r["messageId"] for r in event["Records"]]
+
+        def warm(event):
+            return event
+
+        def handler(event, context):
+            if "Records" in event:
+                return records(event)
+            elif event.get("warmer"):
+                return warm(event)
+        """))
+    assert triggers(facts, "records", "fn") == ("sqs",)
+    assert triggers(facts, "warm", "fn") == ()
