@@ -440,13 +440,14 @@ class HandlerContractApis:
     secret_keywords: frozenset[str]
     placeholder_words: tuple[str, ...] = ()
     handler_removals: frozenset[str] = frozenset()
+    deploy_time_triggers: frozenset[str] = frozenset()
 
 
 @cache
 def handler_contract_apis(catalogue: Catalogue) -> HandlerContractApis:
     table = catalogue.tables.get("handler_contract", {})
     try:
-        return HandlerContractApis(
+        apis = HandlerContractApis(
             exit_calls=frozenset(table["exit_calls"]),
             client_constructors=frozenset(table["client_constructors"]),
             credential_keywords=frozenset(table["credential_keywords"]),
@@ -456,9 +457,16 @@ def handler_contract_apis(catalogue: Catalogue) -> HandlerContractApis:
             secret_keywords=frozenset(table["secret_keywords"]),
             placeholder_words=tuple(w.upper() for w in table.get("placeholder_words", ())),
             handler_removals=frozenset(table.get("handler_removals", ())),
+            deploy_time_triggers=frozenset(table.get("deploy_time_triggers", ())),
         )
     except (KeyError, re.error) as exc:
         raise CatalogueError(f"handler_contract: {exc}") from None
+    from lamlint.lambda_facts import TRIGGERS
+
+    unknown = sorted(apis.deploy_time_triggers - set(TRIGGERS))
+    if unknown:
+        raise CatalogueError(f"handler_contract.deploy_time_triggers: unknown trigger(s) {unknown}")
+    return apis
 
 
 @dataclass(frozen=True)

@@ -353,7 +353,7 @@ class ClientPerInvocation(ContractCheck):
         function = self.ctx.scope.function_node
         if function is None or _cached(function) or self._lazy(function):
             return
-        if self._parameterised(node, function):
+        if self._parameterised(node, function) or self._deploy_time_only():
             return
         self.report(
             node,
@@ -366,6 +366,13 @@ class ClientPerInvocation(ContractCheck):
         """Lazy initialisation: the function declares a global it assigns (``global X``)."""
         assert self.analysis is not None
         return bool(self.analysis.bindings(function).globals)
+
+    def _deploy_time_only(self) -> bool:
+        """Does only a custom resource (a few runs per deployment) run this code?"""
+        handlers = [self.ctx.facts.handler(name) for name in self.ctx.current_handlers()]
+        triggers = [self.ctx.triggers_of(h) for h in handlers if h is not None]
+        deploy = self.apis.deploy_time_triggers
+        return bool(triggers) and all(these and set(these) <= deploy for these in triggers)
 
     def _parameterised(self, node: cst.Call, function: cst.FunctionDef) -> bool:
         """Built from what the function was given or computed (``region_name=event["region"]``,
