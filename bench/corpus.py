@@ -2,7 +2,7 @@
 
 Usage:
     python bench/corpus.py CORPUS_DIR [--lamlint PATH] [--jobs N] [--timeout S] [--out FILE]
-                           [--project TEXT ...] [--skip-nested] [--label TEXT]
+                           [--project TEXT ...] [--skip-nested] [--label TEXT] [--extend-select CODES]
     python bench/corpus.py CORPUS_DIR --compare OLD.json        # run, then compare with OLD.json
     python bench/corpus.py --results FILE [--compare OLD.json]  # no run: summarise a results file
     python bench/corpus.py --results FILE --sample N [--seed S] [--rule CODE]
@@ -174,7 +174,8 @@ def parse_settings(stdout: str) -> dict[str, Any]:
             "unreadable_templates": unreadable_templates}
 
 
-def check_project(corpus: Path, project: Project, lamlint: str, timeout: float) -> Result:
+def check_project(corpus: Path, project: Project, lamlint: str, timeout: float,
+                  extend_select: str | None = None) -> Result:
     folder = corpus / project["project"]
     result: Result = {
         "project": project["project"],
@@ -186,7 +187,9 @@ def check_project(corpus: Path, project: Project, lamlint: str, timeout: float) 
         result.update(status="missing", exit_code=None, error="project folder not found", findings=[],
                       handlers=[], handlers_found=0, functions_reached=0)
         return result
-    check = run_lamlint([lamlint, "check", ".", "--output-format", "json", "--exit-zero"], folder, timeout)
+    extra = ["--extend-select", extend_select] if extend_select else []
+    check = run_lamlint([lamlint, "check", ".", "--output-format", "json", "--exit-zero", *extra], folder,
+                        timeout)
     status, error = classify(check)
     findings: list[dict[str, Any]] = []
     if status == "ok":
@@ -234,6 +237,7 @@ def run_corpus(args: argparse.Namespace) -> dict[str, Any]:
     meta = {
         "corpus": str(corpus),
         "lamlint": args.lamlint,
+        "extend_select": args.extend_select,
         "lamlint_version": lamlint_version(args.lamlint),
         "label": args.label,
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -244,7 +248,8 @@ def run_corpus(args: argparse.Namespace) -> dict[str, Any]:
     results: list[Result] = []
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(check_project, corpus, p, args.lamlint, args.timeout): p for p in projects}
+        futures = {pool.submit(check_project, corpus, p, args.lamlint, args.timeout, args.extend_select): p
+                   for p in projects}
         for done, future in enumerate(as_completed(futures), 1):
             project = futures[future]
             try:
@@ -403,6 +408,8 @@ def main() -> None:
     parser.add_argument("--project", action="append", help="only projects whose name contains this")
     parser.add_argument("--skip-nested", action="store_true", help="skip projects nested in another one")
     parser.add_argument("--label", help="a name for this run, kept in the results file")
+    parser.add_argument("--extend-select", metavar="CODES",
+                        help="rules to check besides the defaults, to measure those off by default")
     parser.add_argument("--results", help="summarise this results file instead of running")
     parser.add_argument("--compare", metavar="OLD.json", help="compare with an earlier results file")
     parser.add_argument("--sample", type=int, metavar="N", help="print N random findings with their source")
