@@ -342,6 +342,341 @@ def test_cloudformation_wiring_resources_become_triggers(tmp_path: Path) -> None
     assert fn.events[0].on_failure == 17 and fn.events[1].on_failure is None
 
 
+
+# --- triggers beyond the event sources: custom resources, Cognito, SES, Scheduler, Step
+# Functions, Bedrock agents, Firehose ---------------------------------------------------------
+
+FUNCTIONS = """\
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: shop-fn, Code: src/, Handler: app.handler, Runtime: python3.12}
+  Other:
+    Type: AWS::Lambda::Function
+    Properties: {Code: src/, Handler: app.handler, Runtime: python3.12}
+"""
+
+
+def wired(tmp_path: Path, resources: str) -> dict[str, list[tuple[str, str | None]]]:
+    """(event name, trigger) of each function of FUNCTIONS plus ``resources``."""
+    found = model(tmp_path, FUNCTIONS + textwrap.indent(textwrap.dedent(resources), "  "))
+    return {fn.logical_id: [(e.name, e.trigger) for e in fn.events] for fn in found.functions}
+
+
+def test_custom_resources_by_their_service_token(tmp_path: Path) -> None:
+    found = wired(tmp_path, """\
+        Seed:
+          Type: Custom::Seed
+          Properties: {ServiceToken: !GetAtt Fn.Arn, TableName: t}
+        LongForm:
+          Type: AWS::CloudFormation::CustomResource
+          Properties:
+            ServiceToken: {"Fn::GetAtt": [Other, Arn]}
+        ByRef:
+          Type: Custom::ByRef
+          Properties: {ServiceToken: !Ref Fn}
+        ByArn:
+          Type: Custom::ByArn
+          Properties: {ServiceToken: !Sub "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:shop-fn"}
+        Literal:
+          Type: Custom::Literal
+          Properties: {ServiceToken: "arn:aws:lambda:eu-west-1:123456789012:function:shop-fn"}
+        Topic:
+          Type: AWS::SNS::Topic
+        ToTopic:
+          Type: Custom::ToTopic
+          Properties: {ServiceToken: !Ref Topic}
+        ToTopicArn:
+          Type: Custom::ToTopicArn
+          Properties: {ServiceToken: "arn:aws:sns:eu-west-1:123456789012:shop-fn"}
+        """)
+    assert found == {
+        "Fn": [("Seed", "custom-resource"), ("ByRef", "custom-resource"), ("ByArn", "custom-resource"),
+               ("Literal", "custom-resource")],
+        "Other": [("LongForm", "custom-resource")],
+    }
+
+
+def test_custom_resource_from_json_template(tmp_path: Path) -> None:
+    (tmp_path / "template.json").write_text(
+        '{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Code": "src/",'
+        ' "Handler": "app.handler", "Runtime": "python3.12"}},'
+        ' "Seed": {"Type": "Custom::Seed", "Properties": {"ServiceToken": {"Fn::GetAtt": ["Fn", "Arn"]}}}}}',
+        encoding="utf-8",
+    )
+    (fn,) = read_template(tmp_path / "template.json", tmp_path).functions
+    assert fn.triggers == ("custom-resource",) and fn.events[0].kind == "AWS::CloudFormation::CustomResource"
+
+
+def test_cognito_user_pool_triggers(tmp_path: Path) -> None:
+    found = wired(tmp_path, """\
+        Key:
+          Type: AWS::KMS::Key
+        Pool:
+          Type: AWS::Cognito::UserPool
+          Properties:
+            LambdaConfig:
+              PreSignUp: !GetAtt Fn.Arn
+              KMSKeyID: !GetAtt Key.Arn
+              CustomSMSSender: {LambdaArn: !GetAtt Other.Arn, LambdaVersion: V1_0}
+        Allow:
+          Type: AWS::Lambda::Permission
+          Properties:
+            {FunctionName: !Ref Fn, Action: lambda:InvokeFunction, Principal: cognito-idp.amazonaws.com}
+        """)
+    assert found == {"Fn": [("Pool", "cognito"), ("Allow", "cognito")], "Other": [("Pool", "cognito")]}
+
+
+def test_sam_cognito_and_schedule_v2_events(tmp_path: Path) -> None:
+    found = model(tmp_path, """\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Pool:
+            Type: AWS::Cognito::UserPool
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src/
+              Handler: app.handler
+              Runtime: python3.12
+              Events:
+                SignUp: {Type: Cognito, Properties: {UserPool: !Ref Pool, Trigger: PreSignUp}}
+                Nightly: {Type: ScheduleV2, Properties: {ScheduleExpression: rate(1 day)}}
+        """)
+    (fn,) = found.functions
+    assert [(e.name, e.kind, e.trigger) for e in fn.events] == [
+        ("SignUp", "Cognito", "cognito"), ("Nightly", "ScheduleV2", "schedule"),
+    ]
+
+
+def test_ses_receipt_rule_lambda_actions(tmp_path: Path) -> None:
+    found = wired(tmp_path, """\
+        Inbound:
+          Type: AWS::SES::ReceiptRule
+          Properties:
+            RuleSetName: inbound
+            Rule:
+              Actions:
+                - S3Action: {BucketName: mail}
+                - LambdaAction: {FunctionArn: !GetAtt Fn.Arn, InvocationType: RequestResponse}
+        FromSes:
+          Type: AWS::Lambda::Permission
+          Properties: {FunctionName: !Ref Other, Action: lambda:InvokeFunction, Principal: ses.amazonaws.com}
+        """)
+    assert found == {"Fn": [("Inbound", "ses")], "Other": [("FromSes", "ses")]}
+
+
+def test_scheduler_targets_through_aliases_and_versions(tmp_path: Path) -> None:
+    found = model(tmp_path, """\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Sam:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12, AutoPublishAlias: live}
+          Fn:
+            Type: AWS::Lambda::Function
+            Properties: {Code: src/, Handler: app.handler, Runtime: python3.12}
+          Other:
+            Type: AWS::Lambda::Function
+            Properties: {Code: src/, Handler: app.handler, Runtime: python3.12}
+          Version:
+            Type: AWS::Lambda::Version
+            Properties: {FunctionName: !Ref Fn}
+          Live:
+            Type: AWS::Lambda::Alias
+            Properties: {FunctionName: !Ref Fn, FunctionVersion: !GetAtt Version.Version, Name: live}
+          OtherVersion:
+            Type: AWS::Lambda::Version
+            Properties: {FunctionName: !GetAtt Other.Arn}
+          SamAlias:
+            Type: AWS::Scheduler::Schedule
+            Properties:
+              ScheduleExpression: rate(1 hour)
+              Target: {Arn: !Ref Sam.Alias, RoleArn: arn:aws:iam::123456789012:role/r}
+          ToAlias:
+            Type: AWS::Scheduler::Schedule
+            Properties:
+              ScheduleExpression: rate(1 hour)
+              Target: {Arn: !Ref Live, RoleArn: arn:aws:iam::123456789012:role/r}
+          ToVersion:
+            Type: AWS::Scheduler::Schedule
+            Properties:
+              ScheduleExpression: rate(1 hour)
+              Target: {Arn: !Ref OtherVersion, RoleArn: arn:aws:iam::123456789012:role/r}
+          Queue:
+            Type: AWS::SQS::Queue
+          ToQueue:
+            Type: AWS::Scheduler::Schedule
+            Properties:
+              ScheduleExpression: rate(1 hour)
+              Target: {Arn: !GetAtt Queue.Arn, RoleArn: arn:aws:iam::123456789012:role/r}
+        """)
+    found_events = {fn.logical_id: [(e.name, e.trigger) for e in fn.events] for fn in found.functions}
+    assert found_events == {
+        "Sam": [("SamAlias", "schedule")],
+        "Fn": [("ToAlias", "schedule")],
+        "Other": [("ToVersion", "schedule")],
+    }
+
+
+def test_state_machine_definitions_invoke_the_functions_they_name(tmp_path: Path) -> None:
+    found = model(tmp_path, """\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Validate:
+            Type: AWS::Lambda::Function
+            Properties: {FunctionName: validate-order, Code: src/, Handler: app.handler, Runtime: python3.12}
+          Charge:
+            Type: AWS::Lambda::Function
+            Properties: {Code: src/, Handler: app.handler, Runtime: python3.12}
+          Ship:
+            Type: AWS::Lambda::Function
+            Properties: {Code: src/, Handler: app.handler, Runtime: python3.12}
+          Report:
+            Type: AWS::Lambda::Function
+            Properties: {Code: src/, Handler: app.handler, Runtime: python3.12}
+          Unused:
+            Type: AWS::Lambda::Function
+            Properties: {Code: src/, Handler: app.handler, Runtime: python3.12}
+          Inline:
+            Type: AWS::StepFunctions::StateMachine
+            Properties:
+              Definition:
+                StartAt: Validate
+                States:
+                  Validate:
+                    Type: Task
+                    Resource: arn:aws:states:::lambda:invoke
+                    Parameters:
+                      FunctionName: "arn:aws:lambda:eu-west-1:123456789012:function:validate-order:$LATEST"
+                    Next: Charge
+                  Charge: {Type: Task, Resource: !GetAtt Charge.Arn, Next: Queue}
+                  Queue:
+                    Type: Task
+                    Resource: arn:aws:states:::sqs:sendMessage
+                    Parameters: {QueueUrl: !Ref Orders, MessageBody.$: $}
+                    End: true
+          Orders:
+            Type: AWS::SQS::Queue
+          AsString:
+            Type: AWS::StepFunctions::StateMachine
+            Properties:
+              DefinitionString: !Sub |
+                {"StartAt": "Ship", "States": {"Ship": {"Type": "Task",
+                 "Resource": "${Ship.Arn}", "End": true}}}
+          Joined:
+            Type: AWS::StepFunctions::StateMachine
+            Properties:
+              DefinitionString: !Join ["", ['{"StartAt":"R","States":{"R":{"Type":"Task","Resource":"',
+                                            !GetAtt Report.Arn, '","End":true}}}']]
+          Sam:
+            Type: AWS::Serverless::StateMachine
+            Properties:
+              DefinitionUri: statemachine/orders.asl.json
+              DefinitionSubstitutions: {ShipArn: !GetAtt Ship.Arn, Bucket: orders}
+        """)
+    found_events = {fn.logical_id: [(e.name, e.kind, e.trigger) for e in fn.events] for fn in found.functions}
+    assert found_events == {
+        "Validate": [("Inline", "AWS::StepFunctions::StateMachine", "stepfunctions")],
+        "Charge": [("Inline", "AWS::StepFunctions::StateMachine", "stepfunctions")],
+        "Ship": [("AsString", "AWS::StepFunctions::StateMachine", "stepfunctions"),
+                 ("Sam", "AWS::Serverless::StateMachine", "stepfunctions")],
+        "Report": [("Joined", "AWS::StepFunctions::StateMachine", "stepfunctions")],
+        "Unused": [],  # in no definition; the queue task names no function
+    }
+
+
+def test_bedrock_agent_action_groups_and_firehose_processors(tmp_path: Path) -> None:
+    found = wired(tmp_path, """\
+        Agent:
+          Type: AWS::Bedrock::Agent
+          Properties:
+            AgentName: shop
+            ActionGroups:
+              - {ActionGroupName: orders, ActionGroupExecutor: {Lambda: !GetAtt Fn.Arn}}
+              - {ActionGroupName: ask, ActionGroupExecutor: {CustomControl: RETURN_CONTROL}}
+        Stream:
+          Type: AWS::KinesisFirehose::DeliveryStream
+          Properties:
+            HttpEndpointDestinationConfiguration:
+              ProcessingConfiguration:
+                Enabled: true
+                Processors:
+                  - Type: Lambda
+                    Parameters:
+                      - {ParameterName: LambdaArn, ParameterValue: !GetAtt Other.Arn}
+                      - {ParameterName: BufferSizeInMBs, ParameterValue: "1"}
+        FromBedrock:
+          Type: AWS::Lambda::Permission
+          Properties:
+            {FunctionName: !GetAtt Fn.Arn, Action: lambda:InvokeFunction, Principal: bedrock.amazonaws.com}
+        """)
+    assert found == {
+        "Fn": [("Agent", "bedrock-agent"), ("FromBedrock", "bedrock-agent")],
+        "Other": [("Stream", "firehose")],
+    }
+
+
+def test_cdk_provider_framework_in_cdk_out_invokes_the_user_handlers(tmp_path: Path) -> None:
+    found = wired(tmp_path, """\
+        Framework:
+          Type: AWS::Lambda::Function
+          Properties:
+            Code: {S3Bucket: b, S3Key: framework.zip}
+            Handler: framework.onEvent
+            Runtime: nodejs20.x
+            Environment:
+              Variables:
+                USER_ON_EVENT_FUNCTION_ARN: !GetAtt Fn.Arn
+                USER_IS_COMPLETE_FUNCTION_ARN: !GetAtt Other.Arn
+        Resource:
+          Type: AWS::CloudFormation::CustomResource
+          Properties: {ServiceToken: !GetAtt Framework.Arn}
+        """)
+    assert found == {
+        "Fn": [("Framework", "custom-resource")],
+        "Other": [("Framework", "custom-resource")],
+        "Framework": [("Resource", "custom-resource")],
+    }
+
+
+def test_serverless_resources_wire_the_service_functions(tmp_path: Path) -> None:
+    found = model(tmp_path, """\
+        service: shop
+        provider: {name: aws, runtime: python3.12}
+        functions:
+          seed-catalogue: {handler: seed.handler}
+          preSignUp:
+            handler: signup.handler
+            events:
+              - cognitoUserPool: {pool: users, trigger: PreSignUp, existing: true}
+          plain: {handler: plain.handler}
+        resources:
+          Resources:
+            Seed:
+              Type: Custom::Seed
+              Properties:
+                ServiceToken: {"Fn::GetAtt": [SeedDashcatalogueLambdaFunction, Arn]}
+            Misspelt:
+              Type: Custom::Misspelt
+              Properties: {ServiceToken: !GetAtt SeeddashcatalogueLambdaFunction.Arn}
+            Topic:
+              Type: AWS::SNS::Topic
+            Announce:
+              Type: Custom::Announce
+              Properties: {ServiceToken: !Ref Topic}
+            Users:
+              Type: AWS::Cognito::UserPool
+              Properties:
+                LambdaConfig: {PostConfirmation: !GetAtt PreSignUpLambdaFunction.Arn}
+        """, name="serverless.yml")
+    found_events = {fn.logical_id: [(e.name, e.trigger) for e in fn.events] for fn in found.functions}
+    assert found_events == {
+        "seed-catalogue": [("Seed", "custom-resource")],
+        "preSignUp": [("events[0]", "cognito"), ("Users", "cognito")],
+        "plain": [],
+    }
+
 def test_code_locations_lamlint_cannot_read_are_unknown(tmp_path: Path) -> None:
     functions = {
         "InS3": "CodeUri: s3://b/k.zip, Handler: a.h, Runtime: python3.12",
@@ -487,7 +822,7 @@ def test_serverless_defaults_events_and_unknown_variables(tmp_path: Path) -> Non
     assert one.timeout.note == "Serverless Framework default"
     assert [e.trigger for e in one.events] == [
         "function-url", "api", "alb", "schedule", "eventbridge", "eventbridge", "kinesis", "kafka",
-        "mq", "mq", "s3", "sns", "api", "async", "sync", None,
+        "mq", "mq", "s3", "sns", "api", "async", "cognito", None,
     ]
     assert one.dead_letter == 12
     assert all(isinstance(f.value, Unknown) for _, f in one.environment)

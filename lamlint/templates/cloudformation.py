@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ SAM_EVENT_TRIGGERS: dict[str, str | None] = {
     "CloudWatchLogs": "async",
     "IoTRule": "async",
     "AlexaSkill": "sync",
-    "Cognito": "sync",
+    "Cognito": "cognito",
     "DocumentDB": None,
 }
 # Event source mapping sources, by the resource type they point at, or by the ARN's service.
@@ -73,8 +74,43 @@ PRINCIPAL_TRIGGERS: dict[str, str] = {
     "scheduler": "schedule",
     "logs": "async",
     "iot": "async",
-    "cognito-idp": "sync",
+    "cognito-idp": "cognito",
+    "ses": "ses",
+    "bedrock": "bedrock-agent",
     "alexa-appkit": "sync",
+}
+# Resources that invoke the functions they name, by type: the trigger, and where the function
+# is among the resource's properties ("[]": each item of a list, "*": each value of a mapping).
+CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
+CUSTOM_RESOURCE_PREFIX = "Custom::"  # Custom::Anything is an AWS::CloudFormation::CustomResource
+INVOKER_PATHS: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {
+    "AWS::S3::Bucket": ("s3", (("NotificationConfiguration", "LambdaConfigurations", "[]", "Function"),)),
+    "AWS::Scheduler::Schedule": ("schedule", (("Target", "Arn"),)),
+    CUSTOM_RESOURCE: ("custom-resource", (("ServiceToken",),)),
+    # PreSignUp: arn, and CustomSMSSender / PreTokenGenerationConfig: {LambdaArn: arn}
+    "AWS::Cognito::UserPool": ("cognito", (("LambdaConfig", "*"), ("LambdaConfig", "*", "LambdaArn"))),
+    "AWS::SES::ReceiptRule": ("ses", (("Rule", "Actions", "[]", "LambdaAction", "FunctionArn"),)),
+    "AWS::Bedrock::Agent": ("bedrock-agent", (("ActionGroups", "[]", "ActionGroupExecutor", "Lambda"),)),
+    # the LambdaArn parameter of a Lambda processor, in any destination's configuration
+    "AWS::KinesisFirehose::DeliveryStream": ("firehose", (
+        ("*", "ProcessingConfiguration", "Processors", "[]", "Parameters", "[]", "ParameterValue"),
+    )),
+}
+# What points at a function through another resource: an alias or a version of it (their
+# FunctionName), and SAM's `!Ref Fn.Alias` / `!Ref Fn.Version` (what AutoPublishAlias makes).
+ALIAS_TYPES = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
+SAM_FUNCTION_REFERENCES = ("Alias", "Version")
+MAX_ALIAS_DEPTH = 4
+# Step Functions: a function the definition refers to is invoked by a Task state.
+STATE_MACHINE_TYPES = ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine")
+STATE_MACHINE_DEFINITION_KEYS = ("Definition", "DefinitionString", "DefinitionSubstitutions")
+MAX_DEFINITION_DEPTH = 50
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+# CDK's custom-resource provider framework (custom_resources.Provider, in cdk.out): its own
+# function invokes the user's handlers, named in these environment variables.
+PROVIDER_FRAMEWORK_VARIABLES: dict[str, str] = {
+    "USER_ON_EVENT_FUNCTION_ARN": "custom-resource",
+    "USER_IS_COMPLETE_FUNCTION_ARN": "custom-resource",
 }
 # SAM Globals: for these list properties the function's value replaces the global one (a
 # function has one architecture); other lists are concatenated, mappings merged.
@@ -94,6 +130,12 @@ class _Function:
     on_failure: int | None = None
     async_retries: int | None = None
 
+    def finished(self) -> FunctionFacts:
+        events = tuple(dict.fromkeys(self.events))  # the same wiring seen twice counts once
+        return replace(self.facts, events=(*self.facts.events, *events),
+                       on_failure=self.facts.on_failure or self.on_failure,
+                       async_retries=self.facts.async_retries or self.async_retries)
+
 
 def read_cloudformation(
     template: MapNode, path: Path, label: str, source_root: Path | None = None
@@ -102,6 +144,17 @@ def read_cloudformation(
     With ``source_root``, a CDK asset staged under cdk.out is traced back to the project
     folder it was copied from, when one under ``source_root`` has the same Python files."""
     return _Reader(template, path, label, source_root).read()
+
+
+def wire_functions(
+    resources: MapNode, resolver: Resolver, functions: Mapping[str, FunctionFacts]
+) -> dict[str, FunctionFacts]:
+    """``functions`` (by the logical id CloudFormation gives them) with what ``resources``
+    wire up to them: the events that invoke them, on-failure destinations, retry settings.
+    For templates whose functions are not resources of their own (Serverless Framework)."""
+    pending = {logical_id: _Function(fn, None) for logical_id, fn in functions.items()}
+    _Wiring(resources, resolver, pending).wire()
+    return {logical_id: fn.finished() for logical_id, fn in pending.items()}
 
 
 class _Reader:
@@ -129,8 +182,7 @@ class _Reader:
 
     @staticmethod
     def _type(resource: Any) -> str | None:
-        kind = resource.get("Type") if isinstance(resource, dict) else None
-        return str(kind) if isinstance(kind, str) else None
+        return _resource_type(resource)
 
     def read(self) -> TemplateModel:
         layers = [
@@ -143,17 +195,9 @@ class _Reader:
         for logical_id, resource in self.resources.items():
             if self._type(resource) in FUNCTION_TYPES:
                 functions[str(logical_id)] = self._function(str(logical_id), resource)
-        self.functions = functions
-        for logical_id, resource in self.resources.items():
-            self._wire(str(logical_id), resource)
-        finished = []
-        for fn in functions.values():
-            events = tuple(dict.fromkeys(fn.events))  # the same wiring seen twice counts once
-            on_failure = fn.facts.on_failure or fn.on_failure
-            async_retries = fn.facts.async_retries or fn.async_retries
-            finished.append(replace(fn.facts, events=(*fn.facts.events, *events), on_failure=on_failure,
-                                    async_retries=async_retries))
-        return TemplateModel(self.path, self.kind, tuple(finished), tuple(layers))
+        _Wiring(self.resources, self.resolver, functions).wire()
+        finished = tuple(fn.finished() for fn in functions.values())
+        return TemplateModel(self.path, self.kind, finished, tuple(layers))
 
     # --- one function ---------------------------------------------------------------------
 
@@ -306,51 +350,137 @@ class _Reader:
 
     def _event(self, name: str, kind: str, trigger: str | None, line: int, queue: str | None = None,
                on_failure: int | None = None) -> EventFact:
-        visibility = self.queue_visibility(queue) if queue else None
-        return EventFact(name, kind, trigger, line, queue, visibility, on_failure)
+        return event_fact(self.resources, self.resolver, name, kind, trigger, line, queue, on_failure)
 
     def _queue(self, value: Any) -> str | None:
         target = self.resolver.reference(value)
         return target if target is not None and self.resolver.resource_type(target) == SQS_QUEUE else None
 
-    def queue_visibility(self, queue: str) -> Fact[int | Unknown]:
-        return queue_visibility(self.resources, self.resolver, queue)
+    # --- layers ---------------------------------------------------------------------------
 
-    # --- other resources that wire a function up ------------------------------------------
+    def _layer(self, logical_id: Any, resource: MapNode) -> LayerFacts:
+        props = resource.get("Properties")
+        props = props if isinstance(props, MapNode) else MapNode(resource.line)
+        line = self.resources.key_line(logical_id)
+        key = "ContentUri" if self._type(resource) == SAM_LAYER else "Content"
+        code: Fact[Path | Unknown]
+        if key not in props:
+            code = Fact(Unknown(f"no {key}"), line)
+        else:
+            value = self.resolver.resolve(props[key])
+            if isinstance(value, MapNode):
+                in_s3: Fact[Path | Unknown] = Fact(Unknown("content in S3"), props.value_line(key))
+                code = self._cdk_asset(resource, "Content") or in_s3
+            else:
+                code = self._local_path(value, props.value_line(key))
+        return LayerFacts(self.path, str(logical_id), line, f"{self.label}: Resources.{logical_id}", code)
 
-    def _function_for(self, value: Any) -> _Function | None:
-        target = self.resolver.reference(value)
-        if target is not None:
-            return self.functions.get(target)
+
+
+class _Wiring:
+    """What the other resources of a template wire up to its functions: the events that invoke
+    them, their on-failure destinations and retry settings. ``functions``: by logical id."""
+
+    def __init__(self, resources: MapNode, resolver: Resolver, functions: Mapping[str, _Function]) -> None:
+        self.resources = resources
+        self.resolver = resolver
+        self.functions = functions
+
+    def wire(self) -> None:
+        for logical_id, resource in self.resources.items():
+            self._wire(str(logical_id), resource)
+
+    # --- which function a value names -----------------------------------------------------
+
+    def _function_for(self, value: Any, depth: int = 0) -> _Function | None:
+        """The function ``value`` names: a reference to it, or to an alias or version of it
+        (``!Ref Fn.Alias``, an AWS::Lambda::Alias), its logical id, literal name or ARN."""
+        found = self._referenced(value, depth)
+        if found is not None:
+            return found
         text = as_str(self.resolver.resolve(value))
         if isinstance(text, Unknown):
-            return None
+            # !Sub "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:orders" still
+            # names the function, though the ARN is known at deploy time only.
+            call = intrinsic(value)
+            template = call[1] if call is not None and call[0] == "Fn::Sub" else None
+            template = template[0] if isinstance(template, list) and template else template
+            if not isinstance(template, str):
+                return None
+            return next((fn for fn in self.functions.values() if _names_function(template, fn.name)), None)
         for logical_id, fn in self.functions.items():
-            if text in (logical_id, fn.name) or (fn.name and text.endswith(f":function:{fn.name}")):
+            if text in (logical_id, fn.name) or _names_function(text, fn.name):
                 return fn
         return None
 
+    def _referenced(self, value: Any, depth: int = 0) -> _Function | None:
+        """The function an intrinsic (``!Ref``, ``!GetAtt``, ``!Sub "${X.Arn}"``) points at."""
+        if depth > MAX_ALIAS_DEPTH:
+            return None
+        found = intrinsic(value)
+        if found is not None and found[0] == "Ref" and isinstance(found[1], str):
+            base, dot, attribute = found[1].partition(".")
+            if dot and attribute in SAM_FUNCTION_REFERENCES and base in self.functions:
+                return self.functions[base]
+        target = self.resolver.reference(value)
+        if target is None:
+            return None
+        return self._resource_function(target, depth)
+
+    def _resource_function(self, target: str, depth: int) -> _Function | None:
+        """The function the resource ``target`` is, or is an alias or version of."""
+        if target in self.functions:
+            return self.functions[target]
+        if self.resolver.resource_type(target) in ALIAS_TYPES:
+            props = _properties(self.resources.get(target))
+            return self._function_for(props.get("FunctionName"), depth + 1)
+        return None
+
+    # --- the resources --------------------------------------------------------------------
+
     def _wire(self, logical_id: str, resource: Any) -> None:
-        kind = self._type(resource)
+        kind = _resource_type(resource)
         props = resource.get("Properties") if isinstance(resource, MapNode) else None
         if kind is None or not isinstance(props, MapNode):
             return
         line = self.resources.key_line(logical_id)
+        if kind.startswith(CUSTOM_RESOURCE_PREFIX):
+            kind = CUSTOM_RESOURCE  # Custom::Anything is a custom resource too
+        invokes = INVOKER_PATHS.get(kind)
+        if invokes is not None:
+            trigger, paths = invokes
+            for path in paths:
+                for value in self._at(props, path):
+                    self._add(self._function_for(value), EventFact(logical_id, kind, trigger, line))
         wiring: dict[str, Callable[[str, MapNode, int], None]] = {
             "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
             "AWS::Lambda::EventInvokeConfig": self._event_invoke_config,
             "AWS::Lambda::Url": self._function_url,
             "AWS::Lambda::Permission": self._permission,
             "AWS::Events::Rule": self._rule,
-            "AWS::Scheduler::Schedule": self._schedule,
             "AWS::SNS::Subscription": self._sns_subscription,
             "AWS::SNS::Topic": self._sns_topic,
             "AWS::ElasticLoadBalancingV2::TargetGroup": self._target_group,
-            "AWS::S3::Bucket": self._bucket,
+            **{state_machine: self._state_machine for state_machine in STATE_MACHINE_TYPES},
+            **{function: self._framework_handlers for function in FUNCTION_TYPES},
         }
         handler = wiring.get(kind)
         if handler is not None:
             handler(logical_id, props, line)
+
+    def _at(self, value: Any, path: tuple[str, ...]) -> list[Any]:
+        """The values at ``path`` under ``value`` ("[]": each item, "*": each mapping value)."""
+        if not path:
+            return [value]
+        node = self.resolver.resolve(value)
+        step, rest = path[0], path[1:]
+        if step == "[]":
+            children = list(node) if isinstance(node, list) else []
+        elif step == "*":
+            children = list(node.values()) if isinstance(node, MapNode) else []
+        else:
+            children = [node[step]] if isinstance(node, MapNode) and step in node else []
+        return [found for child in children for found in self._at(child, rest)]
 
     def _add(self, fn: _Function | None, event: EventFact) -> None:
         if fn is not None:
@@ -375,8 +505,8 @@ class _Reader:
                 trigger = ARN_SERVICE_TRIGGERS.get(parts[2]) if len(parts) > 2 else None
         if "SelfManagedEventSource" in props:
             trigger = "kafka"
-        self._add(fn, self._event(logical_id, "AWS::Lambda::EventSourceMapping", trigger, line, queue,
-                                  _on_failure(props.get("DestinationConfig"))))
+        self._add(fn, event_fact(self.resources, self.resolver, logical_id, "AWS::Lambda::EventSourceMapping",
+                                 trigger, line, queue, _on_failure(props.get("DestinationConfig"))))
 
     def _event_invoke_config(self, logical_id: str, props: MapNode, line: int) -> None:
         fn = self._function_for(props.get("FunctionName"))
@@ -407,9 +537,7 @@ class _Reader:
                       EventFact(logical_id, "AWS::Lambda::Permission", trigger, line))
 
     def _is_schedule(self, rule: str) -> bool:
-        resource = self.resources.get(rule)
-        props = resource.get("Properties") if isinstance(resource, MapNode) else None
-        return isinstance(props, MapNode) and "ScheduleExpression" in props
+        return "ScheduleExpression" in _properties(self.resources.get(rule))
 
     def _rule(self, logical_id: str, props: MapNode, line: int) -> None:
         trigger = "schedule" if "ScheduleExpression" in props else "eventbridge"
@@ -417,12 +545,6 @@ class _Reader:
             if isinstance(target, MapNode):
                 self._add(self._function_for(target.get("Arn")),
                           EventFact(logical_id, "AWS::Events::Rule", trigger, line))
-
-    def _schedule(self, logical_id: str, props: MapNode, line: int) -> None:
-        target = props.get("Target")
-        if isinstance(target, MapNode):
-            self._add(self._function_for(target.get("Arn")),
-                      EventFact(logical_id, "AWS::Scheduler::Schedule", "schedule", line))
 
     def _sns_subscription(self, logical_id: str, props: MapNode, line: int) -> None:
         if str(self.resolver.resolve(props.get("Protocol"))).lower() == "lambda":
@@ -445,33 +567,55 @@ class _Reader:
                 self._add(self._function_for(target.get("Id")),
                           EventFact(logical_id, "AWS::ElasticLoadBalancingV2::TargetGroup", "alb", line))
 
-    def _bucket(self, logical_id: str, props: MapNode, line: int) -> None:
-        notifications = props.get("NotificationConfiguration")
-        if not isinstance(notifications, MapNode):
+    def _state_machine(self, logical_id: str, props: MapNode, line: int) -> None:
+        """Functions a state machine's definition invokes: wherever the definition (inline,
+        as a string built with !Sub or !Join, or through DefinitionSubstitutions) refers to
+        a function of the template, or names one by its ARN."""
+        found: dict[str, _Function] = {}
+        for key in STATE_MACHINE_DEFINITION_KEYS:
+            if key in props:
+                self._functions_within(props[key], found, 0)
+        kind = _resource_type(self.resources.get(logical_id)) or "AWS::StepFunctions::StateMachine"
+        for fn in found.values():
+            fn.events.append(EventFact(logical_id, kind, "stepfunctions", line))
+
+    def _functions_within(self, value: Any, found: dict[str, _Function], depth: int) -> None:
+        if depth > MAX_DEFINITION_DEPTH:
             return
-        for config in _items(notifications.get("LambdaConfigurations")):
-            if isinstance(config, MapNode):
-                self._add(self._function_for(config.get("Function")),
-                          EventFact(logical_id, "AWS::S3::Bucket", "s3", line))
-
-    # --- layers ---------------------------------------------------------------------------
-
-    def _layer(self, logical_id: Any, resource: MapNode) -> LayerFacts:
-        props = resource.get("Properties")
-        props = props if isinstance(props, MapNode) else MapNode(resource.line)
-        line = self.resources.key_line(logical_id)
-        key = "ContentUri" if self._type(resource) == SAM_LAYER else "Content"
-        code: Fact[Path | Unknown]
-        if key not in props:
-            code = Fact(Unknown(f"no {key}"), line)
+        named: list[_Function | None] = []
+        call = intrinsic(value)
+        if isinstance(value, str):
+            named = [fn for fn in self.functions.values() if _names_function(value, fn.name)]
+        elif call is not None:
+            name, argument = call
+            named.append(self._referenced(value))
+            if name == "Fn::Sub":  # "...${Fn.Arn}...", with variables of its own or not
+                text = argument[0] if isinstance(argument, list) and argument else argument
+                for variable in _SUB_VARIABLE.findall(text if isinstance(text, str) else ""):
+                    target = variable.split(".", 1)[0].strip()
+                    if target in self.resources:
+                        named.append(self._resource_function(target, 0))
+                if isinstance(argument, list) and len(argument) == 2:
+                    self._functions_within(argument[1], found, depth + 1)
+            elif name not in ("Ref", "Fn::GetAtt"):
+                self._functions_within(argument, found, depth + 1)  # !Join, !If, ...
         else:
-            value = self.resolver.resolve(props[key])
-            if isinstance(value, MapNode):
-                in_s3: Fact[Path | Unknown] = Fact(Unknown("content in S3"), props.value_line(key))
-                code = self._cdk_asset(resource, "Content") or in_s3
-            else:
-                code = self._local_path(value, props.value_line(key))
-        return LayerFacts(self.path, str(logical_id), line, f"{self.label}: Resources.{logical_id}", code)
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+            for item in items:
+                self._functions_within(item, found, depth + 1)
+        for fn in named:
+            if fn is not None:
+                found[fn.facts.logical_id] = fn
+
+    def _framework_handlers(self, logical_id: str, props: MapNode, line: int) -> None:
+        """The function of CDK's custom-resource provider framework finds the user's
+        handlers in its environment: they are invoked for custom resources."""
+        for variables in self._at(props, ("Environment", "Variables")):
+            variables = self.resolver.resolve(variables)
+            for variable, trigger in PROVIDER_FRAMEWORK_VARIABLES.items():
+                if isinstance(variables, MapNode) and variable in variables:
+                    self._add(self._function_for(variables[variable]),
+                              EventFact(logical_id, variable, trigger, line))
 
 
 class _Props:
@@ -686,3 +830,25 @@ def _async_retries(config: MapNode) -> int | None:
 
 def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
+
+
+def _resource_type(resource: Any) -> str | None:
+    kind = resource.get("Type") if isinstance(resource, dict) else None
+    return str(kind) if isinstance(kind, str) else None
+
+
+def _properties(resource: Any) -> MapNode:
+    props = resource.get("Properties") if isinstance(resource, MapNode) else None
+    return props if isinstance(props, MapNode) else MapNode()
+
+
+def _names_function(text: str, name: str | None) -> bool:
+    """Whether ``text`` holds the ARN of the function named ``name`` (qualified or not)."""
+    return bool(name) and re.search(rf":function:{re.escape(str(name))}(?![\w-])", text) is not None
+
+
+def event_fact(resources: MapNode, resolver: Resolver, name: str, kind: str, trigger: str | None, line: int,
+               queue: str | None = None, on_failure: int | None = None) -> EventFact:
+    """An event, with the visibility timeout of ``queue`` (an AWS::SQS::Queue of ``resources``)."""
+    visibility = queue_visibility(resources, resolver, queue) if queue else None
+    return EventFact(name, kind, trigger, line, queue, visibility, on_failure)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from lamlint.templates import limits
-from lamlint.templates.cloudformation import SQS_QUEUE, queue_visibility
+from lamlint.templates.cloudformation import CFN_FUNCTION, SQS_QUEUE, queue_visibility, wire_functions
 from lamlint.templates.model import EventFact, Fact, FunctionFacts, LayerFacts, TemplateModel
 from lamlint.templates.nodes import MapNode, SeqNode, Unknown
 from lamlint.templates.resolve import NO_VALUE, Resolver, as_int, as_str
@@ -35,7 +36,7 @@ SERVERLESS_EVENT_TRIGGERS: dict[str, str | None] = {
     "iotFleetProvisioning": "sync",
     "alexaSkill": "sync",
     "alexaSmartHome": "sync",
-    "cognitoUserPool": "sync",
+    "cognitoUserPool": "cognito",
     "cloudFront": None,
 }
 STREAM_TYPES = ("dynamodb", "kinesis")
@@ -52,6 +53,12 @@ class ServerlessResolver(Resolver):
         resources = section.get("Resources") if isinstance(section, MapNode) else None
         super().__init__(section if isinstance(section, MapNode) else {}, resources)
         self.service = service
+
+    def declare(self, logical_ids: Iterable[str], resource_type: str) -> None:
+        """Resources Serverless adds to the template itself (``HelloLambdaFunction`` for the
+        function ``hello``), so that ``!GetAtt HelloLambdaFunction.Arn`` in ``resources``
+        refers to them. A resource ``resources`` declares under the same id keeps its own."""
+        self.resources = {**{i: {"Type": resource_type} for i in logical_ids}, **self.resources}
 
     def resolve_string(self, value: str, depth: int) -> Any:
         if "${" not in value:
@@ -88,10 +95,20 @@ class ServerlessResolver(Resolver):
         return Unknown(f"${{{expression}}} is resolved at deploy time")
 
 
+def _normalized(name: str) -> str:
+    """A name as Serverless spells it in logical ids: ``get-order_v2`` -> ``GetDashorderUnderscorev2``."""
+    normalized = name[:1].upper() + name[1:]
+    return normalized.replace("-", "Dash").replace("_", "Underscore")
+
+
 def layer_logical_id(name: str) -> str:
     """The CloudFormation logical id Serverless gives the layer ``name``."""
-    normalized = name[:1].upper() + name[1:]
-    return normalized.replace("-", "Dash").replace("_", "Underscore") + "LambdaLayer"
+    return _normalized(name) + "LambdaLayer"
+
+
+def function_logical_id(name: str) -> str:
+    """The CloudFormation logical id Serverless gives the function ``name``."""
+    return _normalized(name) + "LambdaFunction"
 
 
 def read_serverless(service: MapNode, path: Path, label: str) -> TemplateModel:
@@ -116,6 +133,17 @@ class _Reader:
         for name, definition, table in self._function_definitions():
             if isinstance(definition, MapNode):
                 functions.append(self._function(str(name), definition, table))
+        resources = self._resources()
+        if resources and functions:
+            # CloudFormation resources of the service that invoke its functions (a custom
+            # resource's ServiceToken, a Cognito user pool's LambdaConfig, a permission, ...).
+            by_id = {function_logical_id(fn.logical_id): fn for fn in functions}
+            self.resolver.declare(by_id, CFN_FUNCTION)
+            wired = wire_functions(resources, self.resolver, by_id)
+            functions = [  # a name defined twice: only the definition its id stands for is wired
+                wired[key] if by_id[key] is fn else fn
+                for fn, key in ((fn, function_logical_id(fn.logical_id)) for fn in functions)
+            ]
         return TemplateModel(self.path, "serverless", tuple(functions), tuple(layers))
 
     def _function_definitions(self) -> list[tuple[Any, Any, MapNode]]:
