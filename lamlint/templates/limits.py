@@ -81,7 +81,9 @@ STREAM_TRIGGERS = ("dynamodb", "kinesis", "kafka")
 # Callers that wait for the function's response: Cognito user pools (a few seconds at most),
 # Step Functions Task states (the usual RequestResponse lambda:invoke), Bedrock agent action
 # groups and Firehose data transformation.
-SYNC_TRIGGERS = ("api", "function-url", "alb", "cognito", "stepfunctions", "bedrock-agent", "firehose", "sync")
+SYNC_TRIGGERS = (
+    "api", "function-url", "alb", "cognito", "stepfunctions", "bedrock-agent", "firehose", "sync",
+)
 # With Lambda Managed Instances, only asynchronous and event-source-mapping invocations may
 # use the longer timeout; Amazon MQ (and DocumentDB) mappings keep the standard maximum.
 MANAGED_INSTANCES_STANDARD_TIMEOUT_TRIGGERS = (*SYNC_TRIGGERS, "mq")
