@@ -307,3 +307,96 @@ def test_tests_dependencies_and_other_apps_are_not_read(tmp_path: Path) -> None:
     assert sorted(m.path.relative_to(tmp_path).as_posix() for m in models) == [
         "other/infra.py", "stack.py", "test_harness_stack.py",
     ]
+
+
+# --- custom resources, Cognito, SES, Scheduler, Step Functions, Bedrock agents, Firehose --------
+
+TRIGGERS_APP = FIXTURES / "triggers" / "cdk_app"
+
+
+def test_every_new_trigger_from_the_cdk_app() -> None:
+    root = TRIGGERS_APP.resolve()
+    shown = {}
+    for name, fn in functions(root).items():
+        origin = fn.origin("triggers")
+        shown[name] = (fn.config.triggers, origin.show(root) if origin else "")
+    assert shown == {
+        "SeedFunction": (("custom-resource",), "stacks/shop_stack.py:28, SeedCatalogue: custom-resource"),
+        # cr.Provider's handlers; CustomResource(service_token=provider.service_token) adds nothing
+        "OnEventFunction": (("custom-resource",), "stacks/shop_stack.py:35, WarmupProvider: custom-resource"),
+        "IsCompleteFunction": (("custom-resource",),
+                               "stacks/shop_stack.py:35, WarmupProvider: custom-resource"),
+        "SignUpFunction": (("cognito",), "stacks/shop_stack.py:47, ShopUsers: cognito"),  # lambda_triggers=
+        "TokensFunction": (("cognito",), "stacks/shop_stack.py:48, ShopUsers: cognito"),  # pool.add_trigger
+        "InboundMailFunction": (("ses",), "stacks/shop_stack.py:55, Inbound: ses"),
+        "NightlyFunction": (("schedule",), "stacks/shop_stack.py:62, NightlyReport: schedule"),  # an alias
+        "ValidateOrderFunction": (("stepfunctions",),
+                                  "stacks/shop_stack.py:66, ValidateOrder: stepfunctions"),
+        "AgentActionsFunction": (("bedrock-agent",), "stacks/shop_stack.py:77, ShopAssistant: bedrock-agent"),
+        "TransformFunction": (("firehose",), "stacks/shop_stack.py:88, ClickStream: firehose"),
+        # CustomResource(service_token=releases.topic_arn) is answered by a topic, not a function.
+        "NotifyFunction": ((), "no events in the template"),
+    }
+
+
+def test_show_settings_and_findings_of_the_cdk_triggers_app() -> None:
+    out = run(TRIGGERS_APP, "--show-settings", ".").stdout
+    assert "triggers: custom-resource (configured in stacks/shop_stack.py:31: OnEventFunction)" in out
+    assert "triggers: bedrock-agent (configured in stacks/shop_stack.py:71: AgentActionsFunction)" in out
+    notify = out.split("handler NotifyFunction:", 1)[1]
+    assert "triggers: unknown (not configured, nothing to infer from)" in notify
+    # LAM610 for the SES function only: custom resources need no dead-letter queue, and the
+    # other new triggers are synchronous.
+    findings = run(TRIGGERS_APP, "--output-format", "concise", "-q", "--select", "LAM6", ".").stdout
+    found = {(line.split(":")[0], int(line.split(":")[1]), line.split(": ", 1)[1].split(" ")[0])
+             for line in findings.splitlines()}
+    assert found == expected_markers(TRIGGERS_APP)
+
+
+def test_l1_constructs_mappings_and_registrations(tmp_path: Path) -> None:
+    root = app(tmp_path, """
+        from aws_cdk import Stack
+        from aws_cdk import aws_cloudformation as cfn, aws_cognito as cognito
+        from aws_cdk import aws_lambda as _lambda
+        from aws_cdk.aws_kinesisfirehose import CfnDeliveryStream
+        from aws_cdk import aws_scheduler as scheduler, aws_stepfunctions as sfn
+        from aws_cdk import aws_bedrock_alpha as bedrock
+
+        class Shop(Stack):
+            def __init__(self, scope, construct_id, pool):
+                super().__init__(scope, construct_id)
+                a = _lambda.Function(self, "A", runtime=_lambda.Runtime.PYTHON_3_12,
+                    handler="index.handler", code=_lambda.Code.from_asset("lambda"))
+                b = _lambda.Function(self, "B", runtime=_lambda.Runtime.PYTHON_3_12,
+                    handler="index.handler", code=_lambda.Code.from_asset("lambda"))
+                scheduler.CfnSchedule(self, "Hourly", schedule_expression="rate(1 hour)",
+                    flexible_time_window={"mode": "OFF"},
+                    target=scheduler.CfnSchedule.TargetProperty(arn=a.function_arn, role_arn="r"))
+                cognito.CfnUserPool(self, "Users",
+                    lambda_config=cognito.CfnUserPool.LambdaConfigProperty(post_confirmation=b.function_arn))
+                cognito.UserPool(self, "Staff", lambda_triggers={"pre_authentication": a})
+                pool.add_trigger(cognito.UserPoolOperation.USER_MIGRATION, b)  # a pool from elsewhere
+                sfn.CfnStateMachine(self, "Flow", role_arn="r",
+                    definition_substitutions={"ChargeArn": b.function_arn, "Bucket": "orders"})
+                lambda_arn = CfnDeliveryStream.ProcessorParameterProperty(
+                    parameter_name="LambdaArn", parameter_value=a.function_arn)
+                processor = CfnDeliveryStream.ProcessorProperty(type="Lambda", parameters=[lambda_arn])
+                CfnDeliveryStream(self, "Clicks",
+                    extended_s3_destination_configuration=CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty(
+                        bucket_arn="arn:aws:s3:::clicks", role_arn="r",
+                        processing_configuration=CfnDeliveryStream.ProcessingConfigurationProperty(
+                            processors=[processor])))
+                bedrock.AgentActionGroup(name="orders", executor=bedrock.ActionGroupExecutor.from_lambda(b))
+                cfn.CfnCustomResource(self, "Seed", service_token=a.function_arn)
+                cache.add_trigger("nightly", a)  # not a user pool: registers nothing
+        """)
+    found = functions(root)
+    assert [(e.name, e.trigger) for e in found["A"].facts.events] == [
+        # a property written apart from its construct is named by its class
+        ("Hourly", "schedule"), ("Staff", "cognito"), ("ProcessorParameterProperty", "firehose"),
+        ("Seed", "custom-resource"),
+    ]
+    assert [(e.name, e.trigger) for e in found["B"].facts.events] == [
+        ("Users", "cognito"), ("add_trigger", "cognito"), ("Flow", "stepfunctions"),
+        ("from_lambda", "bedrock-agent"),
+    ]

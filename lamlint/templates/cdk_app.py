@@ -41,6 +41,7 @@ MAX_MODULE_BYTES = 1024 * 1024
 BUILTINS = frozenset({"str"})
 TEST_MODULES = frozenset({"pytest", "unittest"})
 VERSIONS = ("current_version", "latest_version")  # fn.current_version invokes fn
+FUNCTION_ATTRIBUTES = ("function_arn", "function_name")  # service_token=fn.function_arn names fn
 
 # Lambda constructs, by qualified name without the ``aws_cdk.`` prefix -> how to read them.
 FUNCTION_CLASSES: dict[str, str] = {
@@ -64,26 +65,71 @@ EVENT_SOURCES: dict[str, str] = {
     "ApiEventSource": "api",
 }
 EVENT_SOURCE_MODULE = "aws_lambda_event_sources"
+# Cognito's trigger keywords (UserPoolTriggers) and their L1 counterparts (LambdaConfigProperty).
+COGNITO_TRIGGER_KEYWORDS = (
+    "create_auth_challenge", "custom_email_sender", "custom_message", "custom_sms_sender",
+    "define_auth_challenge", "post_authentication", "post_confirmation", "pre_authentication",
+    "pre_sign_up", "pre_token_generation", "user_migration", "verify_auth_challenge_response",
+)
+COGNITO_LAMBDA_CONFIG_KEYWORDS = (
+    "create_auth_challenge", "custom_message", "define_auth_challenge", "post_authentication",
+    "post_confirmation", "pre_authentication", "pre_sign_up", "pre_token_generation", "user_migration",
+    "verify_auth_challenge_response",
+)
 # Constructs that take the function and invoke it: qualified name -> (trigger, where the
-# function is: positional index and keyword).
-INVOKERS: dict[str, tuple[str, int, str]] = {
-    "aws_apigateway.LambdaRestApi": ("api", -1, "handler"),
-    "aws_apigateway.LambdaIntegration": ("api", 0, "handler"),
-    "aws_apigatewayv2_integrations.HttpLambdaIntegration": ("api", 1, "handler"),
-    "aws_apigatewayv2_integrations_alpha.HttpLambdaIntegration": ("api", 1, "handler"),
-    "aws_apigatewayv2_integrations.WebSocketLambdaIntegration": ("api", 1, "handler"),
-    "aws_apigatewayv2_integrations_alpha.WebSocketLambdaIntegration": ("api", 1, "handler"),
-    "aws_apigatewayv2_integrations.LambdaProxyIntegration": ("api", -1, "handler"),  # CDK v1
-    "aws_events_targets.LambdaFunction": ("eventbridge", 0, "handler"),
-    "aws_s3_notifications.LambdaDestination": ("s3", 0, "fn"),
-    "aws_sns_subscriptions.LambdaSubscription": ("sns", 0, "fn"),
-    "aws_lambda.FunctionUrl": ("function-url", -1, "function"),
-    "aws_elasticloadbalancingv2_targets.LambdaTarget": ("alb", 0, "fn"),
-    "aws_scheduler_targets.LambdaInvoke": ("schedule", 0, "func"),
-    "aws_scheduler_targets_alpha.LambdaInvoke": ("schedule", 0, "func"),
-    "aws_logs_destinations.LambdaDestination": ("async", 0, "fn"),
-    "aws_iot_actions.LambdaFunctionAction": ("async", 0, "func"),
-    "aws_iot_actions_alpha.LambdaFunctionAction": ("async", 0, "func"),
+# function is: positional index, and the keywords that may give it).
+INVOKERS: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "aws_apigateway.LambdaRestApi": ("api", -1, ("handler",)),
+    "aws_apigateway.LambdaIntegration": ("api", 0, ("handler",)),
+    "aws_apigatewayv2_integrations.HttpLambdaIntegration": ("api", 1, ("handler",)),
+    "aws_apigatewayv2_integrations_alpha.HttpLambdaIntegration": ("api", 1, ("handler",)),
+    "aws_apigatewayv2_integrations.WebSocketLambdaIntegration": ("api", 1, ("handler",)),
+    "aws_apigatewayv2_integrations_alpha.WebSocketLambdaIntegration": ("api", 1, ("handler",)),
+    "aws_apigatewayv2_integrations.LambdaProxyIntegration": ("api", -1, ("handler",)),  # CDK v1
+    "aws_events_targets.LambdaFunction": ("eventbridge", 0, ("handler",)),
+    "aws_s3_notifications.LambdaDestination": ("s3", 0, ("fn",)),
+    "aws_sns_subscriptions.LambdaSubscription": ("sns", 0, ("fn",)),
+    "aws_lambda.FunctionUrl": ("function-url", -1, ("function",)),
+    "aws_elasticloadbalancingv2_targets.LambdaTarget": ("alb", 0, ("fn",)),
+    "aws_scheduler_targets.LambdaInvoke": ("schedule", 0, ("func",)),
+    "aws_scheduler_targets_alpha.LambdaInvoke": ("schedule", 0, ("func",)),
+    "aws_logs_destinations.LambdaDestination": ("async", 0, ("fn",)),
+    "aws_iot_actions.LambdaFunctionAction": ("async", 0, ("func",)),
+    "aws_iot_actions_alpha.LambdaFunctionAction": ("async", 0, ("func",)),
+    # custom resources: the function behind a ServiceToken, or the provider framework's handlers
+    "CustomResource": ("custom-resource", -1, ("service_token",)),
+    "aws_cloudformation.CfnCustomResource": ("custom-resource", -1, ("service_token",)),
+    "aws_cloudformation.CustomResourceProvider.from_lambda": ("custom-resource", 0, ("handler",)),  # CDK v1
+    "aws_cloudformation.CustomResourceProvider.lambda_": ("custom-resource", 0, ("handler",)),  # CDK v1
+    "custom_resources.Provider": ("custom-resource", -1, ("on_event_handler", "is_complete_handler")),
+    "aws_cognito.UserPoolTriggers": ("cognito", -1, COGNITO_TRIGGER_KEYWORDS),
+    "aws_cognito.CfnUserPool.LambdaConfigProperty": ("cognito", -1, COGNITO_LAMBDA_CONFIG_KEYWORDS),
+    "aws_ses_actions.Lambda": ("ses", -1, ("function",)),
+    "aws_scheduler.CfnSchedule.TargetProperty": ("schedule", -1, ("arn",)),
+    "aws_stepfunctions_tasks.LambdaInvoke": ("stepfunctions", -1, ("lambda_function",)),
+    "aws_stepfunctions_tasks.RunLambdaTask": ("stepfunctions", 0, ("lambda_function",)),  # CDK v1
+    "aws_stepfunctions_tasks.InvokeFunction": ("stepfunctions", 0, ("lambda_function",)),  # CDK v1
+    "aws_bedrock.CfnAgent.ActionGroupExecutorProperty": ("bedrock-agent", -1, ("lambda_",)),
+    "aws_bedrock_alpha.ActionGroupExecutor.from_lambda": ("bedrock-agent", 0, ("lambda_function",)),
+    "aws_kinesisfirehose.LambdaFunctionProcessor": ("firehose", 0, ("lambda_function",)),
+    "aws_kinesisfirehose_alpha.LambdaFunctionProcessor": ("firehose", 0, ("lambda_function",)),
+    # a Lambda processor's LambdaArn parameter (no other parameter's value is a function's ARN)
+    "aws_kinesisfirehose.CfnDeliveryStream.ProcessorParameterProperty": (
+        "firehose", -1, ("parameter_value",)
+    ),
+}
+# Constructs given a mapping whose values are functions that they invoke: keyword -> trigger.
+INVOKER_MAPPINGS: dict[str, tuple[str, str]] = {
+    "aws_cognito.UserPool": ("cognito", "lambda_triggers"),  # lambda_triggers={"pre_sign_up": fn}
+    "aws_stepfunctions.StateMachine": ("stepfunctions", "definition_substitutions"),
+    "aws_stepfunctions.CfnStateMachine": ("stepfunctions", "definition_substitutions"),
+}
+# Methods that register a function to be invoked: ``pool.add_trigger(UserPoolOperation.X, fn)``.
+# The receiver is the construct named, or any receiver when an argument is a member of the
+# class that also says what is registered (``UserPoolOperation``).
+REGISTRATIONS: dict[str, tuple[str, str, str, int, str]] = {
+    # method: (receiver, marker class, trigger, index, keyword)
+    "add_trigger": ("aws_cognito.UserPool", "aws_cognito.UserPoolOperation", "cognito", 1, "fn"),
 }
 FUNCTION_PROPS = "aws_lambda.FunctionProps"
 SOLUTIONS_CONSTRUCTS = "aws_solutions_constructs."
@@ -717,7 +763,7 @@ class _ModuleReader:
         if node is None or depth > 4:
             return None
         followed, place = self.follow(node, where)
-        if isinstance(followed, cst.Attribute) and followed.attr.value in VERSIONS:
+        if isinstance(followed, cst.Attribute) and followed.attr.value in (*VERSIONS, *FUNCTION_ATTRIBUTES):
             return self._function_of(followed.value, place, depth + 1)
         if not isinstance(followed, cst.Call):
             return None
@@ -1070,23 +1116,16 @@ class _ModuleReader:
             if fn is not None:
                 self._method(fn, method, call, positional, keywords, where)
                 return
+            if method in REGISTRATIONS:
+                self._registration(call, method, positional, keywords, where)
+                return
         name = self.cdk(func)
         if name is None:
             return
         if name in INVOKERS:
-            trigger, index, keyword = INVOKERS[name]
-            arg = keywords.get(keyword) or (positional[index] if 0 <= index < len(positional) else None)
-            fn = self._function_of(arg.value if arg else None, where)
-            if fn is None:
-                return
-            event_name = self._construct_id(call, where) if index < 0 else self._receiver_id(call, where)
-            if name == "aws_events_targets.LambdaFunction":
-                rule, rule_where = self._rule_of(call, where)
-                if rule is not None:
-                    rule_keywords = {a.keyword.value for a in rule.args if a.keyword is not None}
-                    trigger = "schedule" if "schedule" in rule_keywords else "eventbridge"
-                    event_name = self._construct_id(rule, rule_where)
-            fn.events.append(EventFact(event_name or name.rpartition(".")[2], name, trigger, self.line(call)))
+            self._invoker(call, name, positional, keywords, where)
+        elif name in INVOKER_MAPPINGS and INVOKER_MAPPINGS[name][1] in keywords:
+            self._invoker_mapping(call, name, keywords[INVOKER_MAPPINGS[name][1]], where)
         elif name == EVENT_SOURCE_MAPPING:
             fn = self._function_of(keywords["target"].value if "target" in keywords else None, where)
             if fn is not None:
@@ -1095,6 +1134,69 @@ class _ModuleReader:
             fn = self._function_of(keywords["function"].value if "function" in keywords else None, where)
             if fn is not None:
                 self._async_settings(fn, keywords)
+
+    def _invoker(self, call: cst.Call, name: str, positional: list[cst.Arg], keywords: dict[str, cst.Arg],
+                 where: _Where) -> None:
+        """A construct of INVOKERS: each function it is given gets its trigger."""
+        trigger, index, names = INVOKERS[name]
+        args = [keywords[k] for k in names if k in keywords]
+        if not args and 0 <= index < len(positional):
+            args = [positional[index]]
+        for arg in args:
+            fn = self._function_of(arg.value, where)
+            if fn is None:
+                continue
+            event_name = self._construct_id(call, where) if index < 0 else self._receiver_id(call, where)
+            if name == "aws_events_targets.LambdaFunction":
+                rule, rule_where = self._rule_of(call, where)
+                if rule is not None:
+                    rule_keywords = {a.keyword.value for a in rule.args if a.keyword is not None}
+                    trigger = "schedule" if "schedule" in rule_keywords else "eventbridge"
+                    event_name = self._construct_id(rule, rule_where)
+            event_name = event_name or self._enclosing_id(call, where) or name.rpartition(".")[2]
+            fn.events.append(EventFact(event_name, name, trigger, self.line(call)))
+
+    def _invoker_mapping(self, call: cst.Call, name: str, arg: cst.Arg, where: _Where) -> None:
+        """A construct of INVOKER_MAPPINGS: each function among the mapping's values gets its
+        trigger (``lambda_triggers={"pre_sign_up": fn}``)."""
+        trigger = INVOKER_MAPPINGS[name][0]
+        mapping, place = self.follow(arg.value, where)
+        for element in mapping.elements if isinstance(mapping, cst.Dict) else ():
+            fn = self._function_of(element.value, place) if isinstance(element, cst.DictElement) else None
+            if fn is not None:
+                event_name = self._construct_id(call, where) or name.rpartition(".")[2]
+                fn.events.append(EventFact(event_name, name, trigger, self.line(call)))
+
+    def _registration(self, call: cst.Call, method: str, positional: list[cst.Arg],
+                      keywords: dict[str, cst.Arg], where: _Where) -> None:
+        """``pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, fn)`` (REGISTRATIONS)."""
+        receiver_class, marker, trigger, index, keyword = REGISTRATIONS[method]
+        assert isinstance(call.func, cst.Attribute)
+        receiver, place = self.follow(call.func.value, where)
+        made = self.cdk(receiver.func) if isinstance(receiver, cst.Call) else None
+        marked = any((self.cdk(a.value) or "").startswith(marker + ".") for a in call.args)
+        if made != receiver_class and not marked:
+            return
+        arg = keywords.get(keyword) or (positional[index] if index < len(positional) else None)
+        fn = self._function_of(arg.value, where) if arg is not None else None
+        if fn is not None:
+            event_name = self._construct_id(receiver, place) if isinstance(receiver, cst.Call) else None
+            fn.events.append(EventFact(event_name or method, f"{receiver_class}.{method}", trigger,
+                                       self.line(call)))
+
+    def _enclosing_id(self, node: cst.CSTNode, where: _Where) -> str | None:
+        """The construct id of the nearest CDK construct ``node`` is written in:
+        ``Nightly`` for ``CfnSchedule(self, "Nightly", target=CfnSchedule.TargetProperty(...))``."""
+        parent = self.names.parents.get(node)
+        for _ in range(12):
+            if parent is None or isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.SimpleStatementLine)):
+                return None
+            if isinstance(parent, cst.Call) and self.cdk(parent.func) is not None:
+                found = self._construct_id(parent, where)
+                if found:
+                    return found
+            parent = self.names.parents.get(parent)
+        return None
 
     def _async_settings(self, fn: _Function, keywords: dict[str, cst.Arg]) -> None:
         """``EventInvokeConfig(...)`` / ``fn.configure_async_invoke(...)``: a destination, and a
