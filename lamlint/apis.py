@@ -138,6 +138,7 @@ class StateApis:
     setting_calls: Mapping[str, str]  # qualified call -> what it changes
     setting_objects: Mapping[str, str]  # object whose items are assigned -> what it is
     import_time_calls: Mapping[str, str]  # qualified call -> what its value is
+    growing_settings: frozenset[str] = frozenset()  # setting calls that add on every call
 
 
 @cache
@@ -152,9 +153,12 @@ def state_apis(catalogue: Catalogue) -> StateApis:
 
     calls: dict[str, str] = {}
     objects: dict[str, str] = {}
+    growing: set[str] = set()
     for i, entry in enumerate(catalogue.tables.get("process_setting", [])):
         if "call" in entry:
             calls[entry["call"]] = entry["what"]
+            if entry.get("grows"):
+                growing.add(entry["call"])
         elif "assign" in entry:
             objects[entry["assign"]] = entry["what"]
         else:
@@ -174,6 +178,7 @@ def state_apis(catalogue: Catalogue) -> StateApis:
         client_modules=names("client_modules"),
         setting_calls=calls,
         setting_objects=objects,
+        growing_settings=frozenset(growing),
         import_time_calls=values,
     )
 

@@ -146,6 +146,37 @@ class FileAnalysis:
             self._lazy = {k: v for k, v in found.items() if k not in ambiguous}
         return self._lazy
 
+    def is_fixed(self, ctx: FileContext, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """Is the value the same on every invocation? Literals, module constants, reads of the
+        environment, names bound once to such values, and strings, tuples and lists built
+        from them."""
+        if depth > 8:
+            return False
+        if isinstance(node, cst.SimpleString | cst.Integer | cst.Float):
+            return True
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return True
+            bound = self.binding_of(ctx, node)
+            return bound is not None and bound is not node and self.is_fixed(ctx, bound, depth + 1)
+        if isinstance(node, cst.ConcatenatedString):
+            return self.is_fixed(ctx, node.left, depth + 1) and self.is_fixed(ctx, node.right, depth + 1)
+        if isinstance(node, cst.FormattedString):
+            return all(self.is_fixed(ctx, part.expression, depth + 1) for part in node.parts
+                       if isinstance(part, cst.FormattedStringExpression))
+        if isinstance(node, cst.Tuple | cst.List):
+            return all(self.is_fixed(ctx, e.value, depth + 1) for e in node.elements)
+        if isinstance(node, cst.BinaryOperation):
+            return self.is_fixed(ctx, node.left, depth + 1) and self.is_fixed(ctx, node.right, depth + 1)
+        if isinstance(node, cst.Call):
+            name = qualified_name(node.func, self.imports) or ""
+            return name.startswith(ENVIRONMENT_READS) and all(
+                self.is_fixed(ctx, a.value, depth + 1) for a in node.args
+            )
+        if isinstance(node, cst.Subscript):
+            return (qualified_name(node.value, self.imports) or "").startswith(ENVIRONMENT_READS)
+        return False
+
     def is_constant_test(self, test: cst.BaseExpression) -> bool:
         """``if DEBUG:`` / ``if not DRY_RUN:`` on a module constant (bound once at the top to
         a literal, never rebound through ``global``): the same on every invocation."""
@@ -213,6 +244,9 @@ class FileAnalysis:
         if module.path.is_relative_to(settings.root):
             return f"{facts.TASK_ROOT}/{module.path.relative_to(settings.root).as_posix()}"
         return None
+
+
+ENVIRONMENT_READS = ("os.environ", "os.getenv")
 
 
 def _functions(module: cst.Module) -> list[cst.FunctionDef]:

@@ -386,22 +386,9 @@ class ClientPerInvocation(ContractCheck):
                 if name not in local.counts:
                     continue  # a module-level name, an import, a builtin
                 value = constant.get(name)
-                if value is None or not self._fixed(value):
+                if value is None or not self.analysis.is_fixed(self.ctx, value):
                     return True
         return False
-
-    def _fixed(self, value: cst.BaseExpression) -> bool:
-        """A literal, or a read of the environment (the same for every invocation)."""
-        if isinstance(value, cst.SimpleString | cst.Integer | cst.Float | cst.ConcatenatedString):
-            return True
-        target = value.func if isinstance(value, cst.Call) else value.value if isinstance(
-            value, cst.Subscript) else None
-        name = self.qualified(target) if target is not None else None
-        return name is not None and name.startswith(ENVIRONMENT_READS)
-
-
-ENVIRONMENT_READS = ("os.environ", "os.getenv")
-
 
 def _cached(function: cst.FunctionDef) -> bool:
     return any(

@@ -18,6 +18,8 @@ from lamlint.check.summary import BOUNDED
 from lamlint.check.taint import calls_in, is_tainted, names_read
 
 _NONE_GUARDS = ("is None", "not ")
+CWD_READS = frozenset({"os.getcwd", "os.getcwdb"})
+WORKING_DIRECTORY = "the working directory"  # what lam1_state.toml calls os.chdir's setting
 
 
 class StateCheck(AnalyzedCheck):
@@ -409,37 +411,78 @@ class ProcessSettingPerInvocation(StateCheck):
         "import subprocess, os\n\ndef handler(event, context):\n"
         "    env = dict(os.environ, TENANT=event['tenant'])\n"
         "    return subprocess.run(['tool'], env=env, timeout=5)\n",
+        "import os\n\ndef handler(event, context):\n"
+        "    os.environ['AWS_STS_REGIONAL_ENDPOINTS'] = 'regional'\n    os.chdir('/tmp')\n",
+        "import os\n\ndef unpack(event):\n    here = os.getcwd()\n    os.chdir(event['dir'])\n"
+        "    try:\n        return os.listdir('.')\n    finally:\n        os.chdir(here)\n\n"
+        "def handler(event, context):\n    return unpack({'dir': '/tmp'})\n",
     )
     INVALID = (
         "import os\n\ndef handler(event, context):\n    os.environ['TENANT'] = event['tenant']\n",
-        "import os\n\ndef handler(event, context):\n    os.chdir('/tmp')\n",
-        "import socket\n\ndef handler(event, context):\n    socket.setdefaulttimeout(5)\n",
+        "import os\n\ndef handler(event, context):\n    os.chdir(event['workdir'])\n",
+        "import socket\n\ndef handler(event, context):\n    socket.setdefaulttimeout(event['timeout'])\n",
         "import sys\n\ndef handler(event, context):\n    sys.path.insert(0, '/tmp/plugins')\n",
     )
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.per_invocation:
             return
-        what = self.apis.setting_calls.get(self.qualified(node.func) or "")
-        if what:
+        name = self.qualified(node.func) or ""
+        what = self.apis.setting_calls.get(name)
+        if not what:
+            return
+        if name in self.apis.growing_settings:
+            self._report(node, what, grows=True)
+            return
+        restored = self._restores_cwd(node) or (what == WORKING_DIRECTORY and self._cwd_restored_here())
+        if not restored and not self._same_every_time(node.args):
             self._report(node, what)
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+    def visit_Assign(self, node: cst.Assign) -> None:
         if not self.per_invocation:
             return
-        target = node.target
-        base = target.value if isinstance(target, cst.Subscript) else target
-        what = self.apis.setting_objects.get(self.qualified(base) or "")
-        if what:
-            self._report(node, what)
+        for target in node.targets:
+            base = target.target.value if isinstance(target.target, cst.Subscript) else target.target
+            what = self.apis.setting_objects.get(self.qualified(base) or "")
+            if what:
+                assert self.analysis is not None
+                if not self.analysis.is_fixed(self.ctx, node.value):
+                    self._report(target, what)
 
-    def _report(self, node: cst.CSTNode, what: str) -> None:
-        self.report(
-            node,
-            f"this changes {what} for the whole process when {self.handlers_text()} runs: the "
-            "change outlives the invocation and leaks into later requests of the same "
-            "environment; pass the value explicitly, or set it once at module level",
+    def _same_every_time(self, args: Sequence[cst.Arg]) -> bool:
+        assert self.analysis is not None
+        return all(a.star == "" and self.analysis.is_fixed(self.ctx, a.value) for a in args)
+
+    def _restores_cwd(self, node: cst.Call) -> bool:
+        """``os.chdir(saved)`` with ``saved = os.getcwd()``: undoing a change, not making one."""
+        assert self.analysis is not None
+        if len(node.args) != 1:
+            return False
+        bound = self.analysis.binding_of(self.ctx, node.args[0].value)
+        return isinstance(bound, cst.Call) and self.qualified(bound.func) in CWD_READS
+
+    def _cwd_restored_here(self) -> bool:
+        """Does the function being visited change back to a saved working directory?"""
+        function = self.ctx.scope.function_node
+        if function is None:
+            return False
+        return any(
+            self.apis.setting_calls.get(self.qualified(call.func) or "") == WORKING_DIRECTORY
+            and self._restores_cwd(call)
+            for call in calls_in(function)
         )
+
+    def _report(self, node: cst.CSTNode, what: str, grows: bool = False) -> None:
+        effect = (
+            "it grows on every invocation of a warm environment; do it once at module level"
+            if grows else
+            "the value this invocation sets outlives it and leaks into later requests of the "
+            "same environment; pass the value explicitly"
+        )
+        if what == WORKING_DIRECTORY and not grows:
+            effect += " (relative paths opened later resolve against it)"
+        self.report(node, f"this changes {what} for the whole process when {self.handlers_text()} runs: "
+                    + effect)
 
 
 class LoggingSetupPerInvocation(StateCheck):
