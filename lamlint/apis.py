@@ -383,6 +383,9 @@ class SideEffectApis:
     library: tuple[LibraryEffect, ...]
     batch_calls: tuple[SdkEffect, ...]
     loop_targets: tuple[SdkEffect, ...]
+    record_pure_calls: frozenset[str] = frozenset()
+    record_pure_methods: frozenset[str] = frozenset()
+    record_acknowledgements: frozenset[str] = frozenset()
 
 
 def _sdk_effect(entry: Mapping[str, Any]) -> SdkEffect:
@@ -414,6 +417,9 @@ def side_effect_apis(catalogue: Catalogue) -> SideEffectApis:
             batch_utilities=frozenset(table.get("batch_utilities", ())),
             idempotent_decorators=frozenset(table.get("idempotent_decorators", ())),
             nondeterministic_calls=frozenset(table.get("nondeterministic_calls", ())),
+            record_pure_calls=frozenset(table.get("record_pure_calls", ())),
+            record_pure_methods=frozenset(table.get("record_pure_methods", ())),
+            record_acknowledgements=frozenset(table.get("record_acknowledgements", ())),
             effects=tuple(_sdk_effect(e) for e in tables.get("side_effect", [])),
             library=tuple(
                 LibraryEffect(

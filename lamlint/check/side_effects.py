@@ -290,6 +290,8 @@ class BatchWithoutPartialFailures(EffectCheck):
         references = {r.rsplit(".", 1)[-1] for f in reached for r in (*f.references, *f.decorators)}
         if "batchItemFailures" in keys or references & self.apis.batch_utilities:
             return
+        if not self._work_per_record(node):
+            return
         self.report(
             node,
             f"{handler} processes a {trigger} batch record by record but never reports which "
@@ -297,6 +299,23 @@ class BatchWithoutPartialFailures(EffectCheck):
             "of the records that succeeded; return batchItemFailures (with "
             "ReportBatchItemFailures on the event source mapping) or use Powertools BatchProcessor",
         )
+
+    def _work_per_record(self, loop: cst.For) -> bool:
+        """Does the loop body do something a retried batch would repeat? Not when it only
+        decodes, logs or collects its records (for one call after the loop), nor when it
+        deletes each message itself as it succeeds."""
+        calls = calls_in(loop.body)
+        methods = {c.func.attr.value for c in calls if isinstance(c.func, cst.Attribute)}
+        if methods & self.apis.record_acknowledgements:
+            return False
+        for call in calls:
+            name = self.qualified(call.func)
+            if name in self.apis.record_pure_calls:
+                continue
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in self.apis.record_pure_methods:
+                continue
+            return True
+        return False
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         if _string(node.key) != "itemIdentifier" or not self.ctx.in_invoke_phase:
