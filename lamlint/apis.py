@@ -58,6 +58,9 @@ class WriteApi:
     harmless: tuple[str, ...] = ()  # path values that touch no file (":memory:")
     label: str = ""
     kind: str = "file"  # "file" (creates or changes a file), "dir", "remove" or "other"
+    reuse: tuple[str, ...] = ()  # mode characters harmful on a file an earlier run left ("a", "x")
+    refuses_existing: bool = False  # a folder that exists makes it fail...
+    tolerate: str | None = None  # ...unless this keyword is true (exist_ok=True)
 
     @property
     def name(self) -> str:
@@ -72,7 +75,7 @@ def _argument(value: Any, where: str) -> Argument:
 
 def _write_api(entry: Mapping[str, Any], where: str) -> WriteApi:
     allowed = {"call", "method", "path", "mode", "writing", "flags", "requires_import", "harmless",
-               "label", "kind"}
+               "label", "kind", "reuse", "refuses_existing", "tolerate"}
     unknown = set(entry) - allowed
     if unknown:
         raise CatalogueError(f"{where}: unknown key(s) {sorted(unknown)}")
@@ -93,6 +96,9 @@ def _write_api(entry: Mapping[str, Any], where: str) -> WriteApi:
         harmless=tuple(entry.get("harmless", ())),
         label=entry.get("label", ""),
         kind=entry.get("kind", "file"),
+        reuse=tuple(entry.get("reuse", ())),
+        refuses_existing=bool(entry.get("refuses_existing", False)),
+        tolerate=entry.get("tolerate"),
     )
 
 
@@ -117,6 +123,31 @@ def write_apis(catalogue: Catalogue) -> WriteApis:
         {k: tuple(v) for k, v in by_call.items()},
         {k: tuple(v) for k, v in by_method.items()},
     )
+
+
+@dataclass(frozen=True)
+class OverwriteRefusingProgram:
+    """A program that will not overwrite an existing output file unless given a force flag
+    (``[[overwrite_refusing_program]]``), run through one of ``launchers``."""
+
+    program: str
+    force: frozenset[str]
+    launchers: frozenset[str]
+
+
+@cache
+def overwrite_refusing_programs(catalogue: Catalogue) -> tuple[OverwriteRefusingProgram, ...]:
+    found = []
+    for i, entry in enumerate(catalogue.tables.get("overwrite_refusing_program", [])):
+        try:
+            found.append(OverwriteRefusingProgram(
+                str(entry["program"]), frozenset(entry["force"]), frozenset(entry["launchers"])
+            ))
+        except (KeyError, TypeError):
+            raise CatalogueError(
+                f"overwrite_refusing_program[{i}]: expected program, force and launchers"
+            ) from None
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -544,6 +575,7 @@ def validate_tables(catalogue: Catalogue) -> None:
     """Load every typed table once, so a malformed entry fails before any file is checked."""
     try:
         write_apis(catalogue)
+        overwrite_refusing_programs(catalogue)
         home_writers(catalogue)
         state_apis(catalogue)
         for table in ("timeout_api", "wait_api", "duration_api"):

@@ -23,5 +23,9 @@ def test_messages_name_the_resolved_path_and_the_handler() -> None:
     assert "'/var/task/spool/...'" in deep and "when importer runs" in deep
     home = message("thumbnails/app.py", "import matplotlib")
     assert "MPLCONFIGDIR" in home and "function thumbnails" in home
-    fixed = message("thumbnails/app.py", '"/tmp/original.jpg"')
-    assert "'/tmp/original.jpg'" in fixed and "finally" in fixed
+    grows = message("thumbnails/app.py", '"/tmp/thumbs.log", "a"')
+    assert "appends" in grows and "'/tmp/thumbs.log'" in grows and "grows with every request" in grows
+    folder = message("thumbnails/app.py", 'os.mkdir("/tmp/frames")')
+    assert "FileExistsError" in folder and "check os.path.isdir()" in folder
+    ffmpeg = message("thumbnails/app.py", '"/tmp/frame.png"]')
+    assert "without -y" in ffmpeg and "'/tmp/frame.png'" in ffmpeg

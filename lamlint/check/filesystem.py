@@ -7,7 +7,14 @@ from dataclasses import dataclass
 import libcst as cst
 
 from lamlint import lambda_facts as facts
-from lamlint.apis import Argument, WriteApi, home_writers, state_apis, write_apis
+from lamlint.apis import (
+    Argument,
+    WriteApi,
+    home_writers,
+    overwrite_refusing_programs,
+    state_apis,
+    write_apis,
+)
 from lamlint.check.analysis import FileAnalysis
 from lamlint.check.base import Check, FileContext
 from lamlint.check.names import qualified_name
@@ -280,32 +287,37 @@ class _EnvironmentWrites(cst.CSTVisitor):
 
 
 class FixedTmpFile(Check):
-    """LAM303: a fixed /tmp file name written per invocation and never removed."""
+    """LAM303: a fixed /tmp name reused in a way that breaks on a warm start."""
 
     CODE = "LAM303"
     VALID = (
         "import tempfile\n\ndef handler(event, context):\n"
         "    with tempfile.NamedTemporaryFile(suffix='.json') as f:\n        f.write(b'x')\n",
         "import os\n\ndef handler(event, context):\n    path = '/tmp/out.json'\n"
-        "    try:\n        open(path, 'w').write('x')\n    finally:\n        os.remove(path)\n",
+        "    try:\n        open(path, 'a').write('x')\n    finally:\n        os.remove(path)\n",
         "import os\n\ndef handler(event, context):\n    if not os.path.exists('/tmp/model.bin'):\n"
         "        download('/tmp/model.bin')\n        open('/tmp/model.bin', 'wb').write(b'')\n",
-        "def handler(event, context):\n    with open(f\"/tmp/{event['id']}.json\", 'w') as f:\n"
-        "        f.write('x')\n",
-        "open('/tmp/warm.flag', 'w').write('1')\n\ndef handler(event, context):\n    return 1\n",
-    )
-    INVALID = (
         "def handler(event, context):\n    with open('/tmp/out.json', 'w') as f:\n"
         "        f.write('x')\n",
         "import boto3\ns3 = boto3.client('s3')\n\ndef handler(event, context):\n"
         "    s3.download_file(event['b'], event['k'], '/tmp/input.mp4')\n",
+        "import os\n\ndef handler(event, context):\n    os.makedirs('/tmp/work', exist_ok=True)\n",
+        "import subprocess\n\ndef handler(event, context):\n"
+        "    subprocess.run(['ffmpeg', '-y', '-i', '/tmp/in.mov', '/tmp/out.mp4'], timeout=60)\n",
+    )
+    INVALID = (
         "import os\nOUT = os.path.join('/tmp', 'report.csv')\n\ndef handler(event, context):\n"
         "    with open(OUT, 'a') as f:\n        f.write('row')\n",
+        "import os\n\ndef handler(event, context):\n    os.mkdir('/tmp/work')\n",
+        "def handler(event, context):\n    with open('/tmp/lock', 'x') as f:\n        f.write('1')\n",
+        "import subprocess\n\ndef handler(event, context):\n"
+        "    subprocess.run(['ffmpeg', '-i', '/tmp/in.mov', '/tmp/out.mp4'], timeout=60)\n",
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.writes: WriteFinder | None = None
+        self.programs = overwrite_refusing_programs(ctx.catalogue)
         self.conditions: list[cst.BaseExpression] = []
         self._removed: dict[int, tuple[set[str], set[str]]] = {}
 
@@ -324,25 +336,57 @@ class FixedTmpFile(Check):
             return
         if any(_checks_existence(test) for test in self.conditions):
             return  # a deliberate cache: written once per environment
+        handlers = ", ".join(sorted(self.ctx.current_handlers()))
         for write in self.writes.of(node):
             value = write.value
-            if write.api.kind != "file" or not value.exact or value.kind != "absolute":
+            if not value.exact or value.kind != "absolute" or value.origin:
                 continue
-            if not value.text.startswith(facts.WRITABLE_ROOT + "/") or value.origin:
+            if not value.text.startswith(facts.WRITABLE_ROOT + "/"):
                 continue
-            removed_paths, removed_names = self._removals(function)
-            name = write.argument.value if isinstance(write.argument, cst.Name) else None
-            if value.text in removed_paths or (name is not None and name in removed_names):
+            problem = _reuse_problem(write.api, node)
+            if problem is None or self._removed_here(function, value.text, write.argument):
                 continue
             self.report(
                 node,
-                f"`{api_call(write.api)}` writes the fixed name '{value.text}' every time "
-                f"{', '.join(sorted(self.ctx.current_handlers()))} runs and nothing removes it: "
-                "/tmp survives between warm invocations, so the next request finds this one's "
-                "file (and /tmp fills up); use tempfile for a unique name, or remove it in a "
-                "`finally:`",
+                f"`{api_call(write.api)}` {problem[0]} '{value.text}' every time {handlers} runs "
+                f"and nothing removes it: /tmp survives between warm invocations, so {problem[1]}",
             )
             return
+        self._refusing_program(node, function, handlers)
+
+    def _refusing_program(self, node: cst.Call, function: cst.FunctionDef, handlers: str) -> None:
+        """``subprocess.run(["ffmpeg", "-i", src, "/tmp/out.mp4"])`` without ``-y``."""
+        assert self.writes is not None
+        launcher = qualified_name(node.func, self.writes.analysis.imports)
+        if not node.args or not isinstance(node.args[0].value, cst.List):
+            return
+        words = [e.value.evaluated_value if isinstance(e.value, cst.SimpleString) else None
+                 for e in node.args[0].value.elements]
+        if not words or not isinstance(words[0], str) or not isinstance(words[-1], str):
+            return
+        program = words[0].rsplit("/", 1)[-1]
+        output = words[-1]
+        for known in self.programs:
+            if known.program != program or launcher not in known.launchers:
+                continue
+            if set(words) & known.force or not output.startswith(facts.WRITABLE_ROOT + "/"):
+                return
+            if self._removed_here(function, output, None):
+                return
+            self.report(
+                node,
+                f"`{program}` writes the fixed output '{output}' every time {handlers} runs, "
+                f"without {' or '.join(sorted(known.force))}: /tmp survives between warm "
+                f"invocations, so the next run finds the file and {program} refuses to overwrite "
+                f"it; pass {sorted(known.force)[0]}, or use a unique name from tempfile",
+            )
+            return
+
+    def _removed_here(self, function: cst.FunctionDef, path: str,
+                      argument: cst.BaseExpression | None) -> bool:
+        removed_paths, removed_names = self._removals(function)
+        name = argument.value if isinstance(argument, cst.Name) else None
+        return path in removed_paths or (name is not None and name in removed_names)
 
     def _removals(self, function: cst.FunctionDef) -> tuple[set[str], set[str]]:
         """Exact paths and variable names the function removes."""
@@ -361,6 +405,41 @@ class FixedTmpFile(Check):
                         names.add(write.argument.value)
             self._removed[key] = (paths, names)
         return self._removed[key]
+
+
+def _reuse_problem(api: WriteApi, call: cst.Call) -> tuple[str, str] | None:
+    """(what the call does to the name, what goes wrong on the next warm run), or None when
+    reusing the name is harmless (an overwrite) or not known."""
+    if api.kind == "dir":
+        if not api.refuses_existing:
+            return None
+        if api.tolerate and any(
+            a.keyword is not None and a.keyword.value == api.tolerate
+            and not (isinstance(a.value, cst.Name) and a.value.value == "False")
+            for a in call.args
+        ):
+            return None
+        if any(a.star == "**" for a in call.args):
+            return None
+        tolerate = f"; pass {api.tolerate}=True" if api.tolerate else "; check os.path.isdir() first"
+        return ("creates the folder", "the next run fails with FileExistsError" + tolerate)
+    if api.kind != "file" or not api.reuse or api.mode is None:
+        return None
+    node = api.mode.find(call)
+    mode = node.evaluated_value if isinstance(node, cst.SimpleString) else (
+        api.mode.default if node is None and not api.mode.unknowable(call) else None
+    )
+    if not isinstance(mode, str):
+        return None
+    if "a" in mode and "a" in api.reuse:
+        return ("appends to the fixed name",
+                "the file grows with every request and mixes their data; open it with 'w', use "
+                "tempfile for a unique name, or remove it in a `finally:`")
+    if "x" in mode and "x" in api.reuse:
+        return ("creates the fixed name exclusively ('x')",
+                "the next run fails with FileExistsError; use tempfile for a unique name, or "
+                "remove it in a `finally:`")
+    return None
 
 
 def _checks_existence(test: cst.BaseExpression) -> bool:
