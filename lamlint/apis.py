@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
@@ -242,6 +242,7 @@ class TriggerHint:
     trigger: str
     keys: frozenset[str]
     types: tuple[str, ...]
+    excludes: frozenset[str] = frozenset()
 
     def matches(self, keys: set[str], references: set[str]) -> str | None:
         """What in the code matched, or None."""
@@ -262,8 +263,26 @@ def trigger_hints(catalogue: Catalogue) -> tuple[TriggerHint, ...]:
         trigger = entry.get("trigger")
         if trigger not in TRIGGERS:
             raise CatalogueError(f"trigger_hint[{i}]: unknown trigger {trigger!r}")
-        hints.append(TriggerHint(trigger, frozenset(entry.get("keys", ())), tuple(entry.get("types", ()))))
+        excludes = frozenset(entry.get("excludes", ()))
+        if excludes - set(TRIGGERS):
+            unknown = sorted(excludes - set(TRIGGERS))
+            raise CatalogueError(f"trigger_hint[{i}].excludes: unknown trigger(s) {unknown}")
+        hints.append(TriggerHint(trigger, frozenset(entry.get("keys", ())), tuple(entry.get("types", ())),
+                                 excludes))
     return tuple(hints)
+
+
+def infer_triggers(hints: Iterable[TriggerHint], keys: set[str], references: set[str]) -> dict[str, str]:
+    """Trigger -> what in the code shows it (the first matching hint of each trigger), without
+    the triggers a matching hint excludes."""
+    found: dict[str, str] = {}
+    excluded: set[str] = set()
+    for hint in hints:
+        evidence = hint.matches(keys, references)
+        if evidence:
+            excluded |= hint.excludes
+            found.setdefault(hint.trigger, evidence)
+    return {trigger: why for trigger, why in found.items() if trigger not in excluded}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from lamlint.apis import frameworks, trigger_hints
+from lamlint.apis import frameworks, infer_triggers, trigger_hints
 from lamlint.catalogue import Catalogue, load_catalogue
 from lamlint.check.dispatch import branch_triggers
 from lamlint.check.graph import (
@@ -254,12 +254,7 @@ def _with_triggers(
         made = index.object_class((display, qualname))
         if made:
             references.add(made)  # an APIGatewayRestResolver app says API Gateway
-    found: dict[str, str] = {}
-    for hint in trigger_hints(catalogue):
-        if hint.trigger not in found:
-            evidence = hint.matches(keys, references)
-            if evidence:
-                found[hint.trigger] = evidence
+    found = infer_triggers(trigger_hints(catalogue), keys, references)
     if not found:
         return replace(handler, triggers_origin="not configured, nothing to infer from")
     if len(found) == 1:

@@ -92,11 +92,11 @@ def test_the_handlers_code_says_the_same_without_the_template(tmp_path: Path) ->
         "signup.app.handler": ("cognito",),
         "tokens.app.handler": (),  # reads userAttributes, never triggerSource
         # The SQS hint (Records with messageId) also matches an SES record's mail.messageId, and
-        # the API hint (httpMethod) a Bedrock agent's event: a hint cannot rule a trigger out.
-        "inbound_mail.app.handler": ("sqs", "ses"),
+        # the API hint (httpMethod) a Bedrock agent's event: the SES and Bedrock hints exclude them.
+        "inbound_mail.app.handler": ("ses",),
         "nightly.app.handler": (),
         "validate_order.app.handler": (),
-        "agent_actions.app.handler": ("api", "bedrock-agent"),
+        "agent_actions.app.handler": ("bedrock-agent",),
         "transform.app.handler": ("firehose",),
         "notify.app.handler": (),
     }

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
-from lamlint.apis import TriggerHint
+from lamlint.apis import TriggerHint, infer_triggers
 from lamlint.check.graph import FuncKey, ModuleIndex, reference_targets
 from lamlint.check.summary import DispatchBranch, FunctionSummary
 
@@ -46,11 +46,7 @@ def _shown_triggers(
         if function is not None:
             keys.update(function.keys)
             references.update(function.references)
-    found: list[str] = []
-    for hint in hints:
-        if hint.trigger not in found and hint.matches(keys, references):
-            found.append(hint.trigger)
-    return found
+    return list(infer_triggers(hints, keys, references))
 
 
 def branch_triggers(
