@@ -436,6 +436,8 @@ class SideEffectApis:
     record_pure_calls: frozenset[str] = frozenset()
     record_pure_methods: frozenset[str] = frozenset()
     record_acknowledgements: frozenset[str] = frozenset()
+    durable_step_methods: frozenset[str] = frozenset()
+    durable_packages: frozenset[str] = frozenset()
 
 
 def _sdk_effect(entry: Mapping[str, Any]) -> SdkEffect:
@@ -470,6 +472,8 @@ def side_effect_apis(catalogue: Catalogue) -> SideEffectApis:
             record_pure_calls=frozenset(table.get("record_pure_calls", ())),
             record_pure_methods=frozenset(table.get("record_pure_methods", ())),
             record_acknowledgements=frozenset(table.get("record_acknowledgements", ())),
+            durable_step_methods=frozenset(table.get("durable_step_methods", ())),
+            durable_packages=frozenset(table.get("durable_packages", ())),
             effects=tuple(_sdk_effect(e) for e in tables.get("side_effect", [])),
             library=tuple(
                 LibraryEffect(

@@ -94,6 +94,11 @@ class NonIdempotentSideEffect(EffectCheck):
     """LAM201: effects repeated when a retrying trigger delivers the event again."""
 
     CODE = "LAM201"
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._steps: list[cst.Call] = []  # the durable context.step(...) calls being visited
+
     VALID = (
         "import boto3\nsns = boto3.client('sns')\n\ndef handler(event, context):\n"
         "    sns.publish(TopicArn='t', Message='x')\n    return {'statusCode': 200}\n",
@@ -136,8 +141,11 @@ class NonIdempotentSideEffect(EffectCheck):
     def visit_Call(self, node: cst.Call) -> None:
         if self.analysis is None or not self.ctx.in_invoke_phase:
             return
+        if self._durable_step(node):
+            self._steps.append(node)
+            return
         retrying = {t: h for t, h in self.triggers_here().items() if t in self.apis.retrying_triggers}
-        if not retrying or self._idempotent():
+        if not retrying or self._steps or self._idempotent():
             return
         what = self._sdk_effect(node) or self._library_effect(node)
         if what is None:
@@ -150,6 +158,19 @@ class NonIdempotentSideEffect(EffectCheck):
             "delivered again, so it happens again: make it idempotent (a deduplication id or "
             "client token from the event, a condition, a key derived from the event, or "
             "Powertools @idempotent_function)",
+        )
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        if self._steps and self._steps[-1] is original_node:
+            self._steps.pop()
+
+    def _durable_step(self, node: cst.Call) -> bool:
+        """``context.step(...)`` of a durable function: what runs inside is checkpointed."""
+        assert self.analysis is not None
+        return (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in self.apis.durable_step_methods
+            and bool(self.analysis.imported_packages & self.apis.durable_packages)
         )
 
     def _idempotent(self) -> bool:
