@@ -389,15 +389,35 @@ class _Summarizer(cst.CSTVisitor):
         if self._function_depth == 1 and id(node) in self._top_statements and self._tests_event(node.test):
             self._dispatch_chain(node)
             return False
+        switched, live = self._live_branch(node)
+        if not switched:
+            return True
+        if live is not None:
+            live.visit(self)
+        return False
+
+    def _live_branch(self, node: cst.If) -> tuple[bool, cst.CSTNode | None]:
+        """For an ``if`` on a module switch: (True, the branch that runs, or None); else
+        (False, None)."""
         test, negated = node.test, False
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             test, negated = test.expression, True
         if not isinstance(test, cst.Name) or test.value not in self._switches:
-            return True
+            return False, None
         if self._switches[test.value] != negated:
-            node.body.visit(self)
-        elif node.orelse is not None:
-            node.orelse.visit(self)
+            return True, node.body
+        return True, node.orelse
+
+    # after `if not ASSUME_ROLE_MODE: return boto3.client(s)` nothing else in the block runs
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+        if not self._function_depth:
+            return True
+        for statement in node.body:
+            statement.visit(self)
+            if isinstance(statement, cst.If):
+                _, live = self._live_branch(statement)
+                if isinstance(live, cst.IndentedBlock) and _ends_the_function(live):
+                    break
         return False
 
     def _tests_event(self, test: cst.BaseExpression) -> bool:
@@ -458,6 +478,12 @@ _LITERAL_KINDS: dict[type[cst.CSTNode], str] = {
     cst.Set: "set",
     cst.SetComp: "set",
 }
+
+
+def _ends_the_function(block: cst.IndentedBlock) -> bool:
+    """Does the block always leave (its last statement a ``return`` or ``raise``)?"""
+    last = block.body[-1] if block.body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return | cst.Raise)
 
 
 def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
