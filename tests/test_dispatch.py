@@ -67,3 +67,31 @@ def test_a_branch_that_shows_no_trigger_beside_one_that_does_is_unknown(tmp_path
         """))
     assert triggers(facts, "records", "fn") == ("sqs",)
     assert triggers(facts, "warm", "fn") == ()
+
+
+def test_dispatch_inside_try_and_a_crhelper_branch(tmp_path: Path) -> None:
+    facts = facts_for(_project(tmp_path, """\
+        import boto3
+        from crhelper import CfnResource
+
+        helper = CfnResource()
+        sns = boto3.client("sns")
+
+        @helper.create
+        def create(event, context):
+            sns.publish(TopicArn="t", Message="fan out")
+
+        def records(event):
+            return [r["messageId"] for r in event["Records"]]
+
+        def handler(event, context):
+            try:
+                if "Records" in event:
+                    records(event)
+                elif "RequestType" in event:
+                    helper(event, context)
+            except Exception:
+                raise ValueError("failed") from None
+        """))
+    assert triggers(facts, "records", "fn") == ("sqs",)
+    assert triggers(facts, "create", "fn") == ("custom-resource",)

@@ -499,3 +499,24 @@ def test_functions_from_templates_raises_a_clear_error(tmp_path: Path) -> None:
         f"{tmp_path / 'serverless.yml'}:4: invalid YAML: found duplicate key 'a' (first at line 3)"
     )
     assert caught.value.__traceback__ is not None and caught.value.__cause__ is None
+
+
+def test_a_bare_permission_to_api_gateway_does_not_say_which_api(tmp_path: Path) -> None:
+    """A Lambda::Permission for apigateway.amazonaws.com may serve a WebSocket API (no limit
+    to judge), an HTTP API (30 s) or a REST API (29 s): LAM608 stays silent."""
+    text = textwrap.dedent("""\
+        Resources:
+          Fn:
+            Type: AWS::Lambda::Function
+            Properties: {Code: src/, Handler: app.handler, Runtime: python3.12, Timeout: 300}
+          Socket:
+            Type: AWS::ApiGatewayV2::Api
+            Properties: {Name: chat, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+          Invoke:
+            Type: AWS::Lambda::Permission
+            Properties:
+              Action: lambda:InvokeFunction
+              FunctionName: !Ref Fn
+              Principal: apigateway.amazonaws.com
+        """)
+    assert [c for c, _ in codes(check(tmp_path, text))] == []

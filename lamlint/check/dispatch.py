@@ -46,6 +46,9 @@ def _shown_triggers(
         if function is not None:
             keys.update(function.keys)
             references.update(function.references)
+        made = index.object_class(key)
+        if made:
+            references.add(made)  # helper = CfnResource(): a crhelper custom resource
     return list(infer_triggers(hints, keys, references))
 
 

@@ -220,8 +220,7 @@ class _Summarizer(cst.CSTVisitor):
             self._keys = []
             self._dispatch = []
             self._branch_spans = []
-            body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-            self._top_statements = {id(statement) for statement in body}
+            self._top_statements = {id(statement) for statement in _top_statements(node.body)}
             params = [*node.params.posonly_params, *node.params.params]
             if params and self._class_stack and not _is_staticmethod(node):
                 params = params[1:]
@@ -478,6 +477,19 @@ _LITERAL_KINDS: dict[type[cst.CSTNode], str] = {
     cst.Set: "set",
     cst.SetComp: "set",
 }
+
+
+def _top_statements(block: cst.BaseSuite, depth: int = 0) -> list[cst.BaseStatement]:
+    """A function body's own statements, and those of a ``try``/``with`` wrapping them (the
+    dispatch is often inside ``try: ... except Exception: log and raise``)."""
+    if not isinstance(block, cst.IndentedBlock):
+        return []
+    found: list[cst.BaseStatement] = []
+    for statement in block.body:
+        found.append(statement)
+        if depth < 2 and isinstance(statement, cst.Try | cst.With):
+            found += _top_statements(statement.body, depth + 1)
+    return found
 
 
 def _ends_the_function(block: cst.IndentedBlock) -> bool:

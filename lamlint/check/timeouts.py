@@ -225,6 +225,8 @@ class CallWithoutTimeout(TimeoutCheck):
                 if depth == 0:
                     pending += [(a.value, 1) for a in bound.args]
                 continue
+            while isinstance(bound, cst.ConcatenatedString):
+                bound = bound.left  # ("http://localhost:2772/" f"...{APP}"): the host is in front
             if _names_local_peer(bound, self.peers):
                 return True
             value = self.analysis.evaluator(self.ctx).evaluate(bound, self.analysis.local_bindings(self.ctx))

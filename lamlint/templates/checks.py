@@ -166,8 +166,9 @@ def check_layers_on_image(fn: FunctionFacts) -> Iterator[Hit]:
 
 def _api_limit(kind: str) -> int | None:
     """The integration timeout of the API flavour an event's kind names, in seconds; None
-    for WebSocket APIs (which answer through post_to_connection: a long timeout is deliberate)."""
-    if "websocket" in kind.lower():
+    for WebSocket APIs (which answer through post_to_connection: a long timeout is deliberate)
+    and for a bare permission to API Gateway, which does not say which kind of API it is."""
+    if "websocket" in kind.lower() or kind == "AWS::Lambda::Permission":
         return None
     if kind in ("HttpApi", "httpApi") or kind.endswith("HttpLambdaIntegration"):
         return facts.HTTP_API_TIMEOUT_S
