@@ -491,13 +491,11 @@ def test_an_unreadable_template_is_a_finding_and_the_others_are_still_checked(tm
 
 
 def test_functions_from_templates_raises_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "serverless.yml").write_text("service: s\nfunctions:\n  a: {handler: h.main}\n  a: {}\n",
+    (tmp_path / "serverless.yml").write_text("service: s\nfunctions:\n  a: {handler: h.main}\n  b: [\n",
                                              encoding="utf-8")
     with pytest.raises(TemplateError) as caught:
         functions_from_templates(tmp_path)
-    assert str(caught.value) == (
-        f"{tmp_path / 'serverless.yml'}:4: invalid YAML: found duplicate key 'a' (first at line 3)"
-    )
+    assert str(caught.value).startswith(f"{tmp_path / 'serverless.yml'}:5: invalid YAML: ")
     assert caught.value.__traceback__ is not None and caught.value.__cause__ is None
 
 
@@ -520,3 +518,11 @@ def test_a_bare_permission_to_api_gateway_does_not_say_which_api(tmp_path: Path)
               Principal: apigateway.amazonaws.com
         """)
     assert [c for c, _ in codes(check(tmp_path, text))] == []
+
+
+def test_a_duplicate_key_is_a_warning_and_the_template_is_still_read(tmp_path: Path) -> None:
+    text = sam("Timeout: 10\nTimeout: 1000\n")
+    findings = check(tmp_path, text)
+    assert [(f.code, f.severity) for f in findings] == [("LAM601", "error"), ("LAM616", "warning")]
+    assert "'Timeout' is written twice" in findings[1].message
+    assert "Timeout 1,000 s" in findings[0].message

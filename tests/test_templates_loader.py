@@ -119,7 +119,6 @@ def test_json_values_of_every_kind() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
-        ("A: 1\nA: 2\n", 2, "duplicate key 'A' (first at line 1)"),
         ("A:\n  B: !Reff X\n", 2, "unknown tag '!Reff'"),
         ("A:\n  - 1\n - 2\n", 3, "invalid YAML"),
         ("A: [1, 2\nB: 3\n", 2, "expected ',' or ']'"),
@@ -144,7 +143,6 @@ def test_invalid_yaml_names_file_and_line(tmp_path: Path, text: str, line: int, 
         ('{\n "a": 1,\n}', 3, "expected a string key"),
         ('{\n "a": 1\n "b": 2\n}', 3, "expected ',' or '}'"),
         ('{\n "a": "x\n}', 2, "unterminated string"),
-        ('{\n "a": 1,\n "a": 2\n}', 3, "duplicate key 'a' (first at line 2)"),
         ('{"a": [1,\n 2,\n]}', 3, "unexpected character ']'"),
         ('{"a": 1}\n{"b": 2}', 2, "extra data"),
         ('{"a": "\\x"}', 1, "Invalid \\escape"),
@@ -177,3 +175,29 @@ def test_unreadable_files_are_template_errors(tmp_path: Path) -> None:
         load_template(binary)
     with pytest.raises(TemplateError, match="cannot read"):
         load_template(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        ("template.yaml", "A: 1\nB:\n  C: 1\n  C: 2\n", 4),
+        ("Stack.template.json", '{\n "B": {"C": 1,\n  "C": 2}\n}', 3),
+    ],
+)
+def test_a_key_written_twice_keeps_the_later_value_and_is_listed(
+    tmp_path: Path, name: str, text: str, line: int
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    document = load_template(path)
+    assert document["B"]["C"] == 2
+    assert [where for where, _ in document.duplicates] == [line]
+    assert "'C' is written twice" in document.duplicates[0][1]
+
+
+def test_overriding_a_merged_key_is_not_a_duplicate(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text("D: &d {T: 3, M: 128}\nF:\n  <<: *d\n  T: 10\n", encoding="utf-8")
+    document = load_template(path)
+    assert document["F"]["T"] == 10 and document["F"]["M"] == 128
+    assert document.duplicates == []

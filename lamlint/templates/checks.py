@@ -366,6 +366,9 @@ def check_template_set(
         findings.append(finding("LAM615", error.path, _Source(error.path).span(line), error.message))
     for model in templates.models:
         source = _Source(model.path)
+        for line, message in model.duplicates:
+            if not source.suppressed(line, "LAM616"):
+                findings.append(finding("LAM616", model.path, source.span(line), message))
         placeholders = source.exported_from_console
         for fn in model.functions:
             for code, line, message in check_function(fn, today):

@@ -28,6 +28,7 @@ class _Parser:
         self.path = path
         self.pos = 0
         self.newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+        self.duplicates: list[tuple[int, str]] = []
 
     def line(self, pos: int) -> int:
         return bisect.bisect_left(self.newlines, pos) + 1
@@ -97,7 +98,11 @@ class _Parser:
             key_pos = self.pos
             key = self.string()
             if key in result:
-                raise self.fail(f"duplicate key {str(key)!r} (first at line {result.key_line(key)})", key_pos)
+                self.duplicates.append((
+                    self.line(key_pos),
+                    f"key {str(key)!r} is written twice in one object (first at line "
+                    f"{result.key_line(key)}): CloudFormation keeps this later value",
+                ))
             self.expect(":", "':' after a key")
             self.skip()
             value_line = self.line(self.pos)
@@ -135,4 +140,6 @@ def load_json(text: str, path: Path) -> Any:
     parser.skip()
     if parser.pos != len(text):
         raise parser.fail("extra data after the top-level value")
+    if isinstance(value, MapNode):
+        value.duplicates = sorted(parser.duplicates)
     return value

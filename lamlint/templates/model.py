@@ -128,6 +128,7 @@ class TemplateModel:
     kind: TemplateKind
     functions: tuple[FunctionFacts, ...] = ()
     layers: tuple[LayerFacts, ...] = ()
+    duplicates: tuple[tuple[int, str], ...] = ()  # keys written twice: (line, message) (LAM616)
 
 
 @dataclass(frozen=True)

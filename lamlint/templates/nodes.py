@@ -37,6 +37,9 @@ class MapNode(dict[Any, Any]):
         self.line = line
         self.key_lines: dict[Any, int] = {}
         self.value_lines: dict[Any, int] = {}
+        # On a document's root: keys written twice in one mapping, (line, message), as the
+        # loader met them; the later value was kept, as CloudFormation keeps it.
+        self.duplicates: list[tuple[int, str]] = []
 
     def put(self, key: Any, value: Any, key_line: int, value_line: int | None = None) -> None:
         self[key] = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from lamlint.config import LayerConfig
@@ -20,8 +21,13 @@ CLOUDFORMATION_SECTIONS = ("Resources", "AWSTemplateFormatVersion", "Transform",
 
 
 def read_template(path: Path, root: Path) -> TemplateModel:
-    """One template's functions and layers. Raises TemplateError."""
+    """One template's functions and layers, and the keys it writes twice. Raises TemplateError."""
     document = load_template(path)
+    model = _read_document(document, path, root)
+    return replace(model, duplicates=tuple(document.duplicates)) if document.duplicates else model
+
+
+def _read_document(document: MapNode, path: Path, root: Path) -> TemplateModel:
     label = display_path(path, root)
     if is_serverless(path):
         provider = document.get("provider")

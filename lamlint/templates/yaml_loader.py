@@ -3,8 +3,8 @@
 ``!Ref X`` becomes ``{"Ref": "X"}``, ``!GetAtt A.B`` becomes ``{"Fn::GetAtt": ["A", "B"]}``,
 ``!Condition C`` becomes ``{"Condition": "C"}`` and every other short form ``!Name v`` becomes
 ``{"Fn::Name": v}``: the long forms CloudFormation itself reads. Dates stay strings (YAML 1.1
-would turn ``2010-09-09`` into a date) and a key written twice in one mapping is an error, as
-it is for CloudFormation.
+would turn ``2010-09-09`` into a date). A key written twice in one mapping keeps its later value,
+as CloudFormation does, and is listed in the root's ``duplicates`` (LAM616).
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ INTRINSIC_TAGS: dict[str, str] = {
 class TemplateLoader(yaml.SafeLoader):
     """SafeLoader returning MapNode / SeqNode / StrNode and long-form intrinsic functions."""
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+
 
 # Keep timestamps as strings: no yaml.org timestamp resolver.
 TemplateLoader.yaml_implicit_resolvers = {
@@ -54,8 +58,10 @@ def _construct_mapping(loader: TemplateLoader, node: yaml.Node) -> MapNode:
         raise yaml.constructor.ConstructorError(
             None, None, f"expected a mapping, found a {_kind(node)}", node.start_mark
         )
-    loader.flatten_mapping(node)  # YAML merge keys (<<: *anchor)
+    written = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+    loader.flatten_mapping(node)  # YAML merge keys (<<: *anchor): written keys override them
     result = MapNode(_line(node))
+    written_lines: set[int] = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         try:
@@ -65,12 +71,14 @@ def _construct_mapping(loader: TemplateLoader, node: yaml.Node) -> MapNode:
                 "while constructing a mapping", node.start_mark, "found an unhashable key",
                 key_node.start_mark,
             ) from None
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark,
-                f"found duplicate key {str(key)!r} (first at line {result.key_line(key)})",
-                key_node.start_mark,
-            )
+        if key in result and id(key_node) in written and result.key_line(key) in written_lines:
+            loader.duplicates.append((
+                _line(key_node),
+                f"key {str(key)!r} is written twice in one mapping (first at line "
+                f"{result.key_line(key)}): CloudFormation keeps this later value",
+            ))
+        if id(key_node) in written:
+            written_lines.add(_line(key_node))
         value = loader.construct_object(value_node, deep=True)
         result.put(key, value, _line(key_node), _line(value_node))
     return result
@@ -165,7 +173,10 @@ def load_yaml(text: str, path: Path) -> Any:
         if _expanded_size(node) > MAX_EXPANDED_VALUES:
             why = f"YAML aliases expand to more than {MAX_EXPANDED_VALUES:,} values: not read"
             raise TemplateError(path, None, why)
-        return loader.construct_document(node)
+        document = loader.construct_document(node)
+        if isinstance(document, MapNode):
+            document.duplicates = sorted(loader.duplicates)
+        return document
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = int(mark.line) + 1 if mark is not None else None
