@@ -4,12 +4,19 @@ A ``!Ref`` to a parameter resolves to its ``Default``; ``!Sub``, ``!Join``, ``!S
 ``!Split``, ``!FindInMap`` and ``!If`` resolve when everything they use does (conditions are
 evaluated with the parameters' defaults too). Anything known only at deploy time (pseudo
 parameters, resource attributes, imports) becomes an explicit ``Unknown``; nothing raises.
+
+Resolution is bounded whatever the template: each intrinsic is evaluated once per depth (a
+1 KB template whose ``!Sub`` variables each use the one before twice would otherwise take
+2^levels evaluations), a string longer than CloudFormation's whole template limit is
+``Unknown``, and so is everything once a template has used up its budget of evaluations or of
+characters built; the template's other values and findings are kept.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import reprlib
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from lamlint.templates.nodes import MapNode, SeqNode, Unknown, line_of
@@ -24,6 +31,18 @@ class _NoValue:
 
 NO_VALUE: Final = _NoValue()
 MAX_DEPTH = 25
+# CloudFormation accepts templates of at most 1 MB: no value of a real template resolves to a
+# longer string (a 1 MB parameter substituted 10,000 times reached 9.8 GB before this bound).
+MAX_VALUE_CHARS = 1_000_000
+# What one template may cost to resolve, in all: evaluations, and characters of the strings
+# !Sub, !Join and !Split build or variables are looked for in. Real templates use a few
+# thousand evaluations and a few times their own size in characters.
+MAX_STEPS = 1_000_000
+MAX_CHARS = 50_000_000
+TOO_LONG = Unknown(f"resolves to a string of more than {MAX_VALUE_CHARS:,} characters, "
+                   "more than a CloudFormation template can hold")
+EXHAUSTED = Unknown("the template's values take too much work to resolve (lamlint's budget "
+                    f"of {MAX_STEPS:,} evaluations or {MAX_CHARS:,} characters)")
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 Scalar = str | int | float | bool | None
 
@@ -37,14 +56,39 @@ def intrinsic(value: Any) -> tuple[str, Any] | None:
     return None
 
 
+class _TooLong(Exception):
+    """A string being built has grown past MAX_VALUE_CHARS."""
+
+
 class Resolver:
     """Resolves values of one template (``template`` is its top-level mapping)."""
 
     def __init__(self, template: Mapping[Any, Any], resources: Mapping[Any, Any] | None = None) -> None:
+        # What an intrinsic (by identity) resolved to at a depth, and each condition's value:
+        # the template's nodes are never copied (aliases included), so each is evaluated once.
+        self._resolved: dict[tuple[int, int], tuple[Any, Any]] = {}
+        self._conditions: dict[tuple[str, int], bool | Unknown] = {}
+        self._steps = 0
+        self._chars = 0
         self.parameters = _mapping(template.get("Parameters"))
         self.mappings = _mapping(template.get("Mappings"))
         self.conditions = _mapping(template.get("Conditions"))
         self.resources = _mapping(template.get("Resources") if resources is None else resources)
+
+    @property
+    def resources(self) -> Mapping[Any, Any]:
+        return self._resources
+
+    @resources.setter
+    def resources(self, resources: Mapping[Any, Any]) -> None:
+        self._resources = resources
+        self._resolved.clear()  # a !Ref may now name a resource
+
+    def _spend(self, steps: int = 1, chars: int = 0) -> bool:
+        """Count work done; False once the template's budget is used up."""
+        self._steps += steps
+        self._chars += chars
+        return self._steps <= MAX_STEPS and self._chars <= MAX_CHARS
 
     # --- values ---------------------------------------------------------------------------
 
@@ -54,16 +98,28 @@ class Resolver:
         returned as they are (resolve their items one by one)."""
         if depth > MAX_DEPTH:
             return Unknown("references nest too deeply")
+        # A string counts its length: resolve_string may look through it for variables.
+        if not self._spend(chars=len(value) if isinstance(value, str) else 0):
+            return EXHAUSTED
         if isinstance(value, str):
-            return self.resolve_string(value, depth)
+            text = self.resolve_string(value, depth)
+            return TOO_LONG if isinstance(text, str) and len(text) > MAX_VALUE_CHARS else text
         found = intrinsic(value)
         if found is None:
             return value
+        key = (id(value), depth)
+        known = self._resolved.get(key)
+        if known is not None and known[0] is value:
+            return known[1]
         name, argument = found
         handler = getattr(self, "_fn_" + name.removeprefix("Fn::").lower(), None)
         if handler is None:
             return Unknown(f"{name} is evaluated at deploy time")
         result: Any = handler(argument, depth + 1)
+        if isinstance(result, str) and len(result) > MAX_VALUE_CHARS:
+            result = TOO_LONG
+        if not isinstance(result, list):  # a list may be changed by whoever receives it
+            self._resolved[key] = (value, result)  # the value is kept: its id stays its own
         return result
 
     def resolve_string(self, value: str, depth: int) -> Any:
@@ -122,8 +178,28 @@ class Resolver:
                 return ""
             return text_value
 
-        result = _SUB_VARIABLE.sub(substitute, text)
+        result = self.substitute(_SUB_VARIABLE, substitute, text)
         return unknown[0] if unknown else result
+
+    def substitute(
+        self, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], text: str
+    ) -> str | Unknown:
+        """``pattern.sub(replace, text)``, stopped as soon as the string it builds is longer
+        than MAX_VALUE_CHARS or the template's budget is used up (then ``Unknown``)."""
+        built = len(text)
+
+        def bounded(match: re.Match[str]) -> str:
+            nonlocal built
+            replacement = replace(match)
+            built += len(replacement)
+            if built > MAX_VALUE_CHARS or not self._spend(chars=len(replacement)):
+                raise _TooLong
+            return replacement
+
+        try:
+            return pattern.sub(bounded, text)
+        except _TooLong:
+            return TOO_LONG if built > MAX_VALUE_CHARS else EXHAUSTED
 
     def _fn_join(self, argument: Any, depth: int) -> Any:
         if not isinstance(argument, list) or len(argument) != 2:
@@ -134,7 +210,15 @@ class Resolver:
             return _first_unknown(delimiter, items) or Unknown("!Join of something that is not a list")
         parts = [as_str(self.resolve(item, depth)) for item in items]
         unknown = _first_unknown(*parts)
-        return unknown or delimiter.join(str(p) for p in parts)
+        if unknown:
+            return unknown
+        texts = [str(p) for p in parts]
+        size = sum(map(len, texts)) + len(delimiter) * max(len(texts) - 1, 0)
+        if size > MAX_VALUE_CHARS:
+            return TOO_LONG
+        if not self._spend(chars=size):
+            return EXHAUSTED
+        return delimiter.join(texts)
 
     def _fn_select(self, argument: Any, depth: int) -> Any:
         if not isinstance(argument, list) or len(argument) != 2:
@@ -156,6 +240,8 @@ class Resolver:
         text = self.resolve(argument[1], depth)
         if not isinstance(delimiter, str) or not isinstance(text, str) or not delimiter:
             return _first_unknown(delimiter, text) or Unknown("!Split of something that is not a string")
+        if not self._spend(chars=len(text)):
+            return EXHAUSTED
         return list(text.split(delimiter))
 
     def _fn_findinmap(self, argument: Any, depth: int) -> Any:
@@ -191,13 +277,18 @@ class Resolver:
     def condition(self, name: Any, depth: int = 0) -> bool | Unknown:
         if not isinstance(name, str) or name not in self.conditions:
             return Unknown(f"no condition {name!r}")
-        return self.evaluate(self.conditions[name], depth + 1)
+        key = (name, depth)
+        if key not in self._conditions:
+            self._conditions[key] = self.evaluate(self.conditions[name], depth + 1)
+        return self._conditions[key]
 
     def evaluate(self, expression: Any, depth: int = 0) -> bool | Unknown:
         """A condition expression (``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``,
         ``Condition``), with parameters at their defaults."""
         if depth > MAX_DEPTH:
             return Unknown("conditions nest too deeply")
+        if not self._spend():
+            return EXHAUSTED
         if isinstance(expression, bool):
             return expression
         found = intrinsic(expression)
@@ -317,8 +408,14 @@ def as_str(value: Any) -> str | Unknown:
     return Unknown(f"{_short(value)} is not a string")
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+
+
 def _short(value: Any) -> str:
-    text = repr(value if not isinstance(value, str) else str(value))
+    """A value as messages show it, in at most 40 characters (and never the repr of a whole
+    structure first: a value may be large)."""
+    text = repr(str(value)[:41]) if isinstance(value, str) else _REPR.repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
