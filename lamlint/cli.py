@@ -27,7 +27,7 @@ from lamlint.config import (
     load_settings,
     shown_path,
 )
-from lamlint.files import FileFilter, PathError, Skipped, collect_python_files
+from lamlint.files import FileFilter, PathError, Skipped, check_given, collect_python_files
 from lamlint.output import OutputError, write_output
 from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
@@ -231,8 +231,8 @@ def _group_by_settings(
         raise UserError(f"--config: {config_path}: no such file")
     targets = [stdin[0]] if stdin else list(paths)
     for target in targets:
-        if stdin is None and not target.exists() and not target.is_symlink():
-            raise PathError(f"{target}: no such file or directory")
+        if stdin is None:
+            check_given(target)  # a missing path, or one in a folder lamlint may not enter
     groups: dict[tuple[Path | None, Path | None], tuple[Settings, list[Path]]] = {}
     for target in targets:
         absolute = Path(os.path.abspath(target))

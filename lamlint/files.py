@@ -53,6 +53,30 @@ def make_spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
 _WARNED: set[tuple[Path, int]] = set()
 
 
+def warn_once(path: Path, message: str, line: int = 0) -> None:
+    """``lamlint: warning: PATH[:LINE]: MESSAGE`` on standard error, once per run."""
+    from lamlint.config import shown_path
+
+    if (path, line) in _WARNED:
+        return
+    _WARNED.add((path, line))
+    where = f"{shown_path(path)}:{line}" if line else shown_path(path)
+    sys.stderr.write(f"lamlint: warning: {where}: {message}\n")
+
+
+def check_given(given: Path) -> None:
+    """Raise PathError unless the path named on the command line exists (a broken link counts)
+    and can be reached: a file in a folder lamlint may not enter is one line, not a traceback."""
+    try:
+        os.lstat(given)
+    except (FileNotFoundError, NotADirectoryError):
+        raise PathError(f"{given}: no such file or directory") from None
+    except OSError as exc:
+        raise PathError(f"{given}: cannot access: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL byte
+        raise PathError(f"{given}: {exc}") from None
+
+
 def ignore_file_spec(path: Path, lines: list[str]) -> pathspec.GitIgnoreSpec:
     """The patterns of a ``.gitignore`` or ``.lamlintignore``. A line pathspec rejects
     (``[z-a]``, a lone ``\\``) is skipped, as git skips it, with a warning on standard error
@@ -64,9 +88,8 @@ def ignore_file_spec(path: Path, lines: list[str]) -> pathspec.GitIgnoreSpec:
         problem = pattern_error(line)
         if not problem:
             kept.append(line)
-        elif (path, number) not in _WARNED:
-            _WARNED.add((path, number))
-            sys.stderr.write(f"lamlint: warning: {path}:{number}: pattern skipped ({problem})\n")
+        else:
+            warn_once(path, f"pattern skipped ({problem})", number)
     return make_spec(kept)
 
 
@@ -90,12 +113,12 @@ class FileFilter:
         if folder not in self._gitignores:
             spec = None
             candidate = folder / ".gitignore"
-            if candidate.is_file():
-                try:
+            try:
+                if candidate.is_file():
                     lines = candidate.read_text("utf-8", errors="replace").splitlines()
                     spec = ignore_file_spec(candidate, lines)
-                except OSError:
-                    spec = None
+            except OSError:  # a folder lamlint may not enter: see collect_python_files
+                spec = None
             self._gitignores[folder] = spec
         return self._gitignores[folder]
 
@@ -114,9 +137,19 @@ class FileFilter:
             sub = _relative(path, folder)
             if spec is not None and sub and spec.match_file(sub + suffix):
                 return True
-            if folder == self.root or folder.parent == folder or (folder / ".git").exists():
+            if folder == self.root or folder.parent == folder or _exists(folder / ".git"):
                 return False
             folder = folder.parent
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
+UNREADABLE_FOLDER = "cannot read folder"
 
 
 def collect_python_files(
@@ -126,13 +159,21 @@ def collect_python_files(
 
     A file named explicitly is checked even when excluded, unless ``force_exclude`` (for
     pre-commit, which names files one by one). Directory symlinks are not followed, so a
-    symlink loop cannot trap the walk.
+    symlink loop cannot trap the walk. A folder that cannot be read is an error when named,
+    else skipped with a warning naming it.
     """
     found: dict[Path, None] = {}
     skipped: list[Skipped] = []
+
+    def unreadable(error: OSError) -> None:
+        folder = Path(error.filename) if error.filename else None
+        if folder is not None and all(entry.path != folder for entry in skipped):
+            reason = f"{UNREADABLE_FOLDER} ({error.strerror or error})"
+            skipped.append(Skipped(folder, reason))
+            warn_once(folder, f"skipped: {reason}")
+
     for given in paths:
-        if not given.exists() and not given.is_symlink():
-            raise PathError(f"{given}: no such file or directory")
+        check_given(given)
         path = Path(os.path.abspath(given))
         if path.is_file():
             if force_exclude and file_filter.excluded(path, is_dir=False):
@@ -146,12 +187,21 @@ def collect_python_files(
         if path != file_filter.root and file_filter.excluded(path, is_dir=True) and force_exclude:
             skipped.append(Skipped(path, "excluded"))
             continue
-        for folder, dirnames, filenames in os.walk(path, onerror=None):
+        try:
+            os.scandir(path).close()
+        except OSError as exc:
+            raise PathError(f"{given}: {UNREADABLE_FOLDER}: {exc.strerror or exc}") from None
+        for folder, dirnames, filenames in os.walk(path, onerror=unreadable):
             here = Path(folder)
             keep = []
             for name in sorted(dirnames):
                 sub = here / name
-                if sub.is_symlink():
+                try:
+                    link = sub.is_symlink()
+                except OSError as exc:  # a folder that may be listed but not entered
+                    unreadable(OSError(exc.errno, exc.strerror, str(here)))
+                    break
+                if link:
                     skipped.append(Skipped(sub, "folder symlink not followed"))
                 elif not file_filter.excluded(sub, is_dir=True):
                     keep.append(name)
@@ -162,7 +212,12 @@ def collect_python_files(
                 file = here / name
                 if file_filter.excluded(file, is_dir=False):
                     continue
-                if not file.is_file():
+                try:
+                    regular = file.is_file()
+                except OSError as exc:  # a folder that may be listed but not entered
+                    unreadable(OSError(exc.errno, exc.strerror, str(here)))
+                    continue
+                if not regular:
                     skipped.append(Skipped(file, "broken symlink"))
                     continue
                 found[file] = None
