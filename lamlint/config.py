@@ -20,6 +20,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 CONFIG_FILENAMES = ("lamlint.toml", ".lamlint.toml", "pyproject.toml")
+# What `lamlint check` analyses of one Python file at most (`max-file-size`, `max-file-tokens`):
+# the largest hand-written modules known (CPython's pydoc_data/topics.py, 0.75 MB; a SymPy test
+# of 147,000 tokens) fit within; 185,000 tokens of such code took 40 s and 0.8 GB to analyse.
+DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
+DEFAULT_MAX_FILE_TOKENS = 200_000
 
 
 def shown_path(path: Path) -> str:
@@ -110,6 +115,9 @@ class Settings:
     # Entries added to the API tables of lamlint/rules/*.toml, by table name (see apis.py).
     extend_apis: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     respect_gitignore: bool = True
+    # Budgets of `lamlint check`: a Python file beyond either is reported (LAM901), not analysed.
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_file_tokens: int = DEFAULT_MAX_FILE_TOKENS
     runtime: str = facts.DEFAULT_RUNTIME
     architecture: str = facts.DEFAULT_ARCHITECTURE
     functions: tuple[FunctionConfig, ...] = ()
@@ -357,6 +365,8 @@ TOP_KEYS: Mapping[str, Checker] = {
     "extend-apis": lambda where, value: _extend_apis(where, value),
     "templates": _str_list,
     "respect-gitignore": _bool,
+    "max-file-size": _int_in(1024, 1024**3, "bytes"),
+    "max-file-tokens": _int_in(1000, 100_000_000, "tokens"),
     "runtime": _runtime,
     "architecture": _architecture,
     "functions": lambda where, value: value,  # validated entry by entry below

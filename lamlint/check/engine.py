@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import itertools
 import os
 import re
-from collections.abc import Iterable, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -25,7 +29,7 @@ from lamlint.check.registry import CHECKS
 from lamlint.check.scope import ScopeEnter, ScopeLeave
 from lamlint.check.summary import ModuleSummary, summarize
 from lamlint.check.suppress import parse_suppressions, statement_first_lines
-from lamlint.config import Settings
+from lamlint.config import DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_FILE_TOKENS, Settings
 from lamlint.files import FileFilter, Skipped, collect_python_files, make_spec
 from lamlint.findings import Finding, Span
 from lamlint.project import ProjectFacts, build_facts
@@ -36,7 +40,34 @@ UNPARSABLE = "LAM901"
 CHECK_CRASHED = "LAM902"
 UNKNOWN_SUPPRESSION = "LAM903"
 HANDLER_NOT_FOUND = "LAM510"
-TOO_DEEP = "expressions are nested too deeply for lamlint to analyse"
+T = TypeVar("T")
+
+# Nesting lamlint analyses, counted as libcst nests the tree. The cost of libcst's parser grows
+# faster than the depth of an expression (1,000 levels: up to 3 s or 250 MB; 3,000 levels, which
+# CPython still compiles: 25 s or 1.6 GB; 5,000 to 20,000: a segmentation fault), while a chain
+# of elif branches costs little per branch.
+MAX_EXPRESSION_NESTING = 1_000
+MAX_STATEMENT_NESTING = 3_000
+# A tree deeper than the default recursion limit lets libcst's visitors go (about three frames
+# per level) is traversed again in a thread with this much stack and this recursion limit:
+# CPython's own pydoc_data/topics.py concatenates 2,215 strings in one expression.
+DEEP_STACK_BYTES = 512 * 1024 * 1024
+DEEP_RECURSION_LIMIT = 50_000
+TOO_DEEP = ("not analysed: nested deeper than lamlint can follow (it may well be valid Python); "
+            "nothing in this file was checked")
+PYTHON_TOO_DEEP = "Python cannot compile this file: it is nested too deeply for Python's parser"
+
+
+@dataclass(frozen=True)
+class FileBudget:
+    """How much of one Python file lamlint analyses (`max-file-size`, `max-file-tokens`)."""
+
+    max_bytes: int = DEFAULT_MAX_FILE_SIZE
+    max_tokens: int = DEFAULT_MAX_FILE_TOKENS
+
+    @classmethod
+    def of(cls, settings: Settings) -> FileBudget:
+        return cls(settings.max_file_size, settings.max_file_tokens)
 
 
 @dataclass
@@ -69,50 +100,236 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 # Runs of opening brackets or unary operators deep enough to crash libcst's native parser
-# (a segmentation fault, which no except clause catches): such a file is first shown to
-# CPython's own parser, which refuses what it cannot compile with an exception.
+# (a segmentation fault, which no except clause catches): when CPython's parser refuses such a
+# file, its verdict is final and libcst never sees the file.
 _DEEP_NESTING = re.compile(rb"(?:[(\[{]\s*){100,}|(?:[-+~]\s*){200,}")
 
+# Dotted names of 64 parts or more, to count their dots: CPython's parser takes memory that
+# grows with the square of a dotted module name's length (an `import` of 20,000 parts, 40 KB:
+# 450 MB; 40,000 parts: 1.7 GB), and libcst's crashes on it. A search starting at dots finds
+# whether there is one at all, faster than trying each word.
+_GAP = rb"[ \t\\\r\n]*"
+_LONG_DOTTED_NAME = re.compile(rb"\w+(?:" + _GAP + rb"\." + _GAP + rb"\w+){64,}")
+_ANY_LONG_DOTTED_NAME = re.compile(rb"\." + _GAP + rb"\w+(?:" + _GAP + rb"\." + _GAP + rb"\w+){63}")
 
-def _refused_by_python(data: bytes) -> str | None:
-    """Why CPython refuses a file nested so deeply that libcst could crash on it, or None."""
-    if _DEEP_NESTING.search(data) is None:
-        return None
-    try:
-        ast.parse(data)
-    except SyntaxError as exc:
-        return f"syntax error: {exc.msg}"
-    except (RecursionError, MemoryError):
-        return TOO_DEEP
-    except ValueError as exc:
-        return f"cannot decode file: {exc}"
+
+def _longest_dotted_name(data: bytes) -> int:
+    """The most dots in one dotted name of ``data``, when more than MAX_EXPRESSION_NESTING
+    (else a smaller number)."""
+    if data.count(b".") <= MAX_EXPRESSION_NESTING or not _ANY_LONG_DOTTED_NAME.search(data):
+        return 0
+    return max((match.group().count(b".") for match in _LONG_DOTTED_NAME.finditer(data)), default=0)
+
+
+# Tokens as Python's tokenizer splits them, near enough for a budget (a string literal, however
+# long, is one token; so is a comment), found by one regular expression in linear time.
+_TOKEN = re.compile(
+    rb"[rRbBuUfF]{0,2}(?:"
+    rb"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
+    rb'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)'
+    rb"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"
+    rb'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?'
+    rb")"
+    rb"|#[^\n]*"
+    rb"|\.?\d[\w.]*(?:[eE][-+]\d+)?"
+    rb"|\w+"
+    rb"|\*\*=?|//=?|<<=?|>>=?|->|\.\.\.|[-+*/%&|^@<>=!:]="
+    rb"|[^\s\w]",
+    re.DOTALL,
+)
+
+
+def _more_tokens_than(data: bytes, budget: int) -> bool:
+    """Whether ``data`` holds more than ``budget`` tokens; stops counting past the budget."""
+    if len(data) <= budget:  # every token takes at least one byte
+        return False
+    counted = sum(1 for _ in itertools.islice(_TOKEN.finditer(data), budget + 1))
+    return counted > budget
+
+
+def _read_within(path: Path, limit: int) -> tuple[bytes, int]:
+    """The bytes of ``path`` and its size; nothing is read of a file over ``limit`` bytes."""
+    size = path.stat().st_size
+    return (b"" if size > limit else path.read_bytes()), size
+
+
+def _over_budget(data: bytes, size: int, budget: FileBudget) -> str | None:
+    """Why a file is beyond what lamlint analyses, or None."""
+    size = max(size, len(data))
+    if size > budget.max_bytes:
+        return (f"not analysed: the file is {size:,} bytes, over the max-file-size budget of "
+                f"{budget.max_bytes:,} bytes; nothing in it was checked")
+    if _more_tokens_than(data, budget.max_tokens):
+        return (f"not analysed: the file has more than {budget.max_tokens:,} tokens, the "
+                "max-file-tokens budget; nothing in it was checked")
     return None
 
 
-def parse_file(path: Path, display: str, data: bytes | None = None) -> ParsedFile:
+@dataclass(frozen=True)
+class _Verdict:
+    """CPython's parser on a file, before libcst sees it: ``refused`` is final (libcst could
+    crash on the file, or cost too much); ``syntax_error`` is (message, line, column), what to
+    report should libcst reject the file too."""
+
+    refused: str | None = None
+    syntax_error: tuple[str, int, int] | None = None
+
+
+def _python_verdict(data: bytes) -> _Verdict:
+    """What CPython's parser says of a file, and whether it nests deeper than lamlint analyses.
+
+    A file CPython refuses for its nesting, or that nests deeper than lamlint analyses, is
+    never given to libcst, whose native parser can crash on such files or take gigabytes. A
+    syntax error is final only for files libcst could crash on; other files go on to libcst,
+    which may know newer syntax than the Python lamlint runs on."""
+    dots = _longest_dotted_name(data)
+    if dots > MAX_EXPRESSION_NESTING:  # checked before CPython's parser, see _LONG_DOTTED_NAME
+        return _Verdict(_nested_too_deep(dots + 1, parsed=False))
+    try:
+        tree = ast.parse(data)
+    except SyntaxError as exc:
+        error = (exc.msg, exc.lineno or 1, exc.offset or 1)
+        crashes = _DEEP_NESTING.search(data) is not None
+        return _Verdict(f"syntax error: {exc.msg}" if crashes else None, error)
+    except (RecursionError, MemoryError):
+        return _Verdict(PYTHON_TOO_DEEP)
+    except ValueError as exc:
+        crashes = _DEEP_NESTING.search(data) is not None
+        return _Verdict(f"cannot decode file: {exc}" if crashes else None)
+    expressions, statements = _nesting(tree)
+    if expressions > MAX_EXPRESSION_NESTING:
+        return _Verdict(_nested_too_deep(expressions))
+    if statements > MAX_STATEMENT_NESTING:
+        return _Verdict(
+            f"not analysed: statements nested {statements:,} levels deep (each elif is one "
+            f"level), deeper than the {MAX_STATEMENT_NESTING:,} levels lamlint analyses (Python "
+            "parses it); nothing in this file was checked"
+        )
+    return _Verdict()
+
+
+def _nested_too_deep(levels: int, *, parsed: bool = True) -> str:
+    python = " (Python parses it)" if parsed else ""
+    return (f"not analysed: an expression nested {levels:,} levels deep, deeper than the "
+            f"{MAX_EXPRESSION_NESTING:,} levels lamlint analyses{python}; nothing in this file "
+            "was checked")
+
+
+def _nesting(tree: ast.AST) -> tuple[int, int]:
+    """The deepest chain of nested expressions and the deepest nesting of statements in
+    ``tree``, counted as libcst nests them: as in ``ast``, except that each operand of an
+    ``and``/``or`` chain and each dot of an imported name is one level more. (Implicitly
+    concatenated strings nest in libcst too; they cost little, and a traversal that runs out
+    of recursion on them is retried with more room, see _with_room.) Iterative: any depth
+    is fine."""
+    deepest_expression = deepest_statement = 0
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 0, 0)]
+    while stack:
+        node, statements, expressions = stack.pop()
+        if isinstance(node, ast.stmt):
+            statements += 1
+            expressions = 0
+            if statements > deepest_statement:
+                deepest_statement = statements
+            if isinstance(node, ast.ImportFrom) and node.module:
+                deepest_expression = max(deepest_expression, node.module.count(".") + 1)
+        else:
+            expressions += 1
+            if isinstance(node, ast.BoolOp):
+                expressions += len(node.values) - 1
+            elif isinstance(node, ast.alias):
+                expressions += node.name.count(".")
+            if expressions > deepest_expression:
+                deepest_expression = expressions
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST) and item._fields:
+                        stack.append((item, statements, expressions))
+            elif isinstance(value, ast.AST) and value._fields:  # not Load, Add, ...: leaves
+                stack.append((value, statements, expressions))
+    return deepest_expression, deepest_statement
+
+
+def _with_room(function: Callable[[], T]) -> T:
+    """``function()``; should it run out of recursion (a tree nested deeper than the default
+    recursion limit lets a recursive traversal go), once more in a thread with a large stack
+    and a high recursion limit. Raises RecursionError when even that is not enough."""
+    try:
+        return function()
+    except RecursionError:
+        pass
+    return _in_deep_thread(function)
+
+
+def _in_deep_thread(function: Callable[[], T]) -> T:
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, function()))
+        except BaseException as exc:  # handed over to the calling thread
+            outcome.append((False, exc))
+
+    limit = sys.getrecursionlimit()
+    try:
+        previous_size = threading.stack_size(DEEP_STACK_BYTES)
+    except (ValueError, RuntimeError):  # this platform cannot give a thread a larger stack
+        raise RecursionError("no thread with a larger stack") from None
+    try:
+        thread = threading.Thread(target=run, name="lamlint-deep-file", daemon=True)
+        sys.setrecursionlimit(max(limit, DEEP_RECURSION_LIMIT))
+        try:
+            thread.start()
+        except RuntimeError:  # no memory for such a stack
+            sys.setrecursionlimit(limit)
+            raise RecursionError("cannot start a thread with a larger stack") from None
+    finally:
+        threading.stack_size(previous_size)
+    try:
+        thread.join()
+    finally:
+        sys.setrecursionlimit(limit)
+    succeeded, value = outcome[0]
+    if not succeeded:
+        raise value
+    result: T = value
+    return result
+
+
+def parse_file(
+    path: Path, display: str, data: bytes | None = None, budget: FileBudget | None = None
+) -> ParsedFile:
     """Read and parse one file; failures are kept on the result, never raised."""
+    budget = budget or FileBudget()
     parsed = ParsedFile(path, display)
     try:
         if data is None:
-            data = path.read_bytes()
+            data, size = _read_within(path, budget.max_bytes)
+        else:
+            size = len(data)
     except OSError as exc:
         parsed.error = f"cannot read file: {exc.strerror or exc}"
+        return parsed
+    over = _over_budget(data, size, budget)
+    if over is not None:
+        parsed.error = over
         return parsed
     if b"\x00" in data:
         parsed.error = "binary file (contains NUL bytes), not Python source"
         return parsed
-    refused = _refused_by_python(data)
-    if refused is not None:
+    verdict = _python_verdict(data)
+    if verdict.refused is not None:
         parsed.source = _decode_leniently(data)
-        parsed.error = refused
+        parsed.error = verdict.refused
         return parsed
     try:
         module = cst.parse_module(data)
     except cst.ParserSyntaxError as exc:
         parsed.source = _decode_leniently(data)
-        python_error = _python_syntax_error(data)
-        if python_error is not None:
-            message, line, column = python_error
+        if verdict.syntax_error is not None:
+            message, line, column = verdict.syntax_error
             parsed.error = f"syntax error: {message}"
         else:
             # Python itself accepts the file: a construct libcst cannot parse yet.
@@ -127,26 +344,14 @@ def parse_file(path: Path, display: str, data: bytes | None = None) -> ParsedFil
         parsed.error = TOO_DEEP
         return parsed
     # Decode with the encoding libcst found (PEP 263) rather than regenerating the code.
-    parsed.source = data.decode(module.encoding, errors="replace")
+    source = parsed.source = data.decode(module.encoding, errors="replace")
     parsed.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
-        parsed.summary = summarize(module, parsed.source)
+        parsed.summary = _with_room(lambda: summarize(module, source))
     except RecursionError:
         parsed.error = TOO_DEEP
         parsed.wrapper = None
     return parsed
-
-
-def _python_syntax_error(data: bytes) -> tuple[str, int, int] | None:
-    """Python's own verdict, for a file libcst rejected: (message, line, column) or None.
-    Only run on files that failed to parse, so the common path parses once."""
-    try:
-        ast.parse(data)
-    except SyntaxError as exc:
-        return exc.msg, exc.lineno or 1, exc.offset or 1
-    except (ValueError, RecursionError, MemoryError):
-        return None
-    return None
 
 
 def _decode_leniently(data: bytes) -> str:
@@ -218,7 +423,29 @@ def check_file(
             if suppressions.covers(UNPARSABLE, [parsed.error_span.line]):
                 return []
         return [_finding(catalogue, UNPARSABLE, parsed.display, parsed.error_span, parsed.error or "")]
-    assert parsed.source is not None
+    wrapper, source = parsed.wrapper, parsed.source
+    assert source is not None
+    try:
+        return _with_room(
+            lambda: _checked(parsed, wrapper, source, settings, catalogue, enabled, facts, module)
+        )
+    except RecursionError:
+        parsed.error = TOO_DEEP
+        return [_finding(catalogue, UNPARSABLE, parsed.display, parsed.error_span, TOO_DEEP)]
+
+
+def _checked(
+    parsed: ParsedFile,
+    wrapper: MetadataWrapper,
+    source: str,
+    settings: Settings,
+    catalogue: Catalogue,
+    enabled: frozenset[str],
+    facts: ProjectFacts,
+    module: ModuleInfo | None,
+) -> list[Finding]:
+    """The findings of a parsed file (fresh checks each call: it may be run again, see
+    _with_room). Raises RecursionError for a tree too deep to traverse."""
     context = FileContext(
         display=parsed.display,
         settings=settings,
@@ -231,14 +458,10 @@ def check_file(
     checks = [
         CHECKS[code](context)
         for code in sorted(enabled)
-        if code in CHECKS and CHECKS[code].applies(lambda_code, parsed.source)
+        if code in CHECKS and CHECKS[code].applies(lambda_code, source)
     ]
-    try:
-        findings = _run_checks(parsed.wrapper, checks, catalogue, context) if checks else []
-    except RecursionError:
-        parsed.error = TOO_DEEP
-        return [_finding(catalogue, UNPARSABLE, parsed.display, parsed.error_span, TOO_DEEP)]
-    suppressions = parse_suppressions(parsed.source, list(catalogue.rules))
+    findings = _run_checks(wrapper, checks, catalogue, context) if checks else []
+    suppressions = parse_suppressions(source, list(catalogue.rules))
     if UNKNOWN_SUPPRESSION in enabled:
         for unknown in suppressions.unknown:
             findings.append(
@@ -259,7 +482,7 @@ def check_file(
         lines = [finding.span.line]
         if not suppressions.covers(finding.code, lines):
             if first_lines is None:
-                first_lines = statement_first_lines(parsed.wrapper)
+                first_lines = statement_first_lines(wrapper)
             lines.append(first_lines.get(finding.span.line, finding.span.line))
             if suppressions.covers(finding.code, lines):
                 continue
@@ -304,12 +527,13 @@ def parse_project(
 ) -> tuple[dict[Path, ParsedFile], list[ModuleInfo]]:
     """Parse every file of the project once; keep trees only for the requested files."""
     all_files, _ = project_files(settings, requested)
+    budget = FileBudget.of(settings)
     wanted = set(requested)
     parsed: dict[Path, ParsedFile] = {}
     modules: list[ModuleInfo] = []
     for path in all_files:
         data = stdin[1] if stdin and path == stdin[0] else None
-        one = parse_file(path, display_path(path, cwd), data)
+        one = parse_file(path, display_path(path, cwd), data, budget)
         if path not in wanted:
             one.wrapper = None  # only the summary is needed from files we do not check
         parsed[path] = one
