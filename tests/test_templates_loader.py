@@ -201,3 +201,11 @@ def test_overriding_a_merged_key_is_not_a_duplicate(tmp_path: Path) -> None:
     document = load_template(path)
     assert document["F"]["T"] == 10 and document["F"]["M"] == 128
     assert document.duplicates == []
+
+
+def test_a_character_yaml_refuses_is_a_template_error(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_bytes(b'Resources:\n  Fn: {Type: "AWS::Lambda::Function"\x00}\n')
+    with pytest.raises(TemplateError) as caught:
+        load_template(path)
+    assert caught.value.path == path and "unacceptable character #x0000" in caught.value.message

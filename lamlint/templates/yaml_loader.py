@@ -165,7 +165,10 @@ def _expanded_size(root: yaml.Node) -> int:
 
 def load_yaml(text: str, path: Path) -> Any:
     """The first YAML document in ``text``; TemplateError (file and line) when it is not YAML."""
-    loader = TemplateLoader(text)
+    try:
+        loader = TemplateLoader(text)
+    except yaml.YAMLError as exc:  # ReaderError: NUL or another character YAML does not allow
+        raise TemplateError(path, None, f"invalid YAML: {exc}".splitlines()[0]) from None
     try:
         node = loader.get_single_node()
         if node is None:
