@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import sysconfig
 import time
@@ -350,3 +351,13 @@ def test_real_permissions_of_an_unreadable_folder(tmp_path: Path) -> None:
     assert walked.stderr == "lamlint: warning: noaccess: skipped: cannot read folder (Permission denied)\n"
     assert named.exit_code == 2
     assert named.stderr == "lamlint: error: noaccess/app.py: cannot access: Permission denied\n"
+
+
+def test_calls_nested_past_what_cpython_compiles_are_lam901_not_a_crash(tmp_path: Path) -> None:
+    """`f(f(f(...` 1,400 deep has no run of brackets, but CPython's "too many nested
+    parentheses" is final: libcst's parser, which segfaults on it, never sees the file."""
+    (tmp_path / "app.py").write_text("x = " + "f(" * 1400 + ")" * 1400 + "\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "lamlint", "check", ".", "--output-format", "concise"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "LAM901 syntax error: too many nested parentheses" in done.stdout

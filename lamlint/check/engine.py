@@ -103,6 +103,8 @@ def display_path(path: Path, cwd: Path) -> str:
 # (a segmentation fault, which no except clause catches): when CPython's parser refuses such a
 # file, its verdict is final and libcst never sees the file.
 _DEEP_NESTING = re.compile(rb"(?:[(\[{]\s*){100,}|(?:[-+~]\s*){200,}")
+# CPython's own words for nesting it refuses (`f(f(f(...` 1,400 deep has no run of brackets).
+_NESTING_REFUSALS = ("too many nested", "too deeply nested", "too complex")
 
 # Dotted names of 64 parts or more, to count their dots: CPython's parser takes memory that
 # grows with the square of a dotted module name's length (an `import` of 20,000 parts, 40 KB:
@@ -189,7 +191,9 @@ def _python_verdict(data: bytes) -> _Verdict:
         tree = ast.parse(data)
     except SyntaxError as exc:
         error = (exc.msg, exc.lineno or 1, exc.offset or 1)
-        crashes = _DEEP_NESTING.search(data) is not None
+        crashes = _DEEP_NESTING.search(data) is not None or any(
+            words in (exc.msg or "") for words in _NESTING_REFUSALS
+        )
         return _Verdict(f"syntax error: {exc.msg}" if crashes else None, error)
     except (RecursionError, MemoryError):
         return _Verdict(PYTHON_TOO_DEEP)
