@@ -225,10 +225,14 @@ def read_cdk_apps(root: Path) -> list[TemplateModel]:
 def read_cdk_module(path: Path, app: Path, root: Path) -> TemplateModel | None:
     """The functions one module of the CDK app in ``app`` declares; None when it cannot be
     read or parsed, or does not import ``aws_cdk``."""
-    try:
-        module = cst.parse_module(path.read_bytes())
-    except (OSError, cst.ParserSyntaxError, RecursionError, ValueError, UnicodeDecodeError):
+    # lamlint.check.engine imports this package: imported here. parse_file shows the file to
+    # CPython's parser and the size budgets first (libcst's parser can crash on hostile input).
+    from lamlint.check.engine import parse_file
+
+    parsed = parse_file(path, display_path(path, root))
+    if parsed.error is not None or parsed.wrapper is None:
         return None
+    module = parsed.wrapper.module
     try:
         return _ModuleReader(module, path, app, display_path(path, root)).read()
     except RecursionError:  # absurdly nested code: nothing read rather than a traceback
