@@ -153,6 +153,7 @@ def run_command(lamlint: str, argv: list[str], cwd: Path, limits: Limits) -> Res
 def _normalise(text: str, cwd: Path) -> str:
     text = text.replace(str(cwd), "<dir>")
     text = re.sub(r"0x[0-9a-fA-F]+", "0x?", text)
+    text = re.sub(r"#x[0-9a-fA-F]+", "#x?", text)  # PyYAML's "unacceptable character #x001b"
     text = re.sub(r"\d+", "N", text)
     return text.strip()[:120]
 

@@ -39,8 +39,10 @@ from execute import FAILURE_CLASSES, Case, Limits, Result, lay_out, run_case, ru
 from reduce import Budget, reduce_case  # noqa: E402
 
 TARGETS = ("programs", "templates", "zips")
-SUFFIX = ".fuzz"  # reproducer files whose real names would be linted or read as configuration
-RENAMED = (".py", ".pyi", ".toml")
+# reproducer files whose real names ruff would lint, or lamlint read as code, configuration or
+# a template when run on this repository, are stored with this suffix (case.json maps them back)
+SUFFIX = ".fuzz"
+RENAMED = (".py", ".pyi", ".toml", ".yaml", ".yml", ".json", ".template")
 
 
 @dataclass
