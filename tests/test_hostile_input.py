@@ -487,3 +487,32 @@ def test_inspecting_a_device_or_a_fifo_is_one_line(tmp_path: Path) -> None:
         assert result.stderr == (
             f"lamlint: error: {target}: not a regular file (a device, FIFO or socket), not a zip file\n"
         )
+
+
+def test_an_entry_with_an_empty_name_is_unsafe_not_an_internal_error(tmp_path: Path) -> None:
+    archive = tmp_path / "api.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("app.py", APP)
+        bundle.writestr(zipfile.ZipInfo("x"), b"data")
+    data = bytearray(archive.read_bytes())
+    # Rename "x" to "" in both headers: shorten nothing, point the name length at zero.
+    for signature, offset in ((b"PK\x03\x04", 26), (b"PK\x01\x02", 28)):
+        at = data.rfind(signature)
+        data[at + offset:at + offset + 2] = (0).to_bytes(2, "little")
+        data[at + offset + 2:at + offset + 4] = (1).to_bytes(2, "little")  # the byte as "extra"
+    archive.write_bytes(bytes(data))
+    result = run("inspect", str(archive), "--output-format", "json")
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)["findings"]
+    assert ("LAM711", "") in [(f["code"], f.get("member")) for f in findings]
+
+
+def test_a_zip_needing_a_newer_version_to_extract_is_one_line(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "api.zip", [("app.py", APP.encode())])
+    data = bytearray(archive.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    data[central + 6:central + 8] = (113).to_bytes(2, "little")  # version needed: 11.3
+    archive.write_bytes(bytes(data))
+    result = CliRunner().invoke(main, ["inspect", str(archive)])
+    assert result.exit_code == 2
+    assert "not a readable zip file (zip file version 11.3)" in result.output

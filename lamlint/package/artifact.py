@@ -79,7 +79,8 @@ def open_zip(path: Path, display: str) -> Iterator[zipfile.ZipFile]:
         raise InspectError(f"{display}: no such file") from None
     except IsADirectoryError:
         raise InspectError(f"{display}: is a folder, not a zip file") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            NotImplementedError) as exc:  # NotImplementedError: "zip file version 11.3"
         raise InspectError(f"{display}: not a readable zip file ({exc})") from None
     try:
         yield archive
@@ -159,6 +160,8 @@ def _inspect_member(
     unsafe = _unsafe_reason(name)
     if unsafe:
         scan.findings.append(finding("LAM711", f"entry name {unsafe}", artifact=display, member=name))
+        if not name:
+            return
     if info.flag_bits & 0x1:
         scan.findings.append(finding("LAM720", "this entry is encrypted: Lambda cannot extract it",
                                      artifact=display, member=name))
@@ -214,6 +217,8 @@ def _native_problems(
 
 
 def _unsafe_reason(name: str) -> str | None:
+    if not name:
+        return "is empty: there is no file to extract it to"
     if name.startswith("/") or _DRIVE_RE.match(name):
         return "is an absolute path: it cannot land inside the function's folder"
     if ".." in name.split("/"):
