@@ -13,7 +13,7 @@ import libcst as cst
 from lamlint import lambda_facts as facts
 from lamlint.check.base import Check, FileContext
 from lamlint.check.names import import_table, qualified_name
-from lamlint.check.taint import request_parameters, tainted_names
+from lamlint.check.taint import calls_in, request_parameters, tainted_names
 from lamlint.check.values import LocalBindings, PathEvaluator, bindings_of
 
 
@@ -46,6 +46,7 @@ class FileAnalysis:
         self._taint: dict[int, frozenset[str]] = {}
         self._lazy: dict[str, cst.BaseExpression] | None = None
         self._rebound: set[str] | None = None
+        self._called: frozenset[str] | None = None
 
     @classmethod
     def of(cls, ctx: FileContext, module: cst.Module) -> FileAnalysis:
@@ -145,6 +146,14 @@ class FileAnalysis:
                     found[name] = value
             self._lazy = {k: v for k, v in found.items() if k not in ambiguous}
         return self._lazy
+
+    def called(self) -> frozenset[str]:
+        """The qualified names of every call in the module (computed once, on first use)."""
+        if self._called is None:
+            self._called = frozenset(
+                name for name in (qualified_name(c.func, self.imports) for c in calls_in(self.module)) if name
+            )
+        return self._called
 
     def is_fixed(self, ctx: FileContext, node: cst.BaseExpression, depth: int = 0) -> bool:
         """Is the value the same on every invocation? Literals, module constants, reads of the

@@ -92,12 +92,11 @@ class WriteFinder:
         self.ctx = ctx
         self.apis = write_apis(ctx.catalogue)
         self.analysis = FileAnalysis.of(ctx, module)
-        # After os.chdir (to /tmp, usually) a relative path no longer means the code folder.
-        settings = state_apis(ctx.catalogue).setting_calls
-        self.moves_cwd = any(
-            settings.get(qualified_name(call.func, self.analysis.imports) or "") == WORKING_DIRECTORY
-            for call in calls_in(module)
-        )
+        self.settings = state_apis(ctx.catalogue).setting_calls
+
+    def moves_cwd(self) -> bool:
+        """After os.chdir (to /tmp, usually) a relative path no longer means the code folder."""
+        return any(self.settings.get(name) == WORKING_DIRECTORY for name in self.analysis.called())
 
     def of(self, node: cst.Call) -> list[Write]:
         """The writes ``node`` makes whose path is known (any kind, see WriteApi.kind)."""
@@ -115,7 +114,7 @@ class WriteFinder:
                 continue  # "a-b".replace(...) is no Path.replace()
             if not value.known or (value.exact and value.text in api.harmless):
                 continue
-            if value.kind == "relative" and self.moves_cwd:
+            if value.kind == "relative" and self.moves_cwd():
                 continue
             found.append(Write(api, value, argument))
         return found
