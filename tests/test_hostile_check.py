@@ -21,6 +21,7 @@ from helpers import check_in
 
 import lamlint.check.engine as engine
 import lamlint.files as files_module
+from lamlint.templates.checks import read_templates
 
 WRITES_TASK = "def handler(event, context):\n    open('/var/task/x', 'w')\n"
 
@@ -264,6 +265,34 @@ def test_template_values_that_explode_are_unknown_and_other_findings_stay(
     run = check_measured(tmp_path, ".")
     assert [line.split(" ", 2)[:2] for line in run.lines()] == [["template.json:1:1:", "LAM608"]]
     assert run.seconds < 60 and run.peak_mb < 400, run
+
+
+def serverless_service(tmp_path: Path, custom: list[str], variable: str) -> None:
+    (tmp_path / "serverless.yml").write_text("\n".join([
+        "service: s", "provider:", "  name: aws", "  runtime: python3.12", "custom:", *custom,
+        "functions:", "  f:", "    handler: app.handler", "    timeout: 900",
+        "    environment:", f"      X: {variable}", "    events:", "      - http: {path: /, method: get}",
+    ]) + "\n")
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return {'statusCode': 200}\n")
+
+
+@pytest.mark.parametrize("case", ["many-references", "doubling"])
+def test_serverless_variables_that_explode_are_unknown(tmp_path: Path, case: str) -> None:
+    """``${self:...}`` goes through the same bounded substitution as ``!Sub``: 3,000
+    references to a 100 KB value built a 300 MB string (131 MB resident) before the bound."""
+    if case == "many-references":
+        serverless_service(tmp_path, ["  big: " + "x" * 100_000], "${self:custom.big}" * 3000)
+    else:
+        levels = ["  a0: " + "x" * 1000] + [
+            f'  a{i}: "${{self:custom.a{i - 1}}}${{self:custom.a{i - 1}}}"' for i in range(1, 23)
+        ]
+        serverless_service(tmp_path, levels, "${self:custom.a22}")
+    run = check_measured(tmp_path, ".")
+    assert [(line.split(":")[0], line.split()[1]) for line in run.lines()] == [("serverless.yml", "LAM608")]
+    assert run.seconds < 60 and run.peak_mb < 100, run
+    (function,) = read_templates(tmp_path, ()).models[0].functions
+    (variable,) = function.environment
+    assert variable[0] == "X" and "more than 1,000,000 characters" in str(variable[1].value)
 
 
 def test_a_sub_over_a_big_parameter_within_limits_still_resolves(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ class ServerlessResolver(Resolver):
         resources = section.get("Resources") if isinstance(section, MapNode) else None
         super().__init__(section if isinstance(section, MapNode) else {}, resources)
         self.service = service
+        self._variables: dict[str, Any] = {}  # ${self:...} source -> its value, each resolved once
 
     def declare(self, logical_ids: Iterable[str], resource_type: str) -> None:
         """Resources Serverless adds to the template itself (``HelloLambdaFunction`` for the
@@ -75,24 +76,33 @@ class ServerlessResolver(Resolver):
                 return ""
             return text
 
-        result = _VARIABLE.sub(substitute, value)
+        result = self.substitute(_VARIABLE, substitute, value)
         if unknown:
             return unknown[0]
+        if isinstance(result, Unknown):
+            return result
         return self.resolve(result, depth + 1) if "${" in result else result
 
     def _variable(self, expression: str, depth: int) -> Any:
         source = expression.split(",", 1)[0].strip()
-        if source.startswith("self:"):
-            value: Any = self.service
-            for part in source.removeprefix("self:").strip().split("."):
-                if isinstance(value, dict) and part in value:
-                    value = value[part]
-                elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-                    value = value[int(part)]
-                else:
-                    return Unknown(f"${{{expression}}} is not set in this file")
-            return self.resolve(value, depth)
-        return Unknown(f"${{{expression}}} is resolved at deploy time")
+        if not source.startswith("self:"):
+            return Unknown(f"${{{expression}}} is resolved at deploy time")
+        if source not in self._variables:
+            self._variables[source] = Unknown(f"${{{expression}}} refers to itself")
+            self._variables[source] = self._self_variable(source, expression, depth)
+        value = self._variables[source]
+        return list(value) if isinstance(value, list) else value  # whoever receives a list may change it
+
+    def _self_variable(self, source: str, expression: str, depth: int) -> Any:
+        value: Any = self.service
+        for part in source.removeprefix("self:").strip().split("."):
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                return Unknown(f"${{{expression}}} is not set in this file")
+        return self.resolve(value, depth)
 
 
 def _normalized(name: str) -> str:
