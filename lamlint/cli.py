@@ -277,6 +277,16 @@ def _where(template: TemplateFunction | None, cwd: Path, field: str, fallback: s
     return f" ({shown})" if shown else ""
 
 
+def _trigger_sources(template: TemplateFunction | None, shown: tuple[str, ...], cwd: Path) -> list[str]:
+    """One line per template event that invokes the function: ``sqs: template.yaml:40
+    (Events.Queue, SQS)``, so that a trigger shown can be traced to what declared it."""
+    if template is None:
+        return []
+    where = display_path(template.facts.template, cwd)
+    return [f"{event.trigger}: {where}:{event.line} ({event.name}, {event.kind})"
+            for event in template.facts.events if event.trigger in shown]
+
+
 def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> None:
     settings, facts = result.facts[-1]
     project = result.templates[-1]
@@ -310,6 +320,8 @@ def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> No
             click.echo(f"    architecture: {architecture}{where('architecture', 'project default')}")
             click.echo(f"    memory: {memory}{where('memory')}")
         click.echo(f"    triggers: {triggers} ({handler.triggers_origin})")
+        for line in _trigger_sources(template, handler.triggers, cwd):
+            click.echo(f"      {line}")
         click.echo(f"    timeout: {timeout}{where('timeout', handler.timeout_origin)}")
         click.echo(f"    reaches {facts.reached_count(handler.name)} function(s)")
     for function, why in facts.missing_handlers:
