@@ -119,7 +119,7 @@ def test_show_settings_gives_each_function_its_own_settings_and_resolution(
     monkeypatch.chdir(FRAMEWORKS / "fastapi_mangum")
     shown = CliRunner().invoke(main, ["check", "--show-settings", "."]).stdout
     block = shown[shown.index("handler ApiFunction:"):]
-    assert block.splitlines()[:10] == [
+    assert block.splitlines()[:11] == [
         "handler ApiFunction: app/main.py:15 handler",
         "    from: template.yaml: Resources.ApiFunction",
         "    resolved: framework adapter: handler = Mangum(app)",
@@ -128,6 +128,7 @@ def test_show_settings_gives_each_function_its_own_settings_and_resolution(
         "    architecture: x86_64 (not set: Lambda's default)",
         "    memory: 128 MB (Lambda default)",
         "    triggers: api (configured in template.yaml: Resources.ApiFunction)",
+        "      api: template.yaml:16 (Proxy, HttpApi)",
         "    timeout: 15 s (template.yaml:6, from Globals)",
         "    reaches 2 function(s)",
     ]

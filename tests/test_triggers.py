@@ -76,7 +76,8 @@ def test_show_settings_says_where_the_new_triggers_come_from() -> None:
     ):
         assert f"    triggers: {trigger} (configured in template.yaml: Resources.{name})" in out
     # and the template line of each event that invokes the function
-    assert "      custom-resource: template.yaml:17 (SeedCatalogue, AWS::CloudFormation::CustomResource)" in out
+    assert ("      custom-resource: template.yaml:17 (SeedCatalogue, AWS::CloudFormation::CustomResource)"
+            in out)
     assert "      schedule: template.yaml:87 (NightlyReport, AWS::Scheduler::Schedule)" in out
     # NotifyFunction has no event in the template, and its code reads RequestType from its own
     # settings only: one key of a hint is no evidence.
