@@ -594,6 +594,28 @@ def frameworks(catalogue: Catalogue) -> Frameworks:
     return Frameworks(tuple(dispatchers), adapters)
 
 
+@dataclass(frozen=True)
+class InertCode:
+    """What code that cannot fail nor change anything calls (``[inert_code]``), and the rules
+    not reported for a function whose handler runs only such code."""
+
+    rules: frozenset[str]
+    calls: frozenset[str]
+    methods: frozenset[str]
+    loggers: frozenset[str]  # what makes a module-level logger, whose methods are inert
+
+
+@cache
+def inert_code(catalogue: Catalogue) -> InertCode:
+    table = catalogue.tables.get("inert_code", {})
+    return InertCode(
+        rules=frozenset(_names_list(table, "rules")),
+        calls=frozenset(_names_list(table, "calls")),
+        methods=frozenset(_names_list(table, "methods")),
+        loggers=frozenset(_names_list(table, "loggers")),
+    )
+
+
 def validate_tables(catalogue: Catalogue) -> None:
     """Load every typed table once, so a malformed entry fails before any file is checked."""
     try:
@@ -607,6 +629,7 @@ def validate_tables(catalogue: Catalogue) -> None:
         side_effect_apis(catalogue)
         trigger_hints(catalogue)
         frameworks(catalogue)
+        inert_code(catalogue)
     except CatalogueError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

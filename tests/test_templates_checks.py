@@ -526,3 +526,25 @@ def test_a_duplicate_key_is_a_warning_and_the_template_is_still_read(tmp_path: P
     assert [(f.code, f.severity) for f in findings] == [("LAM601", "error"), ("LAM616", "warning")]
     assert "'Timeout' is written twice" in findings[1].message
     assert "Timeout 1,000 s" in findings[0].message
+
+
+# --- failure handling for code that can neither fail nor change anything ---------------------
+
+
+def test_failure_handling_rules_skip_handlers_that_only_decode_log_or_print() -> None:
+    """LAM609/610/611 protect work that can fail or be lost: a handler that only prints or
+    logs what it got (a demo, a placeholder) makes them noise. I/O through a module-level
+    session, a raise, or a write two modules away keeps them."""
+    from helpers import check_in
+
+    root = FIXTURES / "sam_demo_handlers"
+    result = check_in(root, "--select", "LAM6", "--output-format", "concise")
+    found = Counter((int(line.split(":")[1]), line.split()[1])
+                    for line in result.stdout.splitlines() if line.startswith("template.yaml:"))
+    assert found == expected_markers(root / "template.yaml")
+
+
+def test_without_the_code_every_failure_handling_finding_stays() -> None:
+    """The template alone says nothing about the code: the demo handlers are reported too."""
+    findings = check_templates(FIXTURES / "sam_demo_handlers", FIXTURES, today=TODAY)
+    assert Counter(f.code for f in findings) == {"LAM609": 2, "LAM610": 3, "LAM611": 2}

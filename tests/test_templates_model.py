@@ -58,6 +58,7 @@ def test_find_templates_in_every_fixture() -> None:
         "sam_api_queue/template.yaml",
         "sam_broken/template.yaml",
         "sam_code/template.yaml",
+        "sam_demo_handlers/template.yaml",
         "sam_globals/template.yaml",
         "serverless_app/serverless.yml",
         "tags/template.yaml",

@@ -22,9 +22,11 @@ from typing import Any, TypeVar
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from lamlint.apis import inert_code
 from lamlint.catalogue import Catalogue
 from lamlint.check.base import Check, FileContext
 from lamlint.check.graph import ModuleInfo
+from lamlint.check.inert import inert_handler
 from lamlint.check.registry import CHECKS
 from lamlint.check.scope import ScopeEnter, ScopeLeave
 from lamlint.check.summary import ModuleSummary, summarize
@@ -592,6 +594,20 @@ def check_project(
     return result
 
 
+def _moot_rules(
+    project: TemplateSettings, facts: ProjectFacts, catalogue: Catalogue
+) -> dict[str, frozenset[str]]:
+    """Template function key -> the rules its code makes moot: failure handling for a
+    handler that can neither fail nor change anything (lamlint.check.inert)."""
+    code = inert_code(catalogue)
+    moot = {}
+    for handler in facts.handlers:
+        template = project.function(handler.function.key) if handler.function else None
+        if template is not None and inert_handler(facts, handler.name, code):
+            moot[template.facts.key] = code.rules
+    return moot
+
+
 def _template_findings(
     project: TemplateSettings,
     facts: ProjectFacts,
@@ -609,7 +625,8 @@ def _template_findings(
     ]
     if not in_scope:
         return []
-    findings = check_template_set(project.templates, cwd, catalogue=catalogue)
+    findings = check_template_set(project.templates, cwd, catalogue=catalogue,
+                                  quiet=_moot_rules(project, facts, catalogue))
     for function, why in facts.missing_handlers:
         template_function = project.function(function.key)
         origin = template_function.origin("handler") if template_function else None

@@ -51,6 +51,10 @@ class FunctionSummary:
     is_method: bool
     dispatch: tuple[DispatchBranch, ...] = ()  # branches on the event at the top of the body
     undispatched: tuple[str, ...] = ()  # with ``dispatch``: the references outside its branches
+    # What the body calls (nested defs included): dotted names, ``.method`` when called on
+    # something else than a name chain (``f(x).strip()``), ``?`` when not a name at all.
+    calls: tuple[str, ...] = ()
+    raises: bool = False  # the body has a ``raise`` statement
 
 
 ALIAS = "alias"  # handler = main, handler = impl.run
@@ -155,6 +159,8 @@ class _Summarizer(cst.CSTVisitor):
         self._function_depth = 0
         self._refs: list[str] = []
         self._keys: list[str] = []
+        self._calls: list[str] = []
+        self._raises = False
         self._top_statements: set[int] = set()  # ids of the function body's own statements
         self._event: str | None = None  # the function's first parameter
         self._dispatch: list[DispatchBranch] = []
@@ -218,6 +224,8 @@ class _Summarizer(cst.CSTVisitor):
         if self._function_depth == 1:
             self._refs = []
             self._keys = []
+            self._calls = []
+            self._raises = False
             self._dispatch = []
             self._branch_spans = []
             self._top_statements = {id(statement) for statement in _top_statements(node.body)}
@@ -266,6 +274,8 @@ class _Summarizer(cst.CSTVisitor):
                 is_method=is_method,
                 dispatch=tuple(self._dispatch),
                 undispatched=self._undispatched() if self._dispatch else (),
+                calls=tuple(dict.fromkeys(self._calls)),
+                raises=self._raises,
             )
         )
 
@@ -278,7 +288,13 @@ class _Summarizer(cst.CSTVisitor):
         if self._function_depth and isinstance(node.slice, cst.Index):
             self._key(node.slice.value)
 
+    def visit_Raise(self, node: cst.Raise) -> None:
+        if self._function_depth:
+            self._raises = True
+
     def visit_Call(self, node: cst.Call) -> None:
+        if self._function_depth:
+            self._calls.append(_callee(node.func))
         if (
             self._function_depth
             and isinstance(node.func, cst.Attribute)
@@ -521,6 +537,17 @@ def _literal_truth(value: cst.BaseExpression) -> bool | None:
 
 
 _GLOBAL_STATEMENT = re.compile(r"^[ \t]*global[ \t]+([\w \t,]+)", re.MULTILINE)
+
+
+def _callee(func: cst.BaseExpression) -> str:
+    """``a.b.c`` for a plain name chain, ``.method`` for a method of anything else
+    (``f(x).strip``, ``d["k"].get``), ``?`` for what is not named at all."""
+    base = func
+    while isinstance(base, cst.Attribute):
+        base = base.value
+    if isinstance(base, cst.Name):
+        return get_full_name_for_node(func) or "?"
+    return "." + func.attr.value if isinstance(func, cst.Attribute) else "?"
 
 
 def _is_staticmethod(node: cst.FunctionDef) -> bool:

@@ -1,0 +1,49 @@
+"""Handlers whose code cannot fail on an event nor change anything: demo and placeholder
+handlers that only decode, log or print what they got. The rules that protect failing work
+(``[inert_code]`` in lam6_deployment.toml) stay silent for them."""
+
+from __future__ import annotations
+
+from lamlint.apis import InertCode
+from lamlint.check.graph import ModuleIndex, ModuleInfo
+from lamlint.check.summary import CALL
+from lamlint.project import ProjectFacts
+
+
+def inert_handler(facts: ProjectFacts, name: str, code: InertCode) -> bool:
+    """Whether every function the handler ``name`` reaches calls only inert code and never
+    raises. False whenever something reached is not a plain project function (a framework
+    app, an object) or a call cannot be told harmless."""
+    index = facts.index
+    reached = [key for key, names in facts.reachable.items() if name in names]
+    if index is None or not reached:
+        return False
+    for display, qualname in reached:
+        module = index.by_display.get(display)
+        function = module.summary.function(qualname) if module else None
+        if module is None or function is None or function.raises:
+            return False
+        if not all(_inert_call(index, module, call, code) for call in function.calls):
+            return False
+    return True
+
+
+def _inert_call(index: ModuleIndex, module: ModuleInfo, call: str, code: InertCode) -> bool:
+    if call == "?":
+        return False
+    if call.startswith("."):
+        return call[1:] in code.methods
+    if index.resolve_function(module.display, call) is not None:
+        return True  # a project function: reached, so judged on its own
+    if (index.qualified(module, call) or call) in code.calls:
+        return True
+    head, _, rest = call.partition(".")
+    if not rest or rest.rsplit(".", 1)[-1] not in code.methods:
+        return False
+    if index.qualified(module, head) is not None:
+        return False  # a method of an imported module: requests.get is no dict lookup
+    binding = module.summary.binding(head)
+    if binding is None or binding.kind != CALL:
+        return True  # a local value: a record, a string, a dict
+    # A module-level object: harmless only when it is a logger.
+    return (index.qualified(module, binding.target) or binding.target) in code.loggers
