@@ -193,6 +193,21 @@ def test_reserved_variables_and_noqa(tmp_path: Path) -> None:
     assert codes(check(tmp_path, text)) == [("LAM605", 11), ("LAM605", 14)]
 
 
+def test_placeholder_credentials_for_a_local_emulator_are_not_reported(tmp_path: Path) -> None:
+    """``sam local`` with Step Functions Local needs credentials in the environment; a template
+    giving them placeholder values is a local test rig, never deployed. Real-looking values,
+    and other reserved names with any value, are still reported."""
+    text = sam("""\
+        Environment:
+          Variables:
+            AWS_ACCESS_KEY_ID: DUMMYIDEXAMPLE
+            AWS_SECRET_ACCESS_KEY: DUMMYEXAMPLEKEY
+            AWS_SESSION_TOKEN: q8ZL2nK0pR
+            AWS_REGION: EXAMPLE
+        """)
+    assert codes(check(tmp_path, text)) == [("LAM605", 13), ("LAM605", 14)]
+
+
 @pytest.mark.parametrize(("count", "reported"), [(5, False), (6, True)])
 def test_layer_count(tmp_path: Path, count: int, reported: bool) -> None:
     layers = "".join(f"  - arn:aws:lambda:eu-west-1:1:layer:l{i}:1\n" for i in range(count))

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from lamlint import lambda_facts as facts
+from lamlint.apis import handler_contract_apis
 from lamlint.catalogue import Catalogue, load_catalogue
 from lamlint.findings import Finding, Span
 from lamlint.templates import limits
@@ -136,9 +137,14 @@ def check_environment_size(fn: FunctionFacts) -> Iterator[Hit]:
                "read them once at init")
 
 
-def check_reserved_environment(fn: FunctionFacts) -> Iterator[Hit]:
-    """LAM605: a reserved environment variable set in the configuration."""
+def check_reserved_environment(fn: FunctionFacts, placeholder_words: Sequence[str] = ()) -> Iterator[Hit]:
+    """LAM605: a reserved environment variable set in the configuration. Placeholder AWS
+    credentials (``DUMMYIDEXAMPLE``) are for a local emulator (``sam local``), in a template
+    that is never deployed: not reported."""
     for key, fact in fn.environment:
+        value = fact.value.upper() if isinstance(fact.value, str) else ""
+        if key in limits.EMULATOR_CREDENTIALS and any(word in value for word in placeholder_words):
+            continue
         if key in facts.RESERVED_ENVIRONMENT_VARIABLES:
             yield ("LAM605", fact.line or fn.environment_line or fn.line,
                    f"{key} is a reserved environment variable: Lambda sets it itself and refuses a "
@@ -296,12 +302,12 @@ def check_architecture(fn: FunctionFacts) -> Iterator[Hit]:
                f"takes exactly one ({' or '.join(facts.ARCHITECTURES)}): keep one")
 
 
-def check_function(fn: FunctionFacts, today: date) -> list[Hit]:
+def check_function(fn: FunctionFacts, today: date, placeholder_words: Sequence[str] = ()) -> list[Hit]:
     """Every LAM6xx finding for one function, as (code, line, message)."""
-    hits: list[Hit] = []
+    hits: list[Hit] = list(check_reserved_environment(fn, placeholder_words))
     for check in (
         check_timeout, check_memory, check_ephemeral_storage, check_environment_size,
-        check_reserved_environment, check_layer_count, check_layers_on_image, check_api_timeout,
+        check_layer_count, check_layers_on_image, check_api_timeout,
         check_queue_visibility, check_async_failure_destination, check_stream_failure_destination,
         check_architecture,
     ):
@@ -357,6 +363,7 @@ def check_template_set(
     ``quiet`` maps a function's key to codes not to report for it (what its code makes moot)."""
     catalogue = catalogue or load_catalogue()
     today = today or date.today()
+    placeholder_words = handler_contract_apis(catalogue).placeholder_words
     findings: list[Finding] = []
 
     def finding(code: str, path: Path, span: Span, message: str) -> Finding:
@@ -374,7 +381,7 @@ def check_template_set(
         placeholders = source.exported_from_console
         for fn in model.functions:
             moot = (quiet or {}).get(fn.key, frozenset())
-            for code, line, message in check_function(fn, today):
+            for code, line, message in check_function(fn, today, placeholder_words):
                 if code in moot or (placeholders and code in limits.PLACEHOLDER_TRIGGER_RULES):
                     continue
                 if not source.suppressed(line, code):

@@ -89,3 +89,8 @@ SYNC_TRIGGERS = (
 MANAGED_INSTANCES_STANDARD_TIMEOUT_TRIGGERS = (*SYNC_TRIGGERS, "mq")
 
 PACKAGE_TYPE_IMAGE = "Image"
+
+# Credentials a local emulator (`sam local`, Step Functions Local) needs in a function's
+# environment: with placeholder values (DUMMYIDEXAMPLE) the template is a local test rig that is
+# never deployed, and LAM605 does not report them.
+EMULATOR_CREDENTIALS = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"})
