@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from helpers import FIXTURES, facts_for
+from helpers import FIXTURES, check_in, facts_for
 
 GUARDRAILS = FIXTURES / "rules" / "side_effects"
 
@@ -95,3 +95,47 @@ def test_dispatch_inside_try_and_a_crhelper_branch(tmp_path: Path) -> None:
         """))
     assert triggers(facts, "records", "fn") == ("sqs",)
     assert triggers(facts, "create", "fn") == ("custom-resource",)
+
+
+def test_code_shared_with_a_branch_of_unknown_trigger_is_unknown(tmp_path: Path) -> None:
+    """The API route and a self-invoked worker both start the VM: the helper is not API-only
+    code, so the 29 s API limit is not its budget (its loop fits the function's 300 s)."""
+    root = _project(tmp_path, """\
+        import time
+
+        def ensure_vm(tenant):
+            for _ in range(40):
+                if ready(tenant):
+                    return tenant
+                time.sleep(3)
+            raise RuntimeError("the VM did not start")
+
+        def ready(tenant):
+            return bool(tenant)
+
+        def route(event):
+            return {"statusCode": 200, "body": ensure_vm(event["rawPath"])}
+
+        def worker(payload):
+            ensure_vm(payload["tenant"])
+
+        def handler(event, context):
+            if "_worker" in event:
+                return worker(event["_worker"])
+            if "rawPath" in event or "requestContext" in event:
+                return route(event)
+        """)
+    config = (root / "pyproject.toml").read_text().replace('triggers = ["sqs"]', 'triggers = ["api"]')
+    (root / "pyproject.toml").write_text(config + "timeout = 300\n")
+    facts = facts_for(root)
+    assert triggers(facts, "route", "fn") == ("api",)
+    assert triggers(facts, "worker", "fn") == ()
+    assert triggers(facts, "ensure_vm", "fn") == ()
+    result = check_in(root, "--select", "LAM403", "--output-format", "concise")
+    assert "LAM403" not in result.stdout
+    # The same loop in the API route alone is judged against the API's 29 s.
+    (root / "app.py").write_text((root / "app.py").read_text().replace(
+        "ensure_vm(payload[\"tenant\"])", "return payload"))
+    result = check_in(root, "--select", "LAM403", "--output-format", "concise")
+    assert "LAM403" in result.stdout and "29 s API Gateway" in result.stdout
+    assert "the caller has had a 504 before the last attempts" in result.stdout

@@ -7,7 +7,9 @@ nothing about which branch runs under which trigger. For code reached only throu
 branches, the triggers are those the branch itself shows: the trigger hints matched by the
 strings of its test and the keys of what it alone reaches; a branch that shows none, in a chain
 where another branch does show one, runs under an unknown trigger; in a chain where no branch
-shows one (branches on the payload, not its kind) the handler's triggers still apply.
+shows one (branches on the payload, not its kind) the handler's triggers still apply. Code
+reached through several branches runs under all their triggers, and under an unknown trigger
+as soon as one of those branches is unknown.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def branch_triggers(
     if reach <= plain:
         return {}
     found: dict[FuncKey, dict[str, None]] = {}
+    unknown: set[FuncKey] = set()
     for key, fn in dispatchers:
         module = index.by_display[key[0]]
         for chain in sorted({b.chain for b in fn.dispatch}):
@@ -84,4 +87,8 @@ def branch_triggers(
                 applied = names if names else ([] if any_shown else list(triggers))
                 for function in these - plain:
                     found.setdefault(function, {}).update(dict.fromkeys(applied))
-    return {function: tuple(names) for function, names in found.items()}
+                    if not applied:
+                        unknown.add(function)
+    # Code shared by a branch whose trigger is unknown runs under an unknown trigger too: a
+    # helper that the API route and a self-invoked worker both call is not API-only code.
+    return {function: () if function in unknown else tuple(names) for function, names in found.items()}

@@ -165,6 +165,10 @@ class _Summarizer(cst.CSTVisitor):
         self._event: str | None = None  # the function's first parameter
         self._dispatch: list[DispatchBranch] = []
         self._branch_spans: list[tuple[int, int]] = []
+        # The last dispatch ``if`` whose only branch leaves the function, with its chain, and
+        # the statement before the one being visited: a following ``if`` continues that chain.
+        self._last_dispatch: tuple[cst.If, int] | None = None
+        self._previous: cst.BaseStatement | None = None
 
     # imports (at any level: a function-local import still binds a name we can resolve)
     @property
@@ -228,6 +232,8 @@ class _Summarizer(cst.CSTVisitor):
             self._raises = False
             self._dispatch = []
             self._branch_spans = []
+            self._last_dispatch = None
+            self._previous = None
             self._top_statements = {id(statement) for statement in _top_statements(node.body)}
             params = [*node.params.posonly_params, *node.params.params]
             if params and self._class_stack and not _is_staticmethod(node):
@@ -427,8 +433,11 @@ class _Summarizer(cst.CSTVisitor):
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
         if not self._function_depth:
             return True
+        previous: cst.BaseStatement | None = None
         for statement in node.body:
+            self._previous = previous
             statement.visit(self)
+            previous = statement
             if isinstance(statement, cst.If):
                 _, live = self._live_branch(statement)
                 if isinstance(live, cst.IndentedBlock) and _ends_the_function(live):
@@ -444,6 +453,13 @@ class _Summarizer(cst.CSTVisitor):
         """Visit an ``if``/``elif``/``else`` chain on the event branch by branch, recording what
         each branch runs (everything still counts among the function's references)."""
         chain = len({b.chain for b in self._dispatch})
+        last = self._last_dispatch
+        if last is not None and self._previous is last[0]:
+            chain = last[1]  # `if A: return ...` then `if B: return ...`: one chain, as with elif
+        if node.orelse is None and isinstance(node.body, cst.IndentedBlock) and _ends_the_function(node.body):
+            self._last_dispatch = (node, chain)
+        else:
+            self._last_dispatch = None
         branch: cst.If | cst.Else | None = node
         while branch is not None:
             start = len(self._refs)

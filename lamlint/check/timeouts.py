@@ -23,6 +23,9 @@ SLEEPS = frozenset({"time.sleep", "asyncio.sleep"})
 class Budget:
     seconds: float
     why: str  # "the 30 s timeout of orders", "the 29 s API Gateway limit of api.handler"
+    # The API's integration timeout, not the function's: past it the caller gets a 504, but
+    # the function is not stopped (it runs on, billed, and its answer is lost).
+    api: bool = False
 
 
 def budget_of(ctx: FileContext) -> Budget | None:
@@ -44,6 +47,7 @@ def budget_of(ctx: FileContext) -> Budget | None:
             candidate = Budget(
                 facts.API_GATEWAY_TIMEOUT_S,
                 f"the {facts.API_GATEWAY_TIMEOUT_S} s API Gateway integration timeout of {label}",
+                api=True,
             )
         if best is None or candidate.seconds < best.seconds:
             best = candidate
@@ -304,9 +308,11 @@ class WaitExceedsBudget(TimeoutCheck):
             if duration > budget.seconds:
                 self.report(
                     node,
-                    f"`{name}` waits up to {seconds(duration)} ({label}), longer than "
-                    f"{budget.why}: the function is stopped before "
-                    "the wait ends and its error handling never runs; shorten it to fit",
+                    f"`{name}` waits up to {seconds(duration)} ({label}), longer than {budget.why}: "
+                    + ("the caller gets a 504 before the wait ends, while the function runs on "
+                       "(billed) and its answer is lost; shorten it to fit" if budget.api else
+                       "the function is stopped before the wait ends and its error handling "
+                       "never runs; shorten it to fit"),
                 )
                 return
 
@@ -398,8 +404,10 @@ class UnboundedRetryLoop(TimeoutCheck):
             self.report(
                 node,
                 f"this retry loop can sleep {seconds(total)} in all ({int(count)} attempts), "
-                f"longer than {budget.why}: the last attempts and "
-                "the error path never run; use fewer attempts or a shorter backoff",
+                f"longer than {budget.why}: "
+                + ("the caller has had a 504 before the last attempts, whose result nobody "
+                   "receives" if budget.api else "the last attempts and the error path never run")
+                + "; use fewer attempts or a shorter backoff",
             )
 
     def _sleep_in(self, body: cst.CSTNode) -> cst.Call | None:
