@@ -168,7 +168,8 @@ def _configured_handler(
         return None
     if info is None:
         shown = ", ".join(str(p.relative_to(settings.root)) for p in options)
-        raise HandlerNotFound(where, f"module {module!r} not found (looked for {shown})")
+        hint = _class_handler_hint(index, base, func)
+        raise HandlerNotFound(where, f"module {module!r} not found (looked for {shown}){hint}")
     key, line, resolved = resolve_handler(index, info, func)
     if key is None:
         raise HandlerNotFound(where, f"{info.display} defines no function {func!r}")
@@ -182,6 +183,23 @@ def _configured_handler(
         function=fn,
         resolved=resolved,
     )
+
+
+def _class_handler_hint(index: ModuleIndex, base: Path, func: str) -> str:
+    """``app.Service.handle``: Lambda's runtime imports ``app.Service`` as a module (it splits
+    the handler at its last dot), so a class's method cannot be named. When ``app.py``
+    defines the class, say so and how to name it instead."""
+    owner = base.parent
+    cls = base.name
+    info = next((index.by_path[p] for p in (owner.with_suffix(".py"), owner / "__init__.py")
+                 if p in index.by_path), None)
+    method = info.summary.function(f"{cls}.{func}") if info is not None else None
+    if info is None or method is None:
+        return ""
+    bound = f"{cls}.{func}" if {"staticmethod", "classmethod"} & set(method.decorators) else f"{cls}().{func}"
+    return (f"; {info.display} defines {cls}.{func}, but Lambda imports everything before the last dot "
+            f"as a module, so a method cannot be named: bind it at module level (handler = {bound}) "
+            "and name that")
 
 
 def resolve_handler(index: ModuleIndex, info: ModuleInfo, name: str) -> tuple[FuncKey | None, int, str]:

@@ -138,12 +138,15 @@ class _Function:
 
 
 def read_cloudformation(
-    template: MapNode, path: Path, label: str, source_root: Path | None = None
+    template: MapNode, path: Path, label: str, source_root: Path | None = None,
+    passed: Mapping[str, Passed] | None = None,
 ) -> TemplateModel:
     """Functions and layers of a SAM/CloudFormation template (``label``: how keys name it).
     With ``source_root``, a CDK asset staged under cdk.out is traced back to the project
-    folder it was copied from, when one under ``source_root`` has the same Python files."""
-    return _Reader(template, path, label, source_root).read()
+    folder it was copied from, when one under ``source_root`` has the same Python files.
+    ``passed``: for a nested template, the parameters its parent stack sets (see
+    ``nested_parameters``); they replace the parameters' defaults."""
+    return _Reader(template, path, label, source_root, passed).read()
 
 
 def wire_functions(
@@ -158,7 +161,8 @@ def wire_functions(
 
 
 class _Reader:
-    def __init__(self, template: MapNode, path: Path, label: str, source_root: Path | None) -> None:
+    def __init__(self, template: MapNode, path: Path, label: str, source_root: Path | None,
+                 passed: Mapping[str, Passed] | None = None) -> None:
         self.template = template
         self.path = path
         self.folder = path.parent
@@ -168,7 +172,7 @@ class _Reader:
         if resources is not None and not isinstance(resources, MapNode):
             raise TemplateError(path, template.value_line("Resources"), "Resources must be a mapping")
         self.resources: MapNode = resources if isinstance(resources, MapNode) else MapNode()
-        self.resolver = Resolver(template)
+        self.resolver = _NestedResolver(template, passed) if passed else Resolver(template)
         transform = template.get("Transform")
         transforms = transform if isinstance(transform, list) else [transform]
         self.kind: TemplateKind = (
@@ -852,3 +856,98 @@ def event_fact(resources: MapNode, resolver: Resolver, name: str, kind: str, tri
     """An event, with the visibility timeout of ``queue`` (an AWS::SQS::Queue of ``resources``)."""
     visibility = queue_visibility(resources, resolver, queue) if queue else None
     return EventFact(name, kind, trigger, line, queue, visibility, on_failure)
+
+
+# Nested stacks: the resource type and the property that names the nested template. A local
+# path (``./nested/template.yaml``) is uploaded by ``sam deploy``/``aws cloudformation package``;
+# the nested template is read on its own (it is found under the project), with the parameters
+# its parent sets in place of their defaults.
+NESTED_STACKS = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}
+REMOTE_PREFIXES = ("http://", "https://", "s3://")
+ALL_PARAMETERS = "*"  # in ``passed``: the parent's Parameters cannot be read, every one is set by it
+
+
+@dataclass(frozen=True)
+class Passed:
+    """A parameter a parent stack sets on its nested template: the value when the parent writes
+    it as a literal (else ``Unknown``), and where."""
+
+    value: Any
+    where: str  # "template.yaml:9"
+
+
+def nested_parameters(template: MapNode, path: Path, label: str) -> dict[Path, dict[str, Passed]]:
+    """The local templates ``template`` deploys as nested stacks (absolute paths) and the
+    parameters it sets on each."""
+    resources = template.get("Resources")
+    if not isinstance(resources, MapNode):
+        return {}
+    resolver = Resolver(template)
+    found: dict[Path, dict[str, Passed]] = {}
+    for resource in resources.values():
+        key = NESTED_STACKS.get(_resource_type(resource) or "")
+        props = _properties(resource)
+        if key is None or key not in props:
+            continue
+        location = as_str(resolver.resolve(props[key]))
+        if isinstance(location, Unknown) or location.strip().lower().startswith(REMOTE_PREFIXES):
+            continue  # a template in S3, or a serverless application from the repository
+        nested = Path(os.path.normpath(path.parent / location.strip()))
+        passed = _passed(props, label)
+        found[nested] = merge_passed(found[nested], passed) if nested in found else passed
+    return found
+
+
+def _passed(props: MapNode, label: str) -> dict[str, Passed]:
+    if "Parameters" not in props:
+        return {}
+    parameters = props["Parameters"]
+    if not isinstance(parameters, MapNode) or intrinsic(parameters) is not None:
+        where = f"{label}:{props.key_line('Parameters')}"
+        return {ALL_PARAMETERS: Passed(Unknown(f"set by the parent stack ({where})"), where)}
+    passed = {}
+    for name, raw in parameters.items():
+        where = f"{label}:{parameters.key_line(name)}"
+        literal = isinstance(raw, str | int | float | bool) and intrinsic(raw) is None
+        value = raw if literal else Unknown(f"parameter {name} is set by the parent stack ({where})")
+        passed[str(name)] = Passed(value, where)
+    return passed
+
+
+def merge_passed(first: dict[str, Passed], second: dict[str, Passed]) -> dict[str, Passed]:
+    """One nested template deployed twice: a parameter both set to the same literal keeps it."""
+    merged = {}
+    for name in first.keys() | second.keys():
+        a, b = first.get(name), second.get(name)
+        if a is not None and b is not None and not isinstance(a.value, Unknown) and a.value == b.value:
+            merged[name] = a
+        else:
+            where = a.where if a is not None else b.where if b is not None else ""
+            merged[name] = Passed(Unknown(f"parameter {name} is set by several parent stacks"), where)
+    return merged
+
+
+class _NestedResolver(Resolver):
+    """A nested template's resolver: a parameter its parent sets is that value, not the default."""
+
+    def __init__(self, template: MapNode, passed: Mapping[str, Passed]) -> None:
+        super().__init__(template)
+        self.passed = passed
+
+    def _given(self, argument: Any) -> Passed | None:
+        if not isinstance(argument, str) or argument not in self.parameters:
+            return None
+        return self.passed.get(argument) or self.passed.get(ALL_PARAMETERS)
+
+    def _fn_ref(self, argument: Any, depth: int) -> Any:
+        given = self._given(argument)
+        if given is None:
+            return super()._fn_ref(argument, depth)
+        return given.value if isinstance(given.value, Unknown) else self.resolve(given.value, depth)
+
+    def describe(self, value: Any) -> str:
+        found = intrinsic(value)
+        given = self._given(found[1]) if found is not None and found[0] == "Ref" else None
+        if given is not None and found is not None:
+            return f"parameter {found[1]}, set by the parent stack ({given.where})"
+        return super().describe(value)

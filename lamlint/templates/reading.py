@@ -3,31 +3,45 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from lamlint.config import LayerConfig
 from lamlint.templates.cdk_app import read_cdk_apps
-from lamlint.templates.cloudformation import forget_project_files, read_cloudformation
+from lamlint.templates.cloudformation import (
+    Passed,
+    forget_project_files,
+    merge_passed,
+    nested_parameters,
+    read_cloudformation,
+)
 from lamlint.templates.convert import to_function, to_layer, unique_name
 from lamlint.templates.discovery import find_templates, is_named_template, is_serverless, load_template
 from lamlint.templates.model import TemplateFunction, TemplateModel, TemplateSet, display_path
 from lamlint.templates.nodes import MapNode, NotATemplate, TemplateError
 from lamlint.templates.serverless import read_serverless
 
+T = TypeVar("T")
 # Top-level sections that make a file a CloudFormation template.
 CLOUDFORMATION_SECTIONS = ("Resources", "AWSTemplateFormatVersion", "Transform", "Globals")
 
 
 def read_template(path: Path, root: Path) -> TemplateModel:
     """One template's functions and layers, and the keys it writes twice. Raises TemplateError."""
-    document = load_template(path)
-    model = _read_document(document, path, root)
+    return _read_loaded(load_template(path), path, root)
+
+
+def _read_loaded(document: MapNode, path: Path, root: Path,
+                 passed: Mapping[str, Passed] | None = None) -> TemplateModel:
+    model = _read_document(document, path, root, passed)
     return replace(model, duplicates=tuple(document.duplicates)) if document.duplicates else model
 
 
-def _read_document(document: MapNode, path: Path, root: Path) -> TemplateModel:
+def _read_document(document: MapNode, path: Path, root: Path,
+                   passed: Mapping[str, Passed] | None = None) -> TemplateModel:
     label = display_path(path, root)
     if is_serverless(path):
         provider = document.get("provider")
@@ -37,7 +51,7 @@ def _read_document(document: MapNode, path: Path, root: Path) -> TemplateModel:
         return read_serverless(document, path, label)
     if not any(section in document for section in CLOUDFORMATION_SECTIONS):
         return TemplateModel(path, "cloudformation")  # a template.yaml of some other tool
-    return read_cloudformation(document, path, label, source_root=root)
+    return read_cloudformation(document, path, label, source_root=root, passed=passed)
 
 
 def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
@@ -48,21 +62,41 @@ def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
     errors: list[TemplateError] = []
     forget_project_files()  # the files may have changed since the last read
     named = {Path(os.path.abspath(p if Path(p).is_absolute() else root / p)) for p in names}
+    # Every template is loaded first: a nested stack's parameters are set by its parent.
+    documents: list[tuple[Path, MapNode]] = []
     for path in find_templates(root, names):
-        try:
-            models.append(read_template(path, root))
-        except NotATemplate as exc:
-            if path in named:
-                errors.append(exc)
-        except TemplateError as exc:
-            if path in named or is_named_template(path):
-                errors.append(exc)
-            # else: a file that only looked like a template is not one lamlint can read
-        except (RecursionError, MemoryError):
-            errors.append(TemplateError(path, None, "nested too deeply (or too large once expanded) to read"))
+        document = _attempt(path, named, errors, partial(load_template, path))
+        if document is not None:
+            documents.append((path, document))
+    passed: dict[Path, dict[str, Passed]] = {}
+    for path, document in documents:
+        if not is_serverless(path):
+            for nested, parameters in nested_parameters(document, path, display_path(path, root)).items():
+                passed[nested] = merge_passed(passed[nested], parameters) if nested in passed else parameters
+    for path, document in documents:
+        model = _attempt(path, named, errors, partial(_read_loaded, document, path, root, passed.get(path)))
+        if model is not None:
+            models.append(model)
     # A CDK app with no synthesized templates (cdk.out is rarely committed): its Python source.
     models += read_cdk_apps(root)
     return TemplateSet(tuple(models), tuple(errors))
+
+
+def _attempt(path: Path, named: set[Path], errors: list[TemplateError], step: Callable[[], T]) -> T | None:
+    """``step()`` (loading or reading the template ``path``), or None with the error kept when
+    the template was named or has a template's name."""
+    try:
+        return step()
+    except NotATemplate as exc:
+        if path in named:
+            errors.append(exc)
+    except TemplateError as exc:
+        if path in named or is_named_template(path):
+            errors.append(exc)
+        # else: a file that only looked like a template is not one lamlint can read
+    except (RecursionError, MemoryError):
+        errors.append(TemplateError(path, None, "nested too deeply (or too large once expanded) to read"))
+    return None
 
 
 def convert(templates: TemplateSet, root: Path) -> tuple[list[TemplateFunction], list[LayerConfig]]:

@@ -203,7 +203,9 @@ class _Reader:
             line=line,
             key=f"{self.label}: functions.{name}",
             code=self._code(fn, line, image),
-            handler=self._text(fn, "handler") if "handler" in fn else None,
+            handler=_generated_handler(
+                self.service, self.resolver, self._text(fn, "handler") if "handler" in fn else None
+            ),
             runtime=self._text(fn, "runtime"),
             architectures=None if architecture is None else Fact(
                 (architecture.value,), architecture.line, architecture.note
@@ -353,3 +355,55 @@ def _on_failure(destinations: Any) -> int | None:
     if isinstance(destinations, MapNode) and destinations.get("onFailure") not in (None, ""):
         return destinations.key_line("onFailure")
     return None
+
+
+# Handlers a Serverless plugin writes into the package at deploy time, so they are not in the
+# repository: serverless-wsgi adds ``wsgi_handler.py`` (``wsgi.py`` before version 1.0), whose
+# ``handler`` imports the WSGI app named by ``custom.wsgi.app`` and hands it every event.
+# ``custom.wsgi.app`` is ``module.attribute`` (``api.app``, ``pkg.api.app``), optionally after a
+# folder of the service that the plugin puts on sys.path (``src/api.app``).
+WSGI_PLUGIN = "serverless-wsgi"
+WSGI_GENERATED_HANDLERS = frozenset({"wsgi_handler.handler", "wsgi.handler"})
+
+
+def _generated_handler(
+    service: MapNode, resolver: ServerlessResolver, handler: Fact[str | Unknown] | None
+) -> Fact[str | Unknown] | None:
+    """The handler lamlint follows for a function: the one written, or, for serverless-wsgi's
+    generated ``wsgi_handler.handler``, the app it runs (a Flask app's routes are reached)."""
+    if handler is None or not isinstance(handler.value, str):
+        return handler
+    generated = handler.value.strip()
+    if generated not in WSGI_GENERATED_HANDLERS:
+        return handler
+    custom = resolver.resolve(service.get("custom"))
+    wsgi = resolver.resolve(custom.get("wsgi")) if isinstance(custom, MapNode) else None
+    if not isinstance(wsgi, MapNode) or "app" not in wsgi:
+        if _lists_plugin(resolver.resolve(service.get("plugins")), WSGI_PLUGIN):
+            return Fact(Unknown(f"{WSGI_PLUGIN}'s generated {generated}, and custom.wsgi.app does not "
+                                "name the app it runs"), handler.line, handler.note)
+        return handler  # not the plugin's: a module of the project, or missing
+    line = wsgi.value_line("app")
+    note = f"the app {WSGI_PLUGIN}'s generated {generated} runs (custom.wsgi.app)"
+    app = as_str(resolver.resolve(wsgi["app"]))
+    if isinstance(app, Unknown):
+        return Fact(Unknown(f"the app {WSGI_PLUGIN} runs, named by custom.wsgi.app: {app.why}"), line, note)
+    return Fact(_wsgi_app_handler(app), line, note)
+
+
+def _wsgi_app_handler(app: str) -> str | Unknown:
+    """``custom.wsgi.app`` as a handler lamlint resolves from the service folder:
+    ``src/api.app`` -> ``src.api.app``, ``api.app`` unchanged."""
+    module, dot, attribute = app.strip().rpartition(".")
+    folder, _, name = module.rpartition("/")
+    parts = [p for p in folder.split("/") if p not in ("", ".")] + name.split(".")
+    if not dot or not attribute.isidentifier() or not all(p.isidentifier() for p in parts):
+        return Unknown(f"custom.wsgi.app {app!r}, which is not a folder/module.app lamlint can follow")
+    return ".".join([*parts, attribute])
+
+
+def _lists_plugin(plugins: Any, name: str) -> bool:
+    """Whether ``plugins`` (a list, or ``{modules: [...]}``) names the plugin ``name``."""
+    if isinstance(plugins, MapNode):
+        plugins = plugins.get("modules")
+    return isinstance(plugins, list) and any(isinstance(p, str) and p.strip() == name for p in plugins)
