@@ -9,7 +9,7 @@ import pytest
 
 from lamlint.templates import MapNode, SeqNode, StrNode, TemplateError, load_template
 from lamlint.templates.json_loader import load_json
-from lamlint.templates.nodes import plain
+from lamlint.templates.nodes import Unknown, plain
 from lamlint.templates.yaml_loader import INTRINSIC_TAGS, load_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "templates"
@@ -116,10 +116,20 @@ def test_json_values_of_every_kind() -> None:
     assert plain(data) == {"s": "a\u00e9\n", "i": -3, "f": 150.0, "t": True, "n": None, "l": [], "m": {}}
 
 
+def test_an_unknown_tag_is_an_unknown_value_and_the_template_is_still_read(tmp_path: Path) -> None:
+    """A typo (``!Reff``) or a tag of some transform lamlint does not know makes that one value
+    unknown: the rest of the template is read (it was a lost template, and `package` exit 2)."""
+    path = tmp_path / "template.yaml"
+    path.write_text("A:\n  B: !Reff X\n  C: !Weird {a: 1}\n  D: kept\n", encoding="utf-8")
+    parsed = load_template(path)
+    assert isinstance(parsed["A"]["B"], Unknown) and "!Reff" in parsed["A"]["B"].why
+    assert isinstance(parsed["A"]["C"], Unknown)
+    assert parsed["A"]["D"] == "kept"
+
+
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
-        ("A:\n  B: !Reff X\n", 2, "unknown tag '!Reff'"),
         ("A:\n  - 1\n - 2\n", 3, "invalid YAML"),
         ("A: [1, 2\nB: 3\n", 2, "expected ',' or ']'"),
         ("A: 'unterminated\n", 2, "invalid YAML"),

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from lamlint.templates.nodes import MapNode, SeqNode, StrNode, TemplateError
+from lamlint.templates.nodes import MapNode, SeqNode, StrNode, TemplateError, Unknown
 
 # Short-form tag -> long-form key.
 INTRINSIC_TAGS: dict[str, str] = {
@@ -124,6 +124,13 @@ def _intrinsic(long_name: str) -> Any:
     return construct
 
 
+def _unknown_tag(loader: TemplateLoader, node: yaml.Node) -> Unknown:
+    """A tag lamlint does not evaluate (``!Foo``, a transform's own tag): its value is unknown,
+    and the rest of the template is read as usual."""
+    return Unknown(f"tag {node.tag} is not one lamlint evaluates")
+
+
+TemplateLoader.add_constructor(None, _unknown_tag)
 TemplateLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 TemplateLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 TemplateLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
