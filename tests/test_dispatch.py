@@ -139,3 +139,16 @@ def test_code_shared_with_a_branch_of_unknown_trigger_is_unknown(tmp_path: Path)
     result = check_in(root, "--select", "LAM403", "--output-format", "concise")
     assert "LAM403" in result.stdout and "29 s API Gateway" in result.stdout
     assert "the caller has had a 504 before the last attempts" in result.stdout
+
+
+def test_a_keyword_name_is_not_a_reference_to_a_function_of_that_name() -> None:
+    """``process(record_handler=legacy)`` calls ``process`` and passes ``legacy``: it does not
+    reach a project function that happens to be named ``record_handler``."""
+    import libcst as cst
+
+    from lamlint.check.summary import summarize
+
+    source = "def handler(event, context):\n    return process(event, record_handler=legacy)\n"
+    (function,) = summarize(cst.parse_module(source), source).functions
+    assert set(function.references) == {"process", "event", "legacy"}
+    assert function.calls == ("process",)

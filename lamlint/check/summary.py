@@ -319,6 +319,13 @@ class _Summarizer(cst.CSTVisitor):
             if isinstance(value, str) and len(value) < 64:
                 self._keys.append(value)
 
+    # `f(record_handler=legacy)`: the keyword is a parameter name, not a reference
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        if node.keyword is None or not self._function_depth:
+            return True
+        node.value.visit(self)
+        return False
+
     # references inside function bodies: calls, callbacks, attribute chains
     def visit_Name(self, node: cst.Name) -> None:
         if self._function_depth:
