@@ -24,6 +24,7 @@ from lamlint.config import (
     Settings,
     check_selector,
     find_config,
+    closest,
     load_settings,
     shown_path,
 )
@@ -168,6 +169,8 @@ def check(
             excluded = force_exclude and file_filter.excluded(stdin[0], is_dir=False)
             files = [] if excluded else [stdin[0]]
             skipped: list[Skipped] = []
+        if values and not _codes(values):
+            raise UserError(f"{option}: needs at least one rule code or prefix (such as LAM4)")
         else:
             files, skipped = collect_python_files(group_paths, file_filter, force_exclude=force_exclude)
         result.skipped += [(display_path(s.path, cwd), s.reason) for s in skipped]
@@ -422,8 +425,12 @@ def rule_command(code: str) -> None:
     catalogue = load_catalogue()
     meta = catalogue.rules.get(code.upper()) or catalogue.by_name(code.lower())
     if meta is None:
-        raise UserError(f"unknown rule {code!r} (see `lamlint rules`)")
-    click.echo(rule_markdown(meta), nl=False)
+        names = [*catalogue.rules, *(m.name for m in catalogue.rules.values())]
+        close = closest(code, names)
+        hint = f"did you mean {close!r}? " if close else ""
+        raise UserError(f"unknown rule {code!r} ({hint}see `lamlint rules`)")
+    text = rule_markdown(meta)
+    click.echo(text, nl=not text.endswith("\n"))
 
 
 @main.command("inspect")

@@ -181,8 +181,12 @@ BAD_CONFIGS = {
         ["tool.lamlint.functions[0].triggers", "unknown trigger", "'sqs_queue'"],
     ),
     "unknown-runtime": (
+        'runtime = "python3.12"', 'runtime = "pyhton3.12"',
+        ["tool.lamlint.runtime", "unknown runtime", "'pyhton3.12'", "did you mean 'python3.12'?"],
+    ),
+    "deprecated-runtime": (
         'runtime = "python3.12"', 'runtime = "python3.8"',
-        ["tool.lamlint.runtime", "unknown runtime", "'python3.8'"],
+        ["tool.lamlint.runtime", "'python3.8' is deprecated by Lambda (since 2024-10-14)", "use python3.14"],
     ),
     "unknown-architecture": (
         'runtime = "python3.12"', 'runtime = "python3.12"\narchitecture = "aarch64"',
@@ -416,6 +420,9 @@ def test_command_line_select_replaces_config_select(project: Project) -> None:
         ("--select", "LAM777", None),
         ("--ignore", "X1", None),
         ("--extend-select", "E501", "LAM501"),
+        ("--ignore", "LAM5O1", "LAM501"),  # a letter O for a zero
+        ("--select", "LAM999", None),  # no code is one character away: no guess
+        ("--select", "LAM5X1", "LAM501"),
     ],
 )
 def test_unknown_code_on_the_command_line(
@@ -768,3 +775,27 @@ def test_python_dash_m(project: Project) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "All checks passed!\n"
+
+
+def test_an_empty_selection_is_an_error_not_a_silent_no_op(project: Project) -> None:
+    project("configured")
+    line = one_error_line(run("check", "--select", ""))
+    assert "--select: needs at least one rule code or prefix" in line
+
+
+def test_codes_are_not_case_sensitive_and_rule_names_take_underscores(project: Project) -> None:
+    project("configured")
+    assert run("check", "--select", "lam5").exit_code in (0, 1)
+    shown = run("rule", "async_handler")
+    assert shown.exit_code == 0 and shown.stdout.startswith("# LAM501 async-handler")
+    assert shown.stdout.endswith("\n")
+    line = one_error_line(run("rule", "async-handlr"))
+    assert "unknown rule 'async-handlr' (did you mean 'async-handler'?" in line
+
+
+def test_a_trigger_in_the_wrong_case_gets_the_right_one_suggested(project: Project) -> None:
+    project("configured")
+    config = Path("pyproject.toml").read_text().replace('triggers = ["s3"]', 'triggers = ["SQS"]')
+    Path("pyproject.toml").write_text(config)
+    line = one_error_line(run("check"))
+    assert "unknown trigger 'SQS' (did you mean 'sqs'?)" in line
