@@ -242,6 +242,30 @@ def _show(value: Any) -> str:
 
 
 def _suggest(word: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` when one choice is clearly what ``word`` meant, else ""."""
+    close = closest(word, choices)
+    return f" (did you mean {close!r}?)" if close else ""
+
+
+# Characters typed for one another in codes: LAM5O1 is LAM501, LAM1l0 is LAM110.
+_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "L": "1"})
+_CODE = re.compile(r"[A-Za-z]{3}[0-9A-Za-z]{3}")
+
+
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice ``word`` most likely meant: the same but for letter case or ``-``/``_``;
+    for a rule code (LAMnnn), the code its look-alike characters spell or the only one a single
+    character away (LAM999 is no typo of LAM903); otherwise the closest by spelling."""
+    folded = {c.lower().replace("_", "-"): c for c in choices}
+    same = folded.get(word.lower().replace("_", "-"))
+    if same is not None:
+        return same
+    if _CODE.fullmatch(word) and all(_CODE.fullmatch(c) for c in choices):
+        spelled = word[:3].upper() + word[3:].translate(_LOOKALIKES)
+        if spelled in choices:
+            return spelled
+        near = [c for c in choices if sum(a != b for a, b in zip(c, spelled, strict=True)) == 1]
+        return near[0] if len(near) == 1 else None
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return close[0] if close else None
 
@@ -297,30 +321,6 @@ FUNCTION_KEYS: Mapping[str, Checker] = {
 
 LAYER_KEYS: Mapping[str, Checker] = {
     "name": _str,
-    """`` (did you mean 'x'?)`` when one choice is clearly what ``word`` meant, else ""."""
-    close = closest(word, choices)
-    return f" (did you mean {close!r}?)" if close else ""
-
-
-# Characters typed for one another in codes: LAM5O1 is LAM501, LAM1l0 is LAM110.
-_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "L": "1"})
-_CODE = re.compile(r"[A-Za-z]{3}[0-9A-Za-z]{3}")
-
-
-def closest(word: str, choices: Sequence[str]) -> str | None:
-    """The choice ``word`` most likely meant: the same but for letter case or ``-``/``_``;
-    for a rule code (LAMnnn), the code its look-alike characters spell or the only one a single
-    character away (LAM999 is no typo of LAM903); otherwise the closest by spelling."""
-    folded = {c.lower().replace("_", "-"): c for c in choices}
-    same = folded.get(word.lower().replace("_", "-"))
-    if same is not None:
-        return same
-    if _CODE.fullmatch(word) and all(_CODE.fullmatch(c) for c in choices):
-        spelled = word[:3].upper() + word[3:].translate(_LOOKALIKES)
-        if spelled in choices:
-            return spelled
-        near = [c for c in choices if sum(a != b for a, b in zip(c, spelled, strict=True)) == 1]
-        return near[0] if len(near) == 1 else None
     "code": _path,
     "requirements": _path,
     "layout": _one_of(LAYER_LAYOUTS, "layer layout"),
