@@ -585,3 +585,7 @@ def load_settings(config_path: Path | None, known_codes: Sequence[str], *, root:
         prefix=prefix,
         known_codes=known_codes,
     )
+    tool = data.get("tool")
+    if isinstance(tool, dict) and "lamlint" in tool:
+        raise ConfigError(f"{path}: tool.lamlint: in {path.name} the settings go at the top level, "
+                          "without a [tool.lamlint] header (that header is for pyproject.toml)")

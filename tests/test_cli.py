@@ -799,3 +799,10 @@ def test_a_trigger_in_the_wrong_case_gets_the_right_one_suggested(project: Proje
     Path("pyproject.toml").write_text(config)
     line = one_error_line(run("check"))
     assert "unknown trigger 'SQS' (did you mean 'sqs'?)" in line
+
+
+def test_a_tool_lamlint_header_in_lamlint_toml_says_where_the_keys_go(project: Project) -> None:
+    project("configured")
+    Path("lamlint.toml").write_text('[tool.lamlint]\nselect = ["LAM4"]\n')
+    line = one_error_line(run("check"))
+    assert "lamlint.toml: tool.lamlint: in lamlint.toml the settings go at the top level" in line
