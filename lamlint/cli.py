@@ -245,7 +245,7 @@ def _group_by_settings(
             found = config_path.resolve()
         else:
             found = find_config(absolute)
-        root = _default_root(absolute, cwd) if found is None else None
+        root = _default_root(absolute) if found is None else None
         if (found, root) not in groups:
             groups[(found, root)] = (load_settings(found, known, root=root or cwd), [])
         groups[(found, root)][1].append(target)
@@ -256,18 +256,17 @@ def _group_by_settings(
 ROOT_MARKERS = (*SAM_TEMPLATE_NAMES, *SERVERLESS_NAMES, "cdk.json", "samconfig.toml", ".chalice")
 
 
-def _default_root(target: Path, cwd: Path) -> Path:
+def _default_root(target: Path) -> Path:
     """Without configuration the project is the nearest folder holding a template, a
-    ``cdk.json`` or ``.chalice`` at or above the checked path (up to a repository's top);
-    else the working directory when the path is in it, else the checked folder."""
+    ``cdk.json`` or ``.chalice`` at or above the checked path, up to the top of the git
+    repository it is in; else that repository's top; else the checked folder itself. Nothing
+    above it is read, and the result is the same wherever lamlint is run from."""
     start = target if target.is_dir() else target.parent
     for folder in (start, *start.parents):
         if any((folder / name).exists() for name in ROOT_MARKERS):
             return folder
         if (folder / ".git").exists():
-            break
-    if target == cwd or cwd in target.parents:
-        return cwd
+            return folder
     return start
 
 

@@ -806,3 +806,55 @@ def test_a_tool_lamlint_header_in_lamlint_toml_says_where_the_keys_go(project: P
     Path("lamlint.toml").write_text('[tool.lamlint]\nselect = ["LAM4"]\n')
     line = one_error_line(run("check"))
     assert "lamlint.toml: tool.lamlint: in lamlint.toml the settings go at the top level" in line
+
+
+# --- the project root without configuration -------------------------------------------------
+
+WRITES_TASK = "def handler(event, context):\n    open('/var/task/x', 'w')\n"
+SAM_PY38 = ("Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
+            "    Properties: {CodeUri: src, Handler: app.handler, Runtime: python3.8}\n")
+
+
+def _settings_line(result: Result, key: str) -> str:
+    return next(line for line in result.stdout.splitlines() if line.startswith(key))
+
+
+def test_a_folder_checked_from_its_parent_is_its_own_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cd parent && lamlint check probe``: the unrelated templates elsewhere under the
+    parent are not read (they made probe's handler look undescribed, and hid its finding)."""
+    (tmp_path / "probe").mkdir()
+    (tmp_path / "probe" / "app.py").write_text(WRITES_TASK)
+    (tmp_path / "other" / "src").mkdir(parents=True)
+    (tmp_path / "other" / "template.yaml").write_text(SAM_PY38)
+    (tmp_path / "other" / "src" / "app.py").write_text("def handler(event, context):\n    pass\n")
+    monkeypatch.chdir(tmp_path)
+    assert "probe/app.py:2:5: LAM301" in run("check", "--output-format", "concise", "probe").stdout
+    shown = run("check", "--show-settings", "probe")
+    assert _settings_line(shown, "project root:") == f"project root: {tmp_path / 'probe'}"
+    assert "template:" not in shown.stdout
+
+
+def test_a_subfolder_of_a_template_project_finds_the_template_above(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "template.yaml").write_text(SAM_PY38)
+    (tmp_path / "src" / "app.py").write_text(WRITES_TASK)
+    monkeypatch.chdir(tmp_path / "src")
+    shown = run("check", "--show-settings")
+    assert _settings_line(shown, "project root:") == f"project root: {tmp_path}"
+    assert "handler F: app.py:1 handler" in shown.stdout
+    assert "when F runs" in run("check", "--output-format", "concise").stdout
+
+
+def test_without_markers_a_git_repository_is_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pkg" / "handlers").mkdir(parents=True)
+    (tmp_path / "pkg" / "handlers" / "app.py").write_text(WRITES_TASK)
+    monkeypatch.chdir(tmp_path / "pkg")
+    shown = run("check", "--show-settings", "handlers/app.py")
+    assert _settings_line(shown, "project root:") == f"project root: {tmp_path}"
