@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,11 @@ STATIC_NOTE = "read statically from the CDK app; cdk synth's cdk.out would be ex
 # Folders that hold no CDK app code (besides build output and dependencies).
 APP_SKIPPED_FOLDERS = frozenset({*SKIPPED_FOLDERS, CDK_OUT, "tests", "test", "cdk.staging"})
 MAX_MODULE_BYTES = 1024 * 1024
+# Bounds on reading a factory once per call: how deep calls are followed, how many calls of
+# one function (or items of a loop) are read.
+MAX_FRAMES = 6
+MAX_INSTANCES = 32
+MAX_LOOP_ITEMS = 32
 BUILTINS = frozenset({"str"})
 TEST_MODULES = frozenset({"pytest", "unittest"})
 VERSIONS = ("current_version", "latest_version")  # fn.current_version invokes fn
@@ -132,6 +137,8 @@ REGISTRATIONS: dict[str, tuple[str, str, str, int, str]] = {
     "add_trigger": ("aws_cognito.UserPool", "aws_cognito.UserPoolOperation", "cognito", 1, "fn"),
 }
 FUNCTION_PROPS = "aws_lambda.FunctionProps"
+# A class deriving from these is a construct: the functions it makes are named under its id.
+CONSTRUCT_BASES = frozenset({"constructs.Construct", "aws_cdk.core.Construct", "aws_cdk.Construct"})
 SOLUTIONS_CONSTRUCTS = "aws_solutions_constructs."
 # ``SqsToLambda``, ``CloudFrontToApiGatewayToLambda``: what invokes the function -> trigger.
 SOLUTIONS_TRIGGERS = {
@@ -265,10 +272,36 @@ UNKNOWN = Unknown("a value computed by the CDK app")
 
 @dataclass(frozen=True)
 class _Where:
-    """Where an expression is: its enclosing functions (outermost first) and class."""
+    """Where an expression is: its enclosing functions (outermost first) and class, the
+    ``for`` loops and ``if`` branches around it in its function; and, when the code is read
+    for one call of its function (a factory called several times), that call: ``frames``,
+    the calls that lead there (outermost first), and ``loops``, which item each loop of
+    ``fors`` is at (only the loops over a literal list that are read item by item)."""
 
     chain: tuple[cst.FunctionDef, ...] = ()
     cls: cst.ClassDef | None = None
+    fors: tuple[cst.For, ...] = ()
+    guards: tuple[tuple[cst.If, bool], ...] = ()  # (if statement, True in its body / False in else)
+    frames: tuple[_Frame, ...] = ()
+    loops: tuple[tuple[cst.For, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """One call of a function or class of the module: its parameters take this call's arguments."""
+
+    callee: cst.FunctionDef  # the function, or the class's __init__
+    call: cst.Call
+    where: _Where  # where the call is, read for one call of its own function
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """What one call gives a function's parameters: a parameter missing from ``params`` is
+    unknown; ``extra`` holds what reaches its ``**kwargs`` (None when not known)."""
+
+    params: dict[str, tuple[cst.BaseExpression, _Where]]
+    extra: dict[str, _Kw] | None
 
 
 _Binding = tuple[cst.BaseExpression, _Where] | None  # None: assigned more than once, or a parameter
@@ -315,13 +348,18 @@ class _Collector(cst.CSTVisitor):
         self.def_where: dict[cst.FunctionDef, _Where] = {}
         self.returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]] = {}
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        # Module-level classes by name; how many ``for`` loops bind each name, by scope.
+        self.classes: dict[str, list[cst.ClassDef]] = {}
+        self.loop_targets: dict[cst.FunctionDef | None, dict[str, int]] = {}
         self._chain: list[cst.FunctionDef] = []
         self._classes: list[cst.ClassDef | None] = [None]
         self._stack: list[cst.CSTNode] = []
+        self._fors: list[list[cst.For]] = [[]]  # per scope
+        self._guards: list[list[tuple[cst.If, bool]]] = [[]]
 
     @property
     def where(self) -> _Where:
-        return _Where(tuple(self._chain), self._classes[-1])
+        return _Where(tuple(self._chain), self._classes[-1], tuple(self._fors[-1]), tuple(self._guards[-1]))
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if self._stack:
@@ -339,6 +377,8 @@ class _Collector(cst.CSTVisitor):
         if not self._chain:  # a module-level function, or a method of a module-level class
             self.defs.setdefault((self._classes[-1], node.name.value), []).append(node)
         self._chain.append(node)
+        self._fors.append([])
+        self._guards.append([])
         self.def_where[node] = self.where
         names = self.local_names.setdefault(node, {})
         params = node.params
@@ -350,12 +390,39 @@ class _Collector(cst.CSTVisitor):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._chain.pop()
+        self._fors.pop()
+        self._guards.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not self._chain and self._classes[-1] is None:
+            self.classes.setdefault(node.name.value, []).append(node)
         self._classes.append(node)
+        self._fors.append([])
+        self._guards.append([])
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes.pop()
+        self._fors.pop()
+        self._guards.pop()
+
+    # the loops and branches a statement is in
+    def visit_For_body(self, node: cst.For) -> None:
+        self._fors[-1].append(node)
+
+    def leave_For_body(self, node: cst.For) -> None:
+        self._fors[-1].pop()
+
+    def visit_If_body(self, node: cst.If) -> None:
+        self._guards[-1].append((node, True))
+
+    def leave_If_body(self, node: cst.If) -> None:
+        self._guards[-1].pop()
+
+    def visit_If_orelse(self, node: cst.If) -> None:
+        self._guards[-1].append((node, False))
+
+    def leave_If_orelse(self, node: cst.If) -> None:
+        self._guards[-1].pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False  # a lambda's body binds nothing lamlint follows; no construct is made there
@@ -426,6 +493,10 @@ class _Collector(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_target(node.target, None)
+        if self._chain or self._classes[-1] is None:
+            counts = self.loop_targets.setdefault(self._chain[-1] if self._chain else None, {})
+            for name in _target_names(node.target) or ():
+                counts[name] = counts.get(name, 0) + 1
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_target(node.target, None)
@@ -444,6 +515,17 @@ class _Collector(cst.CSTVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if self._chain:
             self.returns.setdefault(self._chain[-1], []).append(node.value)
+
+
+def _target_names(target: cst.BaseExpression) -> list[str] | None:
+    """The names a ``for`` target binds: ``name`` or ``name, handler``; None for other shapes."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)) and all(
+        isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in target.elements
+    ):
+        return [e.value.value for e in target.elements if isinstance(e.value, cst.Name)]
+    return None
 
 
 def _dotted(node: cst.BaseExpression) -> str | None:
@@ -477,8 +559,12 @@ class _ModuleReader:
         self.positions = wrapper.resolve(PositionProvider)
         self.names = _Collector()
         wrapper.module.visit(self.names)
-        self.functions: dict[cst.Call, _Function] = {}
+        self.functions: dict[tuple[cst.Call, tuple[Any, ...], tuple[Any, ...]], _Function] = {}
         self._sites: dict[cst.FunctionDef, list[tuple[cst.Call, _Where]]] | None = None
+        self._bindings: dict[_Frame, _Bound] = {}
+        self._variants: dict[_Where, list[_Where]] = {}
+        self._context_memo: dict[cst.FunctionDef, list[tuple[_Frame, ...]]] = {}
+        self._visiting: set[cst.FunctionDef] = set()
 
     def line(self, node: cst.CSTNode) -> int:
         position = self.positions.get(node)
@@ -499,27 +585,74 @@ class _ModuleReader:
         return _cdk_name(self.qualified(node))
 
     def binding(self, node: cst.BaseExpression, where: _Where) -> _Binding:
-        """What a name (or ``self.x``) was assigned, when it was assigned exactly once."""
+        """What a name (or ``self.x``) was assigned, when it was assigned exactly once; a
+        parameter, what the call being read gives it; a loop variable, the item being read."""
         if isinstance(node, cst.Name):
             if node.value in self.names.imports:
                 return None
-            for scope in reversed(where.chain):
-                bindings = self.names.local_names.get(scope, {}).get(node.value)
-                if bindings is not None:
-                    if bindings == [None]:
-                        return self._argument(scope, node.value)
-                    return _only(bindings)
-            return _only(self.names.module_names.get(node.value))
+            if where.loops and not (where.cls is not None and not where.chain):
+                return self._loop_binding(node.value, where) or self._name_binding(node.value, where)
+            return self._name_binding(node.value, where)
         if (
             isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
             and node.value.value == "self" and where.cls is not None
         ):
-            return _only(self.names.class_attributes.get(where.cls, {}).get(node.attr.value))
+            attributes = self.names.class_attributes.get(where.cls, {})
+            return self._carry(_only(attributes.get(node.attr.value)), where)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            return self._member(node, where)
         return None
 
+    def _member(self, node: cst.Attribute, where: _Where) -> _Binding:
+        """``orders.function``, with ``orders = Service(...)`` a class of the module: what that
+        instance's ``__init__`` (or a method) assigned to ``self.function``."""
+        made, place = self.follow(node.value, where)
+        if not isinstance(made, cst.Call) or len(place.frames) >= MAX_FRAMES:
+            return None
+        init = self._callee(made, place)
+        cls = self.names.def_where[init].cls if init is not None else None
+        if init is None or cls is None or init.name.value != "__init__":
+            return None
+        found = _only(self.names.class_attributes.get(cls, {}).get(node.attr.value))
+        if found is None:
+            return None
+        value, at = found
+        frames = (*place.frames, _Frame(init, made, place))
+        return value, replace(at, frames=self._frames_for(at, frames), loops=())
+
+    def _name_binding(self, name: str, where: _Where) -> _Binding:
+        for scope in reversed(where.chain):
+            bindings = self.names.local_names.get(scope, {}).get(name)
+            if bindings is not None:
+                if bindings == [None]:
+                    return self._argument(scope, name, where)
+                return self._carry(_only(bindings), where)
+        return self._carry(_only(self.names.module_names.get(name)), where)
+
+    def _carry(self, found: _Binding, where: _Where) -> _Binding:
+        """``found`` (an assignment, with where it is) read for the call ``where`` is read for:
+        the calls that lead to its function, and the loop items it is in."""
+        if found is None or not (where.frames or where.loops):
+            return found
+        value, at = found
+        loops = tuple(loop for loop in where.loops if loop[0] in at.fors)
+        return value, replace(at, frames=self._frames_for(at, where.frames), loops=loops)
+
+    def _frames_for(self, at: _Where, frames: tuple[_Frame, ...]) -> tuple[_Frame, ...]:
+        """The calls among ``frames`` that lead to the function ``at`` is in (for a method, to
+        the constructor of its instance); () when none does."""
+        if not at.chain:
+            return ()
+        init = self._init_of(at.cls) if at.cls is not None else None
+        for targets in ((at.chain[0],), (init,)):
+            for index in range(len(frames) - 1, -1, -1):
+                if frames[index].callee in targets:
+                    return frames[: index + 1]
+        return ()
+
     def follow(self, node: cst.BaseExpression, where: _Where) -> tuple[cst.BaseExpression, _Where]:
-        """``node``, or what the names it goes through were assigned (and what a function called
-        from one place only returns)."""
+        """``node``, or what the names it goes through were assigned (and what a function of
+        the module returns, read for that call)."""
         for _ in range(12):
             found = self._returned(node, where) if isinstance(node, cst.Call) else self.binding(node, where)
             if found is None:
@@ -527,8 +660,15 @@ class _ModuleReader:
             node, where = found
         return node, where
 
-    # A function or method called from exactly one place in the module is read as if inlined
-    # there: its parameters take that call's arguments, and the call gives what it returns.
+    # A function, method or class of the module is read once per call (a factory: one
+    # function construct per call): its parameters take that call's arguments, and the call
+    # gives what it returns. How many calls are followed is bounded (MAX_FRAMES deep,
+    # MAX_INSTANCES per function, MAX_LOOP_ITEMS per loop); past a bound, the parameters are
+    # unknown.
+
+    def _init_of(self, cls: cst.ClassDef | None) -> cst.FunctionDef | None:
+        defs = self.names.defs.get((cls, "__init__")) if cls is not None else None
+        return defs[0] if defs is not None and len(defs) == 1 else None
 
     def _callee(self, call: cst.Call, where: _Where) -> cst.FunctionDef | None:
         func = call.func
@@ -537,6 +677,10 @@ class _ModuleReader:
             func.value in self.names.local_names.get(scope, {}) for scope in where.chain
         ):
             defs = self.names.defs.get((None, func.value))
+            classes = self.names.classes.get(func.value)
+            if defs is None and classes is not None and len(classes) == 1:
+                init = self._init_of(classes[0])  # Service(self, "Service1", ...)
+                defs = [init] if init is not None else None
         elif (
             isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
             and func.value.value == "self" and where.cls is not None
@@ -555,35 +699,248 @@ class _ModuleReader:
 
     def _returned(self, call: cst.Call, where: _Where) -> _Binding:
         callee = self._callee(call, where)
-        if callee is None or len(self._call_sites().get(callee, [])) != 1:
+        if callee is None or len(where.frames) >= MAX_FRAMES:
             return None
         returns = self.names.returns.get(callee, [])
         if len(returns) != 1 or returns[0] is None:
             return None
-        return returns[0], self.names.def_where[callee]
+        inside = self.names.def_where[callee]
+        return returns[0], replace(inside, frames=(*where.frames, _Frame(callee, call, where)))
 
-    def _argument(self, scope: cst.FunctionDef, name: str) -> _Binding:
-        """What parameter ``name`` of ``scope`` is given by the one call of ``scope``."""
+    def _frame(self, scope: cst.FunctionDef, where: _Where) -> _Frame | None:
+        """The call of ``scope`` that ``where`` is read for; else its one call, when it has one."""
+        for frame in reversed(where.frames):
+            if frame.callee is scope:
+                return frame
         sites = self._call_sites().get(scope, [])
-        if len(sites) != 1 or any(a.star for a in sites[0][0].args):
+        if len(sites) != 1:
             return None
-        call, where = sites[0]
+        call, at = sites[0]
+        return _Frame(scope, call, replace(at, frames=self._frames_for(at, where.frames)))
+
+    def _argument(self, scope: cst.FunctionDef, name: str, where: _Where) -> _Binding:
+        """What parameter ``name`` of ``scope`` is given by the call being read."""
+        frame = self._frame(scope, where)
+        return self._bound(frame).params.get(name) if frame is not None else None
+
+    def _bound(self, frame: _Frame) -> _Bound:
+        """What one call gives each parameter: its argument, the default, or nothing (unknown)
+        when a ``*args`` or ``**kwargs`` lamlint cannot read may give it."""
+        known = self._bindings.get(frame)
+        if known is not None:
+            return known
+        scope, call, at = frame.callee, frame.call, frame.where
         params = scope.params
         outside = self.names.def_where[scope]
         outside = _Where(outside.chain[:-1], outside.cls)
         positional = [*params.posonly_params, *params.params]
-        if outside.cls is not None and not outside.chain and positional:
+        static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+                     for d in scope.decorators)
+        if outside.cls is not None and not outside.chain and positional and not static:
             positional = positional[1:]  # self
+        given: list[cst.Arg] = []
         for arg in call.args:
-            if arg.keyword is not None and arg.keyword.value == name:
-                return arg.value, where
-        given = [a for a in call.args if a.keyword is None]
-        for index, param in enumerate(positional):
-            if param.name.value == name and index < len(given):
-                return given[index].value, where
-        for param in (*positional, *params.kwonly_params):
-            if param.name.value == name and param.default is not None:
-                return param.default, outside
+            if arg.star == "*":
+                break
+            if arg.keyword is None and not arg.star:
+                given.append(arg)
+        starred = any(a.star == "*" for a in call.args)
+        keywords = {a.keyword.value: _Kw(a.value, a, at) for a in call.args if a.keyword is not None}
+        hidden = starred
+        for arg in call.args:
+            if arg.star == "**":
+                spread = self._spread(arg.value, at)
+                if spread is None:
+                    hidden = True
+                for key, spread_kw in (spread or {}).items():
+                    keywords.setdefault(key, spread_kw)
+        bound: dict[str, tuple[cst.BaseExpression, _Where]] = {}
+        for index, param in enumerate((*positional, *params.kwonly_params)):
+            name = param.name.value
+            kw = keywords.pop(name, None)
+            if index < len(positional) and index < len(given):
+                bound[name] = given[index].value, at
+            elif kw is not None:
+                bound[name] = kw.value, kw.where
+            elif param.default is not None and not (hidden or (starred and index < len(positional))):
+                bound[name] = param.default, outside
+        extra = None if hidden or not isinstance(params.star_kwarg, cst.Param) else keywords
+        found = _Bound(bound, extra)
+        self._bindings[frame] = found
+        return found
+
+    def _passed_kwargs(self, name: str, where: _Where) -> dict[str, _Kw] | bool | None:
+        """For the ``**kwargs`` parameter ``name`` of the function ``where`` is in: the keywords
+        the call being read gives it (None: not known); False when ``name`` is not one."""
+        for scope in reversed(where.chain):
+            bindings = self.names.local_names.get(scope, {}).get(name)
+            if bindings is None:
+                continue
+            star = scope.params.star_kwarg
+            if bindings != [None] or not isinstance(star, cst.Param) or star.name.value != name:
+                return False
+            frame = self._frame(scope, where)
+            return self._bound(frame).extra if frame is not None else None
+        return False
+
+    # --- the calls each piece of code is read for ----------------------------------------
+
+    def _instances(self, at: _Where) -> list[_Where]:
+        """``at`` (where a call is, as collected) read for each call of its function, and each
+        item of the literal lists it loops over; none where an ``if`` the module settles
+        leaves it out."""
+        known = self._variants.get(at)
+        if known is not None:
+            return known
+        found: list[_Where] = []
+        for frames in self._contexts(at.chain[0]) if at.chain else [()]:
+            for loops in self._loop_choices(replace(at, frames=frames)):
+                variant = replace(at, frames=frames, loops=loops)
+                if not self._dead(variant):
+                    found.append(variant)
+        if not self._visiting:  # a result read while a call cycle was cut is not kept
+            self._variants[at] = found
+        return found
+
+    def _contexts(self, scope: cst.FunctionDef) -> list[tuple[_Frame, ...]]:
+        """The calls ``scope`` is read for, each with the calls leading to it: one per call
+        site (and per loop item there); ``[()]`` (parameters unknown) for a function called
+        from nowhere in the module, from itself, or past the bounds."""
+        known = self._context_memo.get(scope)
+        if known is not None:
+            return known
+        sites = self._call_sites().get(scope, [])
+        if not sites or scope in self._visiting:
+            return [()]
+        self._visiting.add(scope)
+        found: list[tuple[_Frame, ...]] = []
+        for call, at in sites:
+            for caller in self._instances(at):
+                found.append((*caller.frames, _Frame(scope, call, caller)) if len(caller.frames) < MAX_FRAMES
+                             else ())
+            if len(found) > MAX_INSTANCES:
+                found = [()]
+                break
+        self._visiting.discard(scope)
+        found = list(dict.fromkeys(found)) or [()]
+        self._context_memo[scope] = found
+        return found
+
+    def _made_by(self, where: _Where) -> str:
+        """Which call (and loop item) a function made several times was read for: ``the call at
+        line 37``, ``the calls at lines 50, 44 (item 2 of the loop at line 43)``."""
+        frames = [f for f in where.frames if not self._determined(f)]
+        loops = [loop for f in frames for loop in f.where.loops] + list(where.loops)
+        if not frames and not loops:
+            return ""
+        lines = ", ".join(str(self.line(f.call)) for f in frames)
+        said = ""
+        if frames:
+            said = f"the call at line {lines}" if len(frames) == 1 else f"the calls at lines {lines}"
+        items = ", ".join(f"item {index + 1} of the loop at line {self.line(loop)}" for loop, index in loops)
+        return f"{said} ({items})" if said and items else said or items
+
+    def _determined(self, frame: _Frame) -> bool:
+        """Whether the call is the only way ``frame.callee`` is read (called from one place,
+        not in a loop read item by item): then it need not tell instances apart."""
+        return len(self._call_sites().get(frame.callee, [])) == 1 and not frame.where.loops
+
+    def _slot(self, call: cst.Call, where: _Where) -> tuple[cst.Call, tuple[Any, ...], tuple[Any, ...]]:
+        """The key of the construct ``call`` makes when read for ``where``'s calls and loop items."""
+        frames = tuple((f.callee, f.call, f.where.loops) for f in where.frames if not self._determined(f))
+        return call, frames, where.loops
+
+    def _loop_choices(self, at: _Where) -> list[tuple[tuple[cst.For, int], ...]]:
+        """Which item each loop around ``at`` is at: every combination, for the loops over a
+        literal list of at most MAX_LOOP_ITEMS items (other loops' variables stay unknown)."""
+        if not at.fors or (at.cls is not None and not at.chain):
+            return [()]
+        choices: list[tuple[tuple[cst.For, int], ...]] = [()]
+        for loop in at.fors:
+            grown = []
+            for chosen in choices:
+                items = self._loop_items(loop, replace(at, loops=chosen))
+                if items is None:
+                    grown.append(chosen)
+                else:
+                    grown.extend((*chosen, (loop, index)) for index in range(len(items)))
+            if len(grown) > MAX_INSTANCES:
+                return [()]
+            choices = grown
+        return choices
+
+    def _loop_items(self, loop: cst.For, where: _Where) -> list[tuple[cst.BaseExpression, _Where]] | None:
+        """The items of the literal list (or tuple) ``loop`` goes over, read where the loop is."""
+        if _target_names(loop.target) is None or loop not in where.fors:
+            return None
+        outer = where.fors[: where.fors.index(loop)]
+        node, place = self.follow(loop.iter, replace(where, fors=outer,
+                                                     loops=tuple(c for c in where.loops if c[0] in outer)))
+        if not isinstance(node, (cst.List, cst.Tuple)) or len(node.elements) > MAX_LOOP_ITEMS:
+            return None
+        if not all(isinstance(e, cst.Element) for e in node.elements):
+            return None
+        return [(e.value, place) for e in node.elements]
+
+    def _loop_binding(self, name: str, where: _Where) -> _Binding:
+        """The item a loop variable is at, when the loop is read item by item and nothing else
+        binds the name."""
+        scope = where.chain[-1] if where.chain else None
+        binders = [loop for loop in where.fors if name in (_target_names(loop.target) or ())]
+        names = self.names.local_names.get(scope, {}) if scope is not None else self.names.module_names
+        bindings = names.get(name)
+        if len(binders) != 1 or len(bindings or ()) != self.names.loop_targets.get(scope, {}).get(name):
+            return None
+        loop = binders[0]
+        index = next((i for chosen, i in where.loops if chosen is loop), None)
+        items = self._loop_items(loop, where) if index is not None else None
+        if items is None or index is None or index >= len(items):
+            return None
+        item, place = items[index]
+        targets = _target_names(loop.target) or []
+        if isinstance(loop.target, cst.Name):
+            return item, place
+        item, place = self.follow(item, place)
+        if not isinstance(item, (cst.Tuple, cst.List)) or len(item.elements) != len(targets) or not all(
+            isinstance(e, cst.Element) for e in item.elements
+        ):
+            return None
+        return item.elements[targets.index(name)].value, place
+
+    def _dead(self, where: _Where) -> bool:
+        """Whether an ``if`` around ``where`` goes the other way for the call it is read for
+        (``if queue is not None:`` when this call gives no queue)."""
+        return any(self._truth(statement.test, where) is (not branch) for statement, branch in where.guards)
+
+    def _truth(self, test: cst.BaseExpression, where: _Where, depth: int = 0) -> bool | None:
+        """Whether ``test`` holds, when the module settles it; None when it does not."""
+        if depth > 8:
+            return None
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._truth(test.expression, where, depth + 1)
+            return None if inner is None else not inner
+        if isinstance(test, cst.BooleanOperation):
+            left = self._truth(test.left, where, depth + 1)
+            right = self._truth(test.right, where, depth + 1)
+            if isinstance(test.operator, cst.And):
+                return False if False in (left, right) else (True if left and right else None)
+            return True if True in (left, right) else (False if left is False and right is False else None)
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            operator = test.comparisons[0].operator
+            left = self.value(test.left, where)
+            right = self.value(test.comparisons[0].comparator, where)
+            if isinstance(left, Unknown) or isinstance(right, Unknown):
+                return None
+            if isinstance(operator, (cst.Is, cst.IsNot)) and None in (left, right):
+                return (left is right) is isinstance(operator, cst.Is)
+            if isinstance(operator, (cst.Equal, cst.NotEqual)) and all(
+                isinstance(v, (str, int, float, bool, type(None))) for v in (left, right)
+            ):
+                return (left == right) is isinstance(operator, cst.Equal)
+            return None
+        value = self.value(test, where)
+        if isinstance(value, (str, int, float, bool, type(None))):
+            return bool(value)
         return None
 
     # --- values ---------------------------------------------------------------------------
@@ -725,20 +1082,24 @@ class _ModuleReader:
             return None
         if any(q.split(".")[0] in TEST_MODULES or q.startswith("aws_cdk.assertions") for q in imported):
             return None  # a test of the app (whatever its name: a stack may be test_harness_stack.py)
-        for call, where in self.names.calls:
+        for call, at in self.names.calls:
             made = self.cdk(call.func) or ""
             kind = FUNCTION_CLASSES.get(made)
-            if kind is not None:
-                short = _dotted(call.func) or "Function"
-                self.functions[call] = _Function(call, where, kind, short)
-            elif made == FUNCTION_PROPS:
-                self._solutions_construct(call, where)
+            if kind is None and made != FUNCTION_PROPS:
+                continue
+            for where in self._instances(at):  # one function per call of a factory
+                if kind is not None:
+                    short = _dotted(call.func) or "Function"
+                    self.functions[self._slot(call, where)] = _Function(call, where, kind, short)
+                else:
+                    self._solutions_construct(call, where)
         if not self.functions:
             return TemplateModel(self.path, KIND)
-        for call, where in self.names.calls:
-            self._wire(call, where)
-        built = [self._facts(fn) for fn in self.functions.values()]
-        return TemplateModel(self.path, KIND, tuple(built))
+        for call, at in self.names.calls:
+            for where in self._instances(at):
+                self._wire(call, where)
+        built = [_noted(self._facts(fn), self._made_by(fn.where)) for fn in self.functions.values()]
+        return TemplateModel(self.path, KIND, tuple(_distinct(built)))
 
     def _solutions_construct(self, props: cst.Call, where: _Where) -> None:
         """``SqsToLambda(self, "Orders", lambda_function_props=lambda_.FunctionProps(...))``
@@ -758,7 +1119,7 @@ class _ModuleReader:
                                    SOLUTIONS_TRIGGERS.get(source), line))
         # The construct may add its own dead-letter queue or on-failure destination.
         fn.dead_letter = fn.on_failure = line
-        self.functions[props] = fn
+        self.functions[self._slot(props, where)] = fn
 
     def _function_of(
         self, node: cst.BaseExpression | None, where: _Where, depth: int = 0
@@ -771,8 +1132,9 @@ class _ModuleReader:
             return self._function_of(followed.value, place, depth + 1)
         if not isinstance(followed, cst.Call):
             return None
-        if followed in self.functions:
-            return self.functions[followed]
+        slot = self._slot(followed, place)
+        if slot in self.functions:
+            return self.functions[slot]
         made = self.cdk(followed.func)
         keywords = {a.keyword.value: a.value for a in followed.args if a.keyword is not None}
         if made == "aws_lambda.Alias":
@@ -782,6 +1144,31 @@ class _ModuleReader:
         if isinstance(followed.func, cst.Attribute) and followed.func.attr.value == "add_alias":
             return self._function_of(followed.func.value, place, depth + 1)
         return None
+
+    def _construct_path(self, call: cst.Call, where: _Where, depth: int = 0) -> str | None:
+        """The construct id, under the ids of the module's own ``Construct`` classes it is
+        made in: ``Service1/Fn`` for ``Function(self, "Fn")`` in ``Service(self, "Service1")``."""
+        own = self._construct_id(call, where)
+        scope = next((a.value for a in call.args if not a.keyword and not a.star), None)
+        if own is None or scope is None or depth > MAX_FRAMES:
+            return own
+        node, place = self.follow(scope, where)
+        if not (isinstance(node, cst.Name) and node.value == "self") or not self._construct_class(place.cls):
+            return own
+        init = self._init_of(place.cls)
+        frame = next((f for f in reversed(place.frames) if f.callee is init), None)
+        if frame is None:
+            frame = self._frame(init, place) if init is not None else None
+        parent = self._construct_path(frame.call, frame.where, depth + 1) if frame is not None else None
+        return f"{parent}/{own}" if parent else own
+
+    def _construct_class(self, cls: cst.ClassDef | None) -> bool:
+        """Whether ``cls`` subclasses ``Construct`` itself (a Stack's constructs are named
+        without the stack's id, as in its template)."""
+        return cls is not None and any(
+            self.qualified(base.value) in CONSTRUCT_BASES or self.cdk(base.value) == "Construct"
+            for base in cls.bases
+        )
 
     def _construct_id(self, call: cst.Call, where: _Where) -> str | None:
         args = [a.value for a in call.args if not a.keyword and not a.star]
@@ -813,7 +1200,12 @@ class _ModuleReader:
         return found, hidden
 
     def _spread(self, node: cst.BaseExpression, where: _Where) -> dict[str, _Kw] | None:
-        """``{"timeout": ...}`` or ``dict(timeout=...)`` given as ``**props``, when every key is known."""
+        """``{"timeout": ...}`` or ``dict(timeout=...)`` given as ``**props``, when every key is
+        known; a factory's ``**kwargs``, what the call being read passes."""
+        if isinstance(node, cst.Name):
+            passed = self._passed_kwargs(node.value, where)
+            if passed is not False:
+                return passed if isinstance(passed, dict) else None
         value, place = self.follow(node, where)
         found: dict[str, _Kw] = {}
         if isinstance(value, cst.Dict):
@@ -835,8 +1227,9 @@ class _ModuleReader:
         return None
 
     def _name(self, fn: _Function, keywords: dict[str, _Kw], line: int) -> str:
-        """The construct id; else a literal ``function_name``, else the class and line."""
-        construct_id = self._construct_id(fn.owner or fn.call, fn.where)
+        """The construct id (its path through the module's Construct classes); else a literal
+        ``function_name``, else the class and line."""
+        construct_id = self._construct_path(fn.owner or fn.call, fn.where)
         if construct_id:
             return construct_id
         function_name = keywords.get("function_name")
@@ -1322,6 +1715,40 @@ class _ModuleReader:
                     return None, where
             node = self.names.parents.get(node)
         return None, where
+
+
+def _noted(fn: FunctionFacts, made_by: str) -> FunctionFacts:
+    """``fn`` whose facts read from the app say which call of its factory they were read for."""
+    if not made_by:
+        return fn
+    note = f"for {made_by}; {STATIC_NOTE}"
+
+    def noted(fact: Any) -> Any:
+        if not isinstance(fact, Fact) or not fact.note.endswith(STATIC_NOTE):
+            return fact
+        return replace(fact, note=fact.note.removesuffix(STATIC_NOTE) + note)
+
+    fields = ("code", "handler", "runtime", "architectures", "timeout", "memory", "ephemeral_storage",
+              "package_type")
+    changes = {name: noted(getattr(fn, name)) for name in fields}
+    return replace(fn, **changes, environment=tuple((key, noted(value)) for key, value in fn.environment),
+                   mounts=tuple(noted(m) for m in fn.mounts))
+
+
+def _distinct(built: list[FunctionFacts]) -> list[FunctionFacts]:
+    """Functions one construct makes several times (a factory called twice with the same id,
+    or ids lamlint cannot read) get distinct names: ``Fn``, ``Fn-2``."""
+    taken: set[str] = set()
+    found = []
+    for fn in built:
+        name, number = fn.name, 2
+        while name in taken:
+            name, number = f"{fn.name}-{number}", number + 1
+        taken.add(name)
+        if name != fn.name:
+            fn = replace(fn, logical_id=name, name=name, key=fn.key.removesuffix(fn.name) + name)
+        found.append(fn)
+    return found
 
 
 def _number(value: Value) -> bool:
