@@ -23,18 +23,28 @@ from lamlint.config import (
     ConfigError,
     Settings,
     check_selector,
-    find_config,
     closest,
+    find_config,
     load_settings,
     shown_path,
 )
-from lamlint.files import FileFilter, PathError, Skipped, check_given, collect_python_files
+from lamlint.files import (
+    STUB_SUFFIX,
+    TEMPLATE_FILE_SUFFIXES,
+    TEMPLATE_REASON,
+    FileFilter,
+    PathError,
+    Skipped,
+    check_given,
+    collect_python_files,
+)
 from lamlint.output import OutputError, write_output
 from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
 from lamlint.selection import enabled_codes
 from lamlint.templates.discovery import SAM_TEMPLATE_NAMES, SERVERLESS_NAMES
 from lamlint.templates.model import TemplateFunction
+from lamlint.templates.settings import with_template_functions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -150,6 +160,8 @@ def check(
     known = list(catalogue.rules)
     for option, values in (("--select", select), ("--extend-select", extend_select),
                            ("--ignore", ignore)):
+        if values and not _codes(values):
+            raise UserError(f"{option}: needs at least one rule code or prefix (such as LAM4)")
         for code in _codes(values):
             check_selector(code, known, option)
     cwd = Path.cwd()
@@ -167,21 +179,22 @@ def check(
         if stdin is not None:
             # An editor's buffer: the file need not exist on disk yet.
             excluded = force_exclude and file_filter.excluded(stdin[0], is_dir=False)
-            files = [] if excluded else [stdin[0]]
+            files = [] if excluded or stdin[0].name.endswith(STUB_SUFFIX) else [stdin[0]]
             skipped: list[Skipped] = []
-        if values and not _codes(values):
-            raise UserError(f"{option}: needs at least one rule code or prefix (such as LAM4)")
         else:
             files, skipped = collect_python_files(group_paths, file_filter, force_exclude=force_exclude)
         result.skipped += [(display_path(s.path, cwd), s.reason) for s in skipped]
         named = {Path(os.path.abspath(p)) for p in group_paths}
         for entry in skipped:
-            if entry.path in named and entry.reason != "excluded" and not quiet and not show_files:
+            if entry.path in named and entry.reason not in ("excluded", TEMPLATE_REASON) \
+                    and not quiet and not show_files:
                 click.echo(f"lamlint: warning: skipped {display_path(entry.path, cwd)}: "
                            f"{entry.reason}", err=True)
         if show_files:
             for path in files:
                 click.echo(display_path(path, cwd))
+            for model in with_template_functions(settings).templates.models:
+                click.echo(display_path(model.path, cwd))
             continue
         enabled = enabled_codes(
             catalogue,
@@ -190,7 +203,8 @@ def check(
             (*settings.ignore, *_codes(ignore)),
         )
         project_catalogue = _catalogue_for(settings, catalogue)
-        scope = [Path(os.path.abspath(p)) for p in group_paths if stdin is None and Path(p).is_dir()]
+        scope = [Path(os.path.abspath(p)) for p in group_paths if stdin is None and (
+            Path(p).is_dir() or Path(p).name.lower().endswith(TEMPLATE_FILE_SUFFIXES))]
         check_project(settings, files, project_catalogue, enabled, cwd, stdin=stdin, result=result,
                       scope=scope)
         if show_settings:
@@ -202,7 +216,8 @@ def check(
     if show_settings:
         return
     _report(result, catalogue, output_format or "full", output_file, statistics, color, quiet)
-    if result.files_checked == 0 and not quiet:
+    templates_named = any(reason == TEMPLATE_REASON for _, reason in result.skipped)
+    if result.files_checked == 0 and not quiet and not templates_named:
         click.echo("lamlint: warning: no Python files found to check", err=True)
     sys.exit(EXIT_OK if exit_zero or not result.findings else EXIT_FINDINGS)
 
@@ -259,9 +274,12 @@ ROOT_MARKERS = (*SAM_TEMPLATE_NAMES, *SERVERLESS_NAMES, "cdk.json", "samconfig.t
 def _default_root(target: Path) -> Path:
     """Without configuration the project is the nearest folder holding a template, a
     ``cdk.json`` or ``.chalice`` at or above the checked path, up to the top of the git
-    repository it is in; else that repository's top; else the checked folder itself. Nothing
-    above it is read, and the result is the same wherever lamlint is run from."""
+    repository it is in; else that repository's top; else the checked folder itself (for a
+    path that does not exist, such as an editor's new buffer, its nearest existing folder).
+    Nothing above it is read, and the result is the same wherever lamlint is run from."""
     start = target if target.is_dir() else target.parent
+    while not start.is_dir() and start != start.parent:
+        start = start.parent
     for folder in (start, *start.parents):
         if any((folder / name).exists() for name in ROOT_MARKERS):
             return folder
@@ -422,7 +440,7 @@ def rules_command(output_format: str) -> None:
 def rule_command(code: str) -> None:
     """Print the full documentation of a rule (by code or name)."""
     catalogue = load_catalogue()
-    meta = catalogue.rules.get(code.upper()) or catalogue.by_name(code.lower())
+    meta = catalogue.rules.get(code.upper()) or catalogue.by_name(code.lower().replace("_", "-"))
     if meta is None:
         names = [*catalogue.rules, *(m.name for m in catalogue.rules.values())]
         close = closest(code, names)

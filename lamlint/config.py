@@ -554,6 +554,10 @@ def lamlint_table(path: Path) -> tuple[Mapping[str, Any], str] | None:
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: tool.lamlint: expected a table")
         return table, "tool.lamlint"
+    tool = data.get("tool")
+    if isinstance(tool, dict) and "lamlint" in tool:
+        raise ConfigError(f"{path}: tool.lamlint: in {path.name} the settings go at the top level, "
+                          "without a [tool.lamlint] header (that header is for pyproject.toml)")
     return data, "lamlint"
 
 
@@ -585,7 +589,3 @@ def load_settings(config_path: Path | None, known_codes: Sequence[str], *, root:
         prefix=prefix,
         known_codes=known_codes,
     )
-    tool = data.get("tool")
-    if isinstance(tool, dict) and "lamlint" in tool:
-        raise ConfigError(f"{path}: tool.lamlint: in {path.name} the settings go at the top level, "
-                          "without a [tool.lamlint] header (that header is for pyproject.toml)")

@@ -34,6 +34,12 @@ DEFAULT_EXCLUDES = (
     ".lamlint_cache/",
 )
 PYTHON_SUFFIXES = (".py",)
+# Type stubs declare types and never run, on Lambda or anywhere: not checked even when named.
+STUB_SUFFIX = ".pyi"
+STUB_REASON = "type stub (.pyi): never runs, not checked"
+# A template named on the command line is checked as a template (LAM6xx), never parsed as Python.
+TEMPLATE_REASON = "deployment template: checked as a template"
+TEMPLATE_FILE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 
 class PathError(Exception):
@@ -176,7 +182,11 @@ def collect_python_files(
         check_given(given)
         path = Path(os.path.abspath(given))
         if path.is_file():
-            if force_exclude and file_filter.excluded(path, is_dir=False):
+            if path.name.endswith(STUB_SUFFIX):
+                skipped.append(Skipped(path, STUB_REASON))
+            elif path.name.lower().endswith(TEMPLATE_FILE_SUFFIXES):
+                skipped.append(Skipped(path, TEMPLATE_REASON))
+            elif force_exclude and file_filter.excluded(path, is_dir=False):
                 skipped.append(Skipped(path, "excluded"))
             else:
                 found[path] = None

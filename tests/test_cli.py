@@ -858,3 +858,18 @@ def test_without_markers_a_git_repository_is_the_project(
     monkeypatch.chdir(tmp_path / "pkg")
     shown = run("check", "--show-settings", "handlers/app.py")
     assert _settings_line(shown, "project root:") == f"project root: {tmp_path}"
+
+
+def test_a_template_named_on_the_command_line_is_checked_as_a_template(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It was parsed as Python (LAM901 'leading zeros in decimal integer literals')."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "template.yaml").write_text(SAM_PY38 + "# 0755 is a mode, 2024-01-01 a date\n")
+    (tmp_path / "src" / "app.py").write_text(WRITES_TASK)
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "--output-format", "concise", "template.yaml")
+    assert [line.split()[1] for line in result.stdout.splitlines()[:-1]] == ["LAM612"]
+    assert "no Python files" not in result.stderr
+    listed = run("check", "--show-files").stdout.splitlines()
+    assert listed == ["src/app.py", "template.yaml"]

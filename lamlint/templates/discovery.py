@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from lamlint.files import TEMPLATE_FILE_SUFFIXES
 from lamlint.templates.json_loader import load_json
 from lamlint.templates.nodes import MapNode, NotATemplate, TemplateError
 from lamlint.templates.yaml_loader import load_yaml
@@ -30,7 +31,7 @@ SKIPPED_FOLDERS = frozenset(
 # A file of another name is read as a CloudFormation/SAM template when its text says so: one of
 # these markers and a top-level Resources section (CFN_DEPLOY_AHA.yml, stack.json, nested
 # applications' templates).
-TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+TEMPLATE_SUFFIXES = TEMPLATE_FILE_SUFFIXES
 TEMPLATE_MARKERS = (
     "AWSTemplateFormatVersion", "AWS::Serverless-2016-10-31", "AWS::Serverless::Function",
     "AWS::Lambda::Function",
