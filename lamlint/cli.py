@@ -207,6 +207,10 @@ def check(
             Path(p).is_dir() or Path(p).name.lower().endswith(TEMPLATE_FILE_SUFFIXES))]
         check_project(settings, files, project_catalogue, enabled, cwd, stdin=stdin, result=result,
                       scope=scope)
+        if stdin is not None and not quiet and not show_settings:
+            for function, why in result.facts[-1][1].missing_handlers:
+                click.echo(f"lamlint: warning: function {function.name}: handler {function.handler!r} "
+                           f"not found ({why}); checked without it", err=True)
         if show_settings:
             _print_settings(result, enabled, cwd)
     if show_files:
@@ -529,6 +533,8 @@ def _trim_kinds(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
               help="Where installed dependencies are kept (default: .lamlint_cache/packages/).")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A summary for people, or JSON for CI.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Check the configuration, templates and code folders; install and zip nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Show no progress on standard error.")
 @_guarded
 def package_command(
@@ -549,11 +555,12 @@ def package_command(
     no_cache: bool,
     cache_dir: Path | None,
     output_format: str,
+    check_only: bool,
     quiet: bool,
 ) -> None:
     """Build reproducible zips of the configured functions and layers; exit 1 if any is rejected."""
     from lamlint.package import PackagingError
-    from lamlint.package.commands import PackageFlags, run_package
+    from lamlint.package.commands import PackageFlags, run_package, run_package_check
 
     flags = PackageFlags(
         out=out,
@@ -572,8 +579,9 @@ def package_command(
         cache_dir=cache_dir,
         quiet=quiet,
     )
+    run = run_package_check if check_only else run_package
     try:
-        outcome = run_package(names, layer_names, flags, output_format=output_format, cwd=Path.cwd())
+        outcome = run(names, layer_names, flags, output_format=output_format, cwd=Path.cwd())
     except PackagingError as exc:
         raise UserError(str(exc)) from None
     for warning in outcome.warnings:

@@ -571,6 +571,10 @@ def check_project(
     parsed, modules = parse_project(settings, requested, cwd, stdin)
     unparsable = {path for path, one in parsed.items() if one.summary is None}
     lenient = {f.config.key for f in project.functions}
+    if stdin is not None:
+        # An editor's buffer may lack the handler for a moment (mid-edit, renamed): check what
+        # can be judged without it rather than fail the run (the handler is named on stderr).
+        lenient |= {f.key for f in settings.functions}
     facts = build_facts(settings, modules, catalogue, unparsable, lenient)
     result.facts.append((settings, facts))
     result.templates.append(project)

@@ -180,6 +180,30 @@ def run_package(
     return Outcome(text, EXIT_ACCEPTED if result.accepted else EXIT_REJECTED, warnings)
 
 
+def run_package_check(
+    names: Sequence[str],
+    layer_names: Sequence[str],
+    flags: PackageFlags,
+    *,
+    output_format: str,
+    cwd: Path,
+) -> Outcome:
+    """``lamlint package --check``: the configuration, the templates and the code folders
+    judged without installing or zipping anything (see lamlint.package.precheck)."""
+    from lamlint.package import precheck
+
+    settings = project_settings(cwd)
+    packaged = with_flags(packaged_settings(cwd), flags)
+    plan = plan_builds(packaged, names, layer_names)
+    out = flags.out if flags.out is not None else packaged.root / packaged.package.out
+    skip = [Path(os.path.abspath(out)), flags.cache_dir or packaged.root / CACHE_FOLDER]
+    found, missing = precheck.template_findings(settings, cwd)
+    check = precheck.check_plan(plan, cwd, skip, reported=missing)
+    check.template_findings = found
+    text = precheck.render_json(check) if output_format == "json" else precheck.render_text(check)
+    return Outcome(text, EXIT_ACCEPTED if check.accepted else EXIT_REJECTED)
+
+
 def _available_installer(package: PackageConfig) -> tuple[PackageConfig, tuple[str, ...]]:
     """uv is used when it is there, for speed; without it, pip installs the same wheels."""
     if package.installer == "uv" and find_uv() is None:
