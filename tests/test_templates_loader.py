@@ -125,6 +125,7 @@ def test_an_unknown_tag_is_an_unknown_value_and_the_template_is_still_read(tmp_p
     assert isinstance(parsed["A"]["B"], Unknown) and "!Reff" in parsed["A"]["B"].why
     assert isinstance(parsed["A"]["C"], Unknown)
     assert parsed["A"]["D"] == "kept"
+    assert [line for line, _ in parsed.unknown_tags] == [2, 3]
 
 
 @pytest.mark.parametrize(

@@ -378,6 +378,9 @@ def check_template_set(
         for line, message in model.duplicates:
             if not source.suppressed(line, "LAM616"):
                 findings.append(finding("LAM616", model.path, source.span(line), message))
+        for line, message in model.unknown_tags:
+            if not source.suppressed(line, "LAM615"):
+                findings.append(finding("LAM615", model.path, source.span(line), message))
         placeholders = source.exported_from_console
         for fn in model.functions:
             moot = (quiet or {}).get(fn.key, frozenset())

@@ -129,6 +129,7 @@ class TemplateModel:
     functions: tuple[FunctionFacts, ...] = ()
     layers: tuple[LayerFacts, ...] = ()
     duplicates: tuple[tuple[int, str], ...] = ()  # keys written twice: (line, message) (LAM616)
+    unknown_tags: tuple[tuple[int, str], ...] = ()  # tags no tool accepts: (line, message) (LAM615)
 
 
 @dataclass(frozen=True)

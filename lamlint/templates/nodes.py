@@ -40,6 +40,9 @@ class MapNode(dict[Any, Any]):
         # On a document's root: keys written twice in one mapping, (line, message), as the
         # loader met them; the later value was kept, as CloudFormation keeps it.
         self.duplicates: list[tuple[int, str]] = []
+        # On a document's root: YAML tags no deployment tool accepts, (line, message) (LAM615);
+        # their values are unknown and the rest of the template is read.
+        self.unknown_tags: list[tuple[int, str]] = []
 
     def put(self, key: Any, value: Any, key_line: int, value_line: int | None = None) -> None:
         self[key] = value

@@ -37,7 +37,7 @@ def read_template(path: Path, root: Path) -> TemplateModel:
 def _read_loaded(document: MapNode, path: Path, root: Path,
                  passed: Mapping[str, Passed] | None = None) -> TemplateModel:
     model = _read_document(document, path, root, passed)
-    return replace(model, duplicates=tuple(document.duplicates)) if document.duplicates else model
+    return replace(model, duplicates=tuple(document.duplicates), unknown_tags=tuple(document.unknown_tags))
 
 
 def _read_document(document: MapNode, path: Path, root: Path,

@@ -36,6 +36,7 @@ class TemplateLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []
+        self.unknown_tags: list[tuple[int, str]] = []
 
 
 # Keep timestamps as strings: no yaml.org timestamp resolver.
@@ -125,8 +126,11 @@ def _intrinsic(long_name: str) -> Any:
 
 
 def _unknown_tag(loader: TemplateLoader, node: yaml.Node) -> Unknown:
-    """A tag lamlint does not evaluate (``!Foo``, a transform's own tag): its value is unknown,
+    """A tag that is no CloudFormation short form (``!Reff``): SAM, CloudFormation and the
+    Serverless Framework refuse the template, so it is reported (LAM615); its value is unknown
     and the rest of the template is read as usual."""
+    loader.unknown_tags.append((_line(node), f"unknown tag '{node.tag}': sam, cloudformation and "
+                                "serverless refuse the template (a misspelt short form?)"))
     return Unknown(f"tag {node.tag} is not one lamlint evaluates")
 
 
@@ -186,6 +190,7 @@ def load_yaml(text: str, path: Path) -> Any:
         document = loader.construct_document(node)
         if isinstance(document, MapNode):
             document.duplicates = sorted(loader.duplicates)
+            document.unknown_tags = sorted(loader.unknown_tags)
         return document
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
