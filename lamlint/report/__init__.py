@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from lamlint.catalogue import Catalogue
 from lamlint.findings import Finding
 
-FORMATS = ("full", "concise", "json", "sarif", "github")
+FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab")
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ Renderer = Callable[[Sequence[Finding], ReportContext], str]
 
 
 def renderer_for(fmt: str) -> Renderer:
-    from lamlint.report import concise, full, github, json_format, sarif
+    from lamlint.report import concise, full, github, gitlab, json_format, sarif
 
     table: Mapping[str, Renderer] = {
         "full": full.render,
@@ -36,5 +36,6 @@ def renderer_for(fmt: str) -> Renderer:
         "json": json_format.render,
         "sarif": sarif.render,
         "github": github.render,
+        "gitlab": gitlab.render,
     }
     return table[fmt]
