@@ -3,8 +3,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+RELEASE_STAMP := $(VENV)/.installed-release
 
-.PHONY: demo test lint typecheck clean
+.PHONY: demo test lint typecheck clean dist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,16 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check lamlint tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n auto -q
+
+$(RELEASE_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[release]'
+	touch $@ $(STAMP)
+
+# The sdist and wheel of a release in dist/, their metadata checked (see CHANGELOG.md for tagging)
+dist: $(RELEASE_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
