@@ -153,9 +153,6 @@ def _path(where: str, value: Any) -> str:
     if "\0" in text:
         raise _fail(where, f"{text!r} holds a NUL byte, which no path can")
     return text
-    # The timeout (seconds) `--fix --unsafe-fixes` gives calls without one (LAM401); None: a
-    # fraction of the function's timeout.
-    default_timeout: float | None = None
 
 
 def _bool(where: str, value: Any) -> bool:
@@ -235,16 +232,6 @@ def _show(value: Any) -> str:
         int: "integer",
         float: "number",
         bool: "boolean",
-def _seconds(where: str, value: Any) -> float:
-    """A positive number of seconds (whole or not)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(where, f"expected a number of seconds, got {_show(value)}")
-    if not 0 < value <= facts.TIMEOUT_MAX_MANAGED_INSTANCES_S:
-        raise _fail(where, f"{value} is not a positive number of seconds up to "
-                    f"{facts.TIMEOUT_MAX_MANAGED_INSTANCES_S}")
-    return float(value)
-
-
         list: "array",
         dict: "table",
     }.get(type(value), type(value).__name__)
@@ -451,7 +438,6 @@ def parse_settings(
     loc = f"{shown_path(config_path)}: " if config_path else ""
     try:
         values = _check_keys(prefix, table, TOP_KEYS)
-    "default-timeout": _seconds,
         functions = []
         names: set[str] = set()
         for i, entry in enumerate(_tables(f"{prefix}.functions", table.get("functions", []))):

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import Mapping
-
 import libcst as cst
 import libcst.matchers as m
 
 from lamlint import lambda_facts as facts
 from lamlint.apis import handler_contract_apis
 from lamlint.check.analysis import AnalyzedCheck
-from lamlint.check.base import Anchor, Check, FileContext, NodeEdit, NodeFix, insert_after, insert_before
-from lamlint.check.edits import add_keyword, bound_at_top, insert_statement_before
+from lamlint.check.base import Check, FileContext
 from lamlint.check.taint import names_read
 from lamlint.project import Handler, is_test_path
 
@@ -102,14 +98,10 @@ class HandlerSignature(ContractCheck):
             else "requires keyword-only arguments" if required_kwonly
             else f"takes only {len(positional)} positional argument(s)"
         )
-        fix = None
-        if len(required) <= 2 and not required_kwonly and not takes_two:
-            fix = _two_parameters(node, positional)
         self.report(
             node.name,
             f"handler `{node.name.value}` of {handler.name} {problem}, but the runtime calls it "
             "as handler(event, context): every invocation fails with a TypeError",
-            fix,
         )
 
 
@@ -411,39 +403,8 @@ class HardcodedCredentials(ContractCheck):
 
     CODE = "LAM507"
     LAMBDA_CODE_ONLY = False  # keys leak from any file of the repository
-            self._fix(node, function),
     NEEDS_TEXT = ("AKIA", "ASIA", "aws_secret_access_key", "aws_session_token")
     VALID = (
-    def _fix(self, node: cst.Call, function: cst.FunctionDef) -> NodeFix | None:
-        """Move ``name = boto3.client(...)`` from a top-level function's body to just above the
-        function, when the statement is that alone, the name is bound nowhere else and the
-        constructor reads only literals and names bound at the top before the function."""
-        assert self.analysis is not None
-        module = self.analysis.module
-        statement = _assignment_of(node, function)
-        if statement is None or function not in module.body or len(function.body.body) < 2:
-            return None
-        assign = statement.body[0]
-        assert isinstance(assign, cst.Assign) and isinstance(assign.targets[0].target, cst.Name)
-        target = assign.targets[0].target.value
-        local = self.analysis.bindings(function)
-        if local.counts.get(target) != 1 or target in self.analysis.top.counts or _declared(module, target):
-            return None
-        if not _module_level_only(node, bound_at_top(module, before=function), local.counts):
-            return None
-        comments: list[str] = []
-        for line in reversed(statement.leading_lines):
-            if line.comment is None:
-                break
-            comments.insert(0, line.comment.value)
-        trailing = statement.trailing_whitespace.comment
-        moved = "".join(f"{comment}\n" for comment in comments)
-        moved += module.code_for_node(assign) + (f"  {trailing.value}" if trailing else "") + "\n"
-        delete = NodeEdit(Anchor(statement, "line_start", lines=-len(comments)),
-                          Anchor(statement, "next_line"), "")
-        return NodeFix((insert_statement_before(function, moved + "\n\n"), delete),
-                       f"Create `{target}` once, at module level")
-
         "import boto3\ns3 = boto3.client('s3')\n",
         "import os, boto3\ns3 = boto3.client('s3', aws_access_key_id=os.environ['KEY_ID'],\n"
         "    aws_secret_access_key=os.environ['SECRET'])\n",
@@ -472,71 +433,6 @@ class HardcodedCredentials(ContractCheck):
         if not isinstance(value, str):
             return
         match = self.apis.access_key_pattern.search(value)
-def _two_parameters(node: cst.FunctionDef, positional: list[cst.Param]) -> NodeFix | None:
-    """``_context`` (or ``_event, _context``) added after the handler's positional parameters,
-    with a default when the one before has one; None if those names are used in the function."""
-    missing = ["_event", "_context"][len(positional):]
-    if not missing or names_read(node) & set(missing):
-        return None
-    default = "=None" if positional and positional[-1].default is not None else ""
-    added = ", ".join(f"{name}{default}" for name in missing)
-    named = [*node.params.posonly_params, *node.params.params]
-    if named:
-        last = named[-1]
-        # A parameter's range is its name: the annotation and default come after it.
-        edit = insert_after(last.default or last.annotation or last.name, f", {added}")
-    elif isinstance(node.params.star_arg, cst.Param):
-        return None  # `*args` takes them already (never reported)
-    else:
-        params = node.params
-        rest = bool(params.kwonly_params or params.star_kwarg or params.star_arg != cst.MaybeSentinel.DEFAULT)
-        edit = insert_before(params, f"{added}, " if rest else added)
-    return NodeFix((edit,), f"Add the parameter{'s' if len(missing) > 1 else ''} {added}")
-
-
-def _assignment_of(node: cst.Call, function: cst.FunctionDef) -> cst.SimpleStatementLine | None:
-    """The line ``name = node`` when it is a statement of its own in ``function``'s body."""
-    if not isinstance(function.body, cst.IndentedBlock):
-        return None
-    for statement in function.body.body:
-        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-            continue
-        small = statement.body[0]
-        if (isinstance(small, cst.Assign) and small.value is node and len(small.targets) == 1
-                and isinstance(small.targets[0].target, cst.Name)):
-            return statement
-    return None
-
-
-def _declared(module: cst.Module, name: str) -> bool:
-    """Is ``name`` in a ``global`` or ``nonlocal`` statement anywhere in the module?"""
-    return any(
-        item.name.value == name
-        for statement in m.findall(module, m.Global() | m.Nonlocal())
-        if isinstance(statement, cst.Global | cst.Nonlocal)
-        for item in statement.names
-    )
-
-
-# Expressions that do not keep their meaning when moved out of a function.
-_NOT_MOVABLE = m.Lambda() | m.GeneratorExp() | m.ListComp() | m.SetComp() | m.DictComp() | m.Await() \
-    | m.NamedExpr() | m.Yield()
-
-
-def _module_level_only(node: cst.Call, top: Mapping[str, cst.CSTNode], local: Mapping[str, int]) -> bool:
-    """Does ``node`` read only names bound at the top of the module before the function (or
-    builtins), none of them shadowed in the function?"""
-    if m.findall(node, _NOT_MOVABLE):
-        return False
-    return all(
-        name not in local and (name in top or (name in _BUILTINS and name not in top))
-        for name in names_read(node)
-    )
-
-
-_BUILTINS = frozenset(dir(builtins))
-
-
         if match and not self._placeholder(match.group(0)):
             self.report(node, "an AWS access key id is written in the code: it ships in the "
                         "package and the repository; remove (and rotate) it and use the "
@@ -622,13 +518,11 @@ class ReservedEnvironmentVariable(ContractCheck):
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         target = node.target
         if not self.ctx.current_handlers() or not isinstance(target, cst.Subscript):
-        edit = add_keyword(node, "force", "True")
             return
         if self.qualified(target.value) == "os.environ" and len(target.slice) == 1:
             index = target.slice[0].slice
             if isinstance(index, cst.Index):
                 self._check(node, index.value)
-            NodeFix((edit,), "Pass `force=True`") if edit is not None else None,
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.analysis is None or not self.ctx.current_handlers():
