@@ -40,6 +40,39 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class ApiFlavour:
+    """The API Gateway API behind an ``api`` trigger, as far as a template says it. ``None``
+    is unknown: nothing is assumed about what a template does not settle."""
+
+    api: str | None  # "rest", "http" or "websocket"; None: an API of unknown kind
+    proxy: bool | None = None  # a proxy integration (AWS_PROXY, lambda-proxy) or not (AWS)
+    payload_format: str | None = None  # HTTP APIs: "1.0" or "2.0"
+    timeout_ms: int | None = None  # the integration's TimeoutInMillis, when set
+    # A non-proxy integration that invokes the function asynchronously (its request header
+    # X-Amz-Invocation-Type is 'Event'): API Gateway answers at once, without the result.
+    asynchronous: bool = False
+    origin: str = ""  # where it was declared: "template.yaml:14 (Events.Api, Api)"
+
+    def describe(self) -> str:
+        """``REST, non-proxy``, ``HTTP API, payload 2.0``, ``WebSocket``, ``API of unknown kind``."""
+        parts = [API_NAMES.get(self.api or "", "API of unknown kind")]
+        if self.api == "http":  # a Lambda integration of an HTTP API is always a proxy
+            parts.append(f"payload {self.payload_format or 'unknown'}")
+        elif self.proxy is not None:
+            parts.append("proxy" if self.proxy else "non-proxy")
+        elif self.api == "rest":
+            parts.append("proxy unknown")
+        if self.asynchronous:
+            parts.append("asynchronous")
+        if self.timeout_ms is not None:
+            parts.append(f"TimeoutInMillis {self.timeout_ms}")
+        return ", ".join(parts)
+
+
+API_NAMES = {"rest": "REST", "http": "HTTP API", "websocket": "WebSocket"}
+
+
+@dataclass(frozen=True)
 class FunctionConfig:
     name: str
     code: str = "."
@@ -59,6 +92,8 @@ class FunctionConfig:
     strip: bool | None = None
     include: tuple[str, ...] = ()
     key: str = ""  # where it was written, e.g. "tool.lamlint.functions[0]"
+    # The APIs behind its ``api`` trigger, from a template (configuration does not say them).
+    api_flavours: tuple[ApiFlavour, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,9 +153,6 @@ class Settings:
     # Budgets of `lamlint check`: a Python file beyond either is reported (LAM901), not analysed.
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     max_file_tokens: int = DEFAULT_MAX_FILE_TOKENS
-    # The timeout (seconds) `--fix --unsafe-fixes` gives calls without one (LAM401); None: a
-    # fraction of the function's timeout.
-    default_timeout: float | None = None
     runtime: str = facts.DEFAULT_RUNTIME
     architecture: str = facts.DEFAULT_ARCHITECTURE
     functions: tuple[FunctionConfig, ...] = ()
@@ -198,16 +230,6 @@ def _int_in(low: int, high: int, unit: str) -> Checker:
         return value
 
     return check
-
-
-def _seconds(where: str, value: Any) -> float:
-    """A positive number of seconds (whole or not)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(where, f"expected a number of seconds, got {_show(value)}")
-    if not 0 < value <= facts.TIMEOUT_MAX_MANAGED_INSTANCES_S:
-        raise _fail(where, f"{value} is not a positive number of seconds up to "
-                    f"{facts.TIMEOUT_MAX_MANAGED_INSTANCES_S}")
-    return float(value)
 
 
 def _one_of(choices: Sequence[str], what: str) -> Checker:
@@ -416,7 +438,6 @@ TOP_KEYS: Mapping[str, Checker] = {
     "respect-gitignore": _bool,
     "max-file-size": _int_in(1024, 1024**3, "bytes"),
     "max-file-tokens": _int_in(1000, 100_000_000, "tokens"),
-    "default-timeout": _seconds,
     "runtime": _runtime,
     "architecture": _architecture,
     "functions": lambda where, value: value,  # validated entry by entry below

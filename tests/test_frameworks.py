@@ -127,7 +127,7 @@ def test_show_settings_gives_each_function_its_own_settings_and_resolution(
         "    runtime: python3.12 (template.yaml:7, from Globals)",
         "    architecture: x86_64 (not set: Lambda's default)",
         "    memory: 128 MB (Lambda default)",
-        "    triggers: api (configured in template.yaml: Resources.ApiFunction)",
+        "    triggers: api (HTTP API, payload 2.0) (configured in template.yaml: Resources.ApiFunction)",
         "      api: template.yaml:16 (Proxy, HttpApi)",
         "    timeout: 15 s (template.yaml:6, from Globals)",
         "    reaches 2 function(s)",

@@ -15,9 +15,10 @@ NOT_DEMONSTRABLE = {
     "LAM902": "needs a bug in lamlint itself",
     "LAM302": "needs a configured function environment (tests/fixtures/rules/filesystem)",
     "LAM502": "needs a configured handler (tests/fixtures/rules/contract)",
+    "LAM505": "needs a template that says the API integration (tests/fixtures/rules/api_flavours)",
 }
 # Checks whose positive cases need a project around them, covered by fixture projects instead.
-FIXTURE_ONLY = {"LAM302", "LAM502"}
+FIXTURE_ONLY = {"LAM302", "LAM502", "LAM505"}
 
 CASES = [
     (code, kind, i, text)

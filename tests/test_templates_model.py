@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lamlint.check.engine import parse_project
-from lamlint.config import FunctionConfig, LayerConfig, Settings
+from lamlint.config import ApiFlavour, FunctionConfig, LayerConfig, Settings
 from lamlint.project import build_facts
 from lamlint.templates import (
     TemplateFunction,
@@ -103,6 +103,7 @@ def test_sam_globals_and_parameters_become_function_config() -> None:
         runtime="python3.12",
         architecture="arm64",
         key="template.yaml: Resources.OrdersFunction",
+        api_flavours=(ApiFlavour("http", True, "2.0", origin="template.yaml:51 (GetOrder, HttpApi)"),),
     )
     nightly = functions["NightlyReportFunction"]
     assert (nightly.config.timeout, nightly.config.memory) == (300, 2048)
@@ -731,6 +732,9 @@ def test_cdk_template_functions_and_their_assets() -> None:
         runtime="python3.12",
         architecture="arm64",
         key="cdk.out/Stack.template.json: Resources.OrdersFunction5E7A1F3C",
+        # a bare permission for API Gateway, whose API is not in the template: unknown
+        api_flavours=(ApiFlavour(None, origin="cdk.out/Stack.template.json:89 "
+                                 "(OrdersApiPOSTApiPermission2F1E0D9C, AWS::Lambda::Permission)"),),
     )
     assert orders.facts.logical_id == "OrdersFunction5E7A1F3C"
     assert origins(orders, root)["timeout"] == "cdk.out/Stack.template.json:60"
@@ -767,6 +771,8 @@ def test_serverless_functions_become_function_config() -> None:
         runtime="python3.12",
         architecture="arm64",
         key="serverless.yml: functions.api",
+        api_flavours=(ApiFlavour("http", True, "2.0", origin="serverless.yml:32 (events[0], httpApi)"),
+                      ApiFlavour("rest", True, origin="serverless.yml:33 (events[1], http)")),
     )  # STAGE is ${opt:stage, 'dev'}: known at deploy time only, left out
     worker = functions["worker"]
     assert worker.config.timeout == 45  # ${self:custom.workerTimeout}

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import Mapping
-
 import libcst as cst
 import libcst.matchers as m
 
 from lamlint import lambda_facts as facts
 from lamlint.apis import handler_contract_apis
 from lamlint.check.analysis import AnalyzedCheck
-from lamlint.check.base import Anchor, Check, FileContext, NodeEdit, NodeFix, insert_after, insert_before
-from lamlint.check.edits import add_keyword, bound_at_top, insert_statement_before
+from lamlint.check.base import Check, FileContext
 from lamlint.check.taint import names_read
 from lamlint.project import Handler, is_test_path
 
@@ -102,14 +98,10 @@ class HandlerSignature(ContractCheck):
             else "requires keyword-only arguments" if required_kwonly
             else f"takes only {len(positional)} positional argument(s)"
         )
-        fix = None
-        if len(required) <= 2 and not required_kwonly and not takes_two:
-            fix = _two_parameters(node, positional)
         self.report(
             node.name,
             f"handler `{node.name.value}` of {handler.name} {problem}, but the runtime calls it "
             "as handler(event, context): every invocation fails with a TypeError",
-            fix,
         )
 
 
@@ -257,7 +249,14 @@ class UnmarshallableReturn(ContractCheck):
 
 
 class ApiResponseShape(ContractCheck):
-    """LAM505: proxy responses API Gateway turns into a 502."""
+    """LAM505: proxy responses API Gateway or a function URL cannot turn into an HTTP response.
+
+    Judged only where the response format is known: the handler's only triggers are API
+    Gateway and function URLs, and a template says each API is a proxy integration of a REST
+    API or of an HTTP API with a known payload format. REST proxies and payload 1.0 need a
+    statusCode, a string body and string header values; payload 2.0 and function URLs take a
+    dict without statusCode as the JSON body, and need a string body only beside a statusCode.
+    """
 
     CODE = "LAM505"
     VALID = (
@@ -268,21 +267,17 @@ class ApiResponseShape(ContractCheck):
         "'pathParameters': event['pathParameters']}\n",
         "def handler(event, context):\n    for r in event['Records']:\n        print(r['messageId'])\n"
         "    return {'batchItemFailures': []}\n",
-    )
-    INVALID = (
+        # no template says which API, if any: unknown, not judged
         "def handler(event, context):\n    return {'statusCode': 200, 'body': {'path': event['rawPath']}}\n",
-        "def handler(event, context):\n    return {'statusCode': 200, 'body': event['rawPath'],\n"
-        "            'headers': {'X-Count': 3}}\n",
-        "import json\n\ndef handler(event, context):\n    print(event['httpMethod'])\n"
-        "    return {'body': json.dumps({})}\n",
     )
+    INVALID = ()  # needs a template that says the integration: tests/fixtures/rules/api_flavours
 
     def visit_Return(self, node: cst.Return) -> None:
-        if self.analysis is None or self.in_handler() is None:
-            return
         handler = self.in_handler()
-        assert handler is not None
-        if not {"api", "function-url"} & set(handler.triggers):
+        if self.analysis is None or handler is None:
+            return
+        formats = _response_formats(handler)
+        if not formats:
             return
         value = node.value
         if isinstance(value, cst.Name):
@@ -292,25 +287,65 @@ class ApiResponseShape(ContractCheck):
         elements = {_key(e): e.value for e in value.elements if isinstance(e, cst.DictElement)}
         if any(isinstance(e, cst.StarredDictElement) for e in value.elements) or None in elements:
             return
-        problem = None
-        if "statusCode" not in elements and "function-url" not in handler.triggers:
-            problem = "has no statusCode"
-        elif isinstance(elements.get("body"), cst.Dict | cst.List | cst.Integer):
-            problem = "has a body that is not a string"
-        else:
-            headers = elements.get("headers")
-            if isinstance(headers, cst.Dict) and any(
-                isinstance(e, cst.DictElement) and isinstance(e.value, cst.Integer | cst.Float)
-                for e in headers.elements
-            ):
-                problem = "has a header value that is not a string"
-        if problem:
-            self.report(
-                node,
-                f"this response of {handler.name} ({', '.join(handler.triggers)} trigger) {problem}: "
-                "API Gateway answers 502 (Malformed Lambda proxy response); return statusCode, "
-                "a string body (json.dumps) and string header values",
-            )
+        problems = [_response_problem(elements, strict) for strict, _ in formats.values()]
+        if not all(problems):
+            return  # one of the formats the handler answers in takes it
+        outcome = "; ".join(dict.fromkeys(RESPONSE_OUTCOMES[api] for _, api in formats.values()))
+        self.report(
+            node,
+            f"this response of {handler.name} ({', '.join(formats)}) {problems[0]}: {outcome}; "
+            "return statusCode, a string body (json.dumps) and string header values",
+        )
+
+
+# What a malformed proxy response becomes, by the API that gets it.
+RESPONSE_OUTCOMES = {
+    "rest": "API Gateway answers 502 Bad Gateway (Malformed Lambda proxy response)",
+    "http": "the HTTP API answers 500 Internal Server Error",
+    "function-url": "the function URL answers with an error instead",
+}
+PROXY_TRIGGERS = frozenset({"api", "function-url"})
+
+
+def _response_formats(handler: Handler) -> dict[str, tuple[bool, str]]:
+    """The response formats the handler answers in, shown as ``REST API proxy``: (strict, the
+    API). Strict: a REST proxy or HTTP API payload 1.0; not: payload 2.0 and function URLs.
+    Empty when any is unknown or not a proxy, or the handler has another trigger."""
+    function = handler.function
+    triggers = set(handler.triggers)
+    if function is None or not triggers or not triggers <= PROXY_TRIGGERS:
+        return {}
+    if set(function.triggers) != triggers:
+        return {}  # triggers inferred from the code, not written in a template or configuration
+    formats: dict[str, tuple[bool, str]] = {}
+    if "function-url" in triggers:
+        formats["function URL"] = (False, "function-url")
+    if "api" in triggers:
+        if not function.api_flavours:
+            return {}
+        for api in function.api_flavours:
+            if api.api == "rest" and api.proxy is True:
+                formats["REST API proxy"] = (True, "rest")
+            elif api.api == "http" and api.payload_format in ("1.0", "2.0"):
+                formats[f"HTTP API payload {api.payload_format}"] = (api.payload_format == "1.0", "http")
+            else:
+                return {}  # non-proxy, WebSocket, or not known
+    return formats
+
+
+def _response_problem(elements: dict[str | None, cst.BaseExpression], strict: bool) -> str | None:
+    """What the format (``strict``: REST proxy or payload 1.0) rejects in a literal response."""
+    if "statusCode" not in elements:
+        return "has no statusCode" if strict else None  # 2.0: the dict is the JSON body
+    if isinstance(elements.get("body"), cst.Dict | cst.List | cst.Integer | cst.Float):
+        return "has a body that is not a string"
+    headers = elements.get("headers")
+    if strict and isinstance(headers, cst.Dict) and any(
+        isinstance(e, cst.DictElement) and isinstance(e.value, cst.Integer | cst.Float)
+        for e in headers.elements
+    ):
+        return "has a header value that is not a string"
+    return None
 
 
 def _key(element: cst.DictElement) -> str | None:
@@ -368,38 +403,7 @@ class ClientPerInvocation(ContractCheck):
             f"`{name}(...)` creates a new client or connection every time "
             f"{', '.join(sorted(self.ctx.current_handlers()))} runs, paying setup (and "
             "connections) per request; create it once at module level and reuse it",
-            self._fix(node, function),
         )
-
-    def _fix(self, node: cst.Call, function: cst.FunctionDef) -> NodeFix | None:
-        """Move ``name = boto3.client(...)`` from a top-level function's body to just above the
-        function, when the statement is that alone, the name is bound nowhere else and the
-        constructor reads only literals and names bound at the top before the function."""
-        assert self.analysis is not None
-        module = self.analysis.module
-        statement = _assignment_of(node, function)
-        if statement is None or function not in module.body or len(function.body.body) < 2:
-            return None
-        assign = statement.body[0]
-        assert isinstance(assign, cst.Assign) and isinstance(assign.targets[0].target, cst.Name)
-        target = assign.targets[0].target.value
-        local = self.analysis.bindings(function)
-        if local.counts.get(target) != 1 or target in self.analysis.top.counts or _declared(module, target):
-            return None
-        if not _module_level_only(node, bound_at_top(module, before=function), local.counts):
-            return None
-        comments: list[str] = []
-        for line in reversed(statement.leading_lines):
-            if line.comment is None:
-                break
-            comments.insert(0, line.comment.value)
-        trailing = statement.trailing_whitespace.comment
-        moved = "".join(f"{comment}\n" for comment in comments)
-        moved += module.code_for_node(assign) + (f"  {trailing.value}" if trailing else "") + "\n"
-        delete = NodeEdit(Anchor(statement, "line_start", lines=-len(comments)),
-                          Anchor(statement, "next_line"), "")
-        return NodeFix((insert_statement_before(function, moved + "\n\n"), delete),
-                       f"Create `{target}` once, at module level")
 
     def _lazy(self, function: cst.FunctionDef) -> bool:
         """Lazy initialisation: the function declares a global it assigns (``global X``)."""
@@ -428,71 +432,6 @@ class ClientPerInvocation(ContractCheck):
                 if value is None or not self.analysis.is_fixed(self.ctx, value):
                     return True
         return False
-
-def _two_parameters(node: cst.FunctionDef, positional: list[cst.Param]) -> NodeFix | None:
-    """``_context`` (or ``_event, _context``) added after the handler's positional parameters,
-    with a default when the one before has one; None if those names are used in the function."""
-    missing = ["_event", "_context"][len(positional):]
-    if not missing or names_read(node) & set(missing):
-        return None
-    default = "=None" if positional and positional[-1].default is not None else ""
-    added = ", ".join(f"{name}{default}" for name in missing)
-    named = [*node.params.posonly_params, *node.params.params]
-    if named:
-        last = named[-1]
-        # A parameter's range is its name: the annotation and default come after it.
-        edit = insert_after(last.default or last.annotation or last.name, f", {added}")
-    elif isinstance(node.params.star_arg, cst.Param):
-        return None  # `*args` takes them already (never reported)
-    else:
-        params = node.params
-        rest = bool(params.kwonly_params or params.star_kwarg or params.star_arg != cst.MaybeSentinel.DEFAULT)
-        edit = insert_before(params, f"{added}, " if rest else added)
-    return NodeFix((edit,), f"Add the parameter{'s' if len(missing) > 1 else ''} {added}")
-
-
-def _assignment_of(node: cst.Call, function: cst.FunctionDef) -> cst.SimpleStatementLine | None:
-    """The line ``name = node`` when it is a statement of its own in ``function``'s body."""
-    if not isinstance(function.body, cst.IndentedBlock):
-        return None
-    for statement in function.body.body:
-        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-            continue
-        small = statement.body[0]
-        if (isinstance(small, cst.Assign) and small.value is node and len(small.targets) == 1
-                and isinstance(small.targets[0].target, cst.Name)):
-            return statement
-    return None
-
-
-def _declared(module: cst.Module, name: str) -> bool:
-    """Is ``name`` in a ``global`` or ``nonlocal`` statement anywhere in the module?"""
-    return any(
-        item.name.value == name
-        for statement in m.findall(module, m.Global() | m.Nonlocal())
-        if isinstance(statement, cst.Global | cst.Nonlocal)
-        for item in statement.names
-    )
-
-
-# Expressions that do not keep their meaning when moved out of a function.
-_NOT_MOVABLE = m.Lambda() | m.GeneratorExp() | m.ListComp() | m.SetComp() | m.DictComp() | m.Await() \
-    | m.NamedExpr() | m.Yield()
-
-
-def _module_level_only(node: cst.Call, top: Mapping[str, cst.CSTNode], local: Mapping[str, int]) -> bool:
-    """Does ``node`` read only names bound at the top of the module before the function (or
-    builtins), none of them shadowed in the function?"""
-    if m.findall(node, _NOT_MOVABLE):
-        return False
-    return all(
-        name not in local and (name in top or (name in _BUILTINS and name not in top))
-        for name in names_read(node)
-    )
-
-
-_BUILTINS = frozenset(dir(builtins))
-
 
 def _cached(function: cst.FunctionDef) -> bool:
     return any(
@@ -579,13 +518,11 @@ class BasicConfigNoop(ContractCheck):
         removals = handler_contract_apis(self.ctx.catalogue).handler_removals
         if _removes_log_handlers(self.analysis.module, removals):
             return
-        edit = add_keyword(node, "force", "True")
         self.report(
             node,
             "logging.basicConfig() does nothing on Lambda: the runtime has already put a handler "
             "on the root logger, so the level stays WARNING and INFO logs vanish; pass "
             "force=True or set the level on the root logger",
-            NodeFix((edit,), "Pass `force=True`") if edit is not None else None,
         )
 
 

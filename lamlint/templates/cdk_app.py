@@ -27,6 +27,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lamlint import lambda_facts as facts
+from lamlint.config import ApiFlavour
 from lamlint.templates import limits
 from lamlint.templates.discovery import CDK_OUT, CDK_TEMPLATE_SUFFIX, SKIPPED_FOLDERS
 from lamlint.templates.model import EventFact, Fact, FunctionFacts, TemplateKind, TemplateModel, display_path
@@ -123,6 +124,23 @@ INVOKERS: dict[str, tuple[str, int, tuple[str, ...]]] = {
         "firehose", -1, ("parameter_value",)
     ),
 }
+# API Gateway integrations among INVOKERS -> (API, proxy by default, payload format by default).
+API_INTEGRATIONS: dict[str, tuple[str, bool | None, str | None]] = {
+    "aws_apigateway.LambdaRestApi": ("rest", True, None),
+    "aws_apigateway.LambdaIntegration": ("rest", True, None),  # proxy=True unless proxy=False
+    "aws_apigatewayv2_integrations.HttpLambdaIntegration": ("http", True, "2.0"),
+    "aws_apigatewayv2_integrations_alpha.HttpLambdaIntegration": ("http", True, "2.0"),
+    "aws_apigatewayv2_integrations.WebSocketLambdaIntegration": ("websocket", True, None),
+    "aws_apigatewayv2_integrations_alpha.WebSocketLambdaIntegration": ("websocket", True, None),
+    "aws_apigatewayv2_integrations.LambdaProxyIntegration": ("http", True, "2.0"),  # CDK v1
+}
+API_INTEGRATION_OPTIONS = "integration_options"  # LambdaRestApi's LambdaIntegrationOptions
+# Whose ``proxy`` keyword is the integration's (LambdaRestApi's adds a {proxy+} resource).
+PROXY_KEYWORD = frozenset({"aws_apigateway.LambdaIntegration"})
+# Event sources that make an API: aws_lambda_event_sources.ApiEventSource adds a method with
+# a LambdaIntegration of the function (a proxy).
+EVENT_SOURCE_APIS = {"ApiEventSource": ApiFlavour("rest", True)}
+PAYLOAD_FORMAT_MEMBERS = {"VERSION_1_0": "1.0", "VERSION_2_0": "2.0"}  # PayloadFormatVersion.X
 # Constructs given a mapping whose values are functions that they invoke: keyword -> trigger.
 INVOKER_MAPPINGS: dict[str, tuple[str, str]] = {
     "aws_cognito.UserPool": ("cognito", "lambda_triggers"),  # lambda_triggers={"pre_sign_up": fn}
@@ -145,6 +163,8 @@ SOLUTIONS_TRIGGERS = {
     "Sqs": "sqs", "Sns": "sns", "S3": "s3", "Eventbridge": "eventbridge", "ApiGateway": "api",
     "KinesisStreams": "kinesis", "DynamoDBStreams": "dynamodb", "Iot": "async", "Alb": "alb",
 }
+# ``ApiGatewayToLambda`` makes a LambdaRestApi: a REST API (its integration options may change the proxy).
+SOLUTIONS_APIS = {"ApiGateway": ApiFlavour("rest")}
 EVENTS_RULE = "aws_events.Rule"
 SQS_QUEUE = "aws_sqs.Queue"
 EVENT_SOURCE_MAPPING = "aws_lambda.EventSourceMapping"
@@ -1116,7 +1136,7 @@ class _ModuleReader:
         fn = _Function(props, where, "function", made.rpartition(".")[2], owner=owner)
         line = self.line(owner)
         fn.events.append(EventFact(self._construct_id(owner, where) or source, made.rpartition(".")[2],
-                                   SOLUTIONS_TRIGGERS.get(source), line))
+                                   SOLUTIONS_TRIGGERS.get(source), line, api=SOLUTIONS_APIS.get(source)))
         # The construct may add its own dead-letter queue or on-failure destination.
         fn.dead_letter = fn.on_failure = line
         self.functions[self._slot(props, where)] = fn
@@ -1551,7 +1571,35 @@ class _ModuleReader:
                     trigger = "schedule" if "schedule" in rule_keywords else "eventbridge"
                     event_name = self._construct_id(rule, rule_where)
             event_name = event_name or self._enclosing_id(call, where) or name.rpartition(".")[2]
-            fn.events.append(EventFact(event_name, name, trigger, self.line(call)))
+            fn.events.append(EventFact(event_name, name, trigger, self.line(call),
+                                       api=self._api_flavour(call, name, keywords, where)))
+
+    def _api_flavour(self, call: cst.Call, name: str, keywords: dict[str, cst.Arg],
+                     where: _Where) -> ApiFlavour | None:
+        """The API an integration of API_INTEGRATIONS makes: ``proxy=False``,
+        ``payload_format_version=PayloadFormatVersion.VERSION_1_0`` and ``timeout=`` read when
+        the module settles them (else unknown, as with ``**options``)."""
+        if name not in API_INTEGRATIONS:
+            return None
+        api, proxy, payload = API_INTEGRATIONS[name]
+        spread = any(a.star == "**" for a in call.args)
+        if name in PROXY_KEYWORD and "proxy" in keywords:
+            value = self.value(keywords["proxy"].value, where)
+            proxy = value if isinstance(value, bool) else None
+        elif spread or API_INTEGRATION_OPTIONS in keywords:
+            proxy = None  # LambdaRestApi(integration_options=LambdaIntegrationOptions(proxy=False))
+        if "payload_format_version" in keywords:
+            member = self.value(keywords["payload_format_version"].value, where)
+            payload = PAYLOAD_FORMAT_MEMBERS.get(member.name.rpartition(".")[2]) if isinstance(
+                member, _Member) else None
+        elif spread:
+            payload = None
+        timeout_ms = None
+        if "timeout" in keywords:
+            seconds = self.value(keywords["timeout"].value, where)
+            if isinstance(seconds, _Duration) and seconds.seconds > 0:
+                timeout_ms = round(seconds.seconds * 1000)
+        return ApiFlavour(api, proxy, payload, timeout_ms)
 
     def _invoker_mapping(self, call: cst.Call, name: str, arg: cst.Arg, where: _Where) -> None:
         """A construct of INVOKER_MAPPINGS: each function among the mapping's values gets its
@@ -1662,7 +1710,8 @@ class _ModuleReader:
             queue_arg = positional[0] if positional else keywords.get("queue")
             if queue_arg is not None:
                 queue_id, visibility = self._queue(queue_arg.value, place)
-        return EventFact(queue_id or cls, name, trigger, line, queue_id, visibility, on_failure)
+        return EventFact(queue_id or cls, name, trigger, line, queue_id, visibility, on_failure,
+                         EVENT_SOURCE_APIS.get(cls))
 
     def _queue(
         self, node: cst.BaseExpression, where: _Where

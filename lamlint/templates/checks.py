@@ -16,10 +16,11 @@ from pathlib import Path
 from lamlint import lambda_facts as facts
 from lamlint.apis import handler_contract_apis
 from lamlint.catalogue import Catalogue, load_catalogue
+from lamlint.config import ApiFlavour
 from lamlint.findings import Finding, Span
 from lamlint.templates import limits
 from lamlint.templates.discovery import read_text
-from lamlint.templates.model import FunctionFacts, TemplateSet, display_path
+from lamlint.templates.model import PERMISSION_KIND, FunctionFacts, TemplateSet, display_path
 from lamlint.templates.nodes import TemplateError
 from lamlint.templates.reading import read_templates
 
@@ -170,33 +171,43 @@ def check_layers_on_image(fn: FunctionFacts) -> Iterator[Hit]:
                "deployment fails; copy the layer's content into the image instead (COPY in the Dockerfile)")
 
 
-def _api_limit(kind: str) -> int | None:
-    """The integration timeout of the API flavour an event's kind names, in seconds; None
-    for WebSocket APIs (which answer through post_to_connection: a long timeout is deliberate)
-    and for a bare permission to API Gateway, which does not say which kind of API it is."""
-    if "websocket" in kind.lower() or kind == "AWS::Lambda::Permission":
+def _api_limit(api: ApiFlavour | None) -> float | None:
+    """The integration timeout of an event's API in seconds: its TimeoutInMillis when set,
+    else 29 s for REST APIs and 30 s for HTTP APIs. None for WebSocket APIs (which answer
+    through post_to_connection: a long timeout is deliberate) and for an API the template does
+    not say the kind of (a bare permission to API Gateway may serve any of them)."""
+    if api is None or api.api not in API_TIMEOUTS_S or api.asynchronous:
         return None
-    if kind in ("HttpApi", "httpApi") or kind.endswith("HttpLambdaIntegration"):
-        return facts.HTTP_API_TIMEOUT_S
-    return facts.API_GATEWAY_TIMEOUT_S
+    if api.timeout_ms is not None:
+        return api.timeout_ms / 1000
+    return API_TIMEOUTS_S[api.api]
+
+
+API_TIMEOUTS_S: dict[str, int] = {"rest": facts.API_GATEWAY_TIMEOUT_S, "http": facts.HTTP_API_TIMEOUT_S}
 
 
 def check_api_timeout(fn: FunctionFacts) -> Iterator[Hit]:
     """LAM608: an API Gateway-triggered function whose timeout exceeds the API's integration
-    timeout (29 s for REST APIs, 30 s for HTTP APIs) by more than a second's margin."""
+    timeout (29 s for REST APIs, 30 s for HTTP APIs, or the integration's TimeoutInMillis) by
+    more than a second's margin."""
     timeout = fn.timeout.value
     if not isinstance(timeout, int):
         return
-    for api in (e for e in fn.events if e.trigger == "api"):
-        limit = _api_limit(api.kind)
-        if limit is None or timeout <= limit + API_TIMEOUT_MARGIN_S:
+    for api in fn.api_events:
+        if api.kind == PERMISSION_KIND:
+            continue  # a grant: the integration it is for may invoke asynchronously, or be elsewhere
+        limit = _api_limit(api.api)
+        if limit is None or api.api is None or timeout <= limit + API_TIMEOUT_MARGIN_S:
             continue
-        flavour = "an HTTP API" if limit == facts.HTTP_API_TIMEOUT_S else "a REST API"
+        flavour = "an HTTP API" if api.api.api == "http" else "a REST API"
+        shown = f"{limit:g} s"
+        if api.api.timeout_ms is not None:
+            shown += f" (TimeoutInMillis {_n(api.api.timeout_ms)})"
         yield ("LAM608", fn.timeout.line or fn.line,
                f"{fn.logical_id} may run for {_n(timeout)} s ({_prop(fn, 'timeout')}), but API Gateway "
-               f"({flavour}, event {api.name}, line {api.line}) gives up after {limit} s: callers get "
+               f"({flavour}, event {api.name}, line {api.line}) gives up after {shown}: callers get "
                "a 504 while the function keeps running (and is billed); keep the timeout at "
-               f"{limit} s or less, or hand long work to an asynchronous job")
+               f"{limit:g} s or less, or hand long work to an asynchronous job")
         return
 
 

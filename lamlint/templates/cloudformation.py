@@ -11,9 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from lamlint import lambda_facts as facts
+from lamlint.config import ApiFlavour
 from lamlint.templates import limits
 from lamlint.templates.discovery import CDK_OUT, SKIPPED_FOLDERS
-from lamlint.templates.model import EventFact, Fact, FunctionFacts, LayerFacts, TemplateKind, TemplateModel
+from lamlint.templates.model import (
+    PERMISSION_KIND,
+    EventFact,
+    Fact,
+    FunctionFacts,
+    LayerFacts,
+    TemplateKind,
+    TemplateModel,
+)
 from lamlint.templates.nodes import MapNode, SeqNode, TemplateError, Unknown
 from lamlint.templates.resolve import NO_VALUE, Resolver, as_int, as_str, intrinsic
 
@@ -79,6 +88,37 @@ PRINCIPAL_TRIGGERS: dict[str, str] = {
     "bedrock": "bedrock-agent",
     "alexa-appkit": "sync",
 }
+# API Gateway: which API invokes a function (lamlint.config.ApiFlavour). SAM's Api events make
+# proxy integrations of a REST API; its HttpApi events proxy integrations of an HTTP API with
+# payload format 2.0 unless PayloadFormatVersion says otherwise.
+SAM_API_EVENTS: dict[str, str] = {"Api": "rest", "HttpApi": "http"}
+SAM_HTTP_API_PAYLOAD = "2.0"
+# An integration's type (AWS::ApiGateway::Method Integration.Type, AWS::ApiGatewayV2::Integration
+# IntegrationType, OpenAPI's x-amazon-apigateway-integration type, any case) -> proxy or not.
+# Other types (HTTP, HTTP_PROXY, MOCK) invoke no function.
+LAMBDA_INTEGRATION_TYPES: dict[str, bool] = {"AWS_PROXY": True, "AWS": False}
+# Resources that are an API, -> its kind ("protocol": AWS::ApiGatewayV2::Api's ProtocolType says).
+API_RESOURCES: dict[str, str] = {
+    "AWS::ApiGateway::RestApi": "rest",
+    "AWS::Serverless::Api": "rest",
+    "AWS::Serverless::HttpApi": "http",
+    "AWS::ApiGatewayV2::Api": "protocol",
+}
+API_PROTOCOLS: dict[str, str] = {"HTTP": "http", "WEBSOCKET": "websocket"}
+# Where an API's OpenAPI definition is: its integrations name the functions they invoke.
+API_DEFINITIONS: dict[str, str] = {
+    "AWS::ApiGateway::RestApi": "Body",
+    "AWS::Serverless::Api": "DefinitionBody",
+    "AWS::Serverless::HttpApi": "DefinitionBody",
+    "AWS::ApiGatewayV2::Api": "Body",
+}
+OPENAPI_INTEGRATION = "x-amazon-apigateway-integration"
+API_DEFINITION_KEYS = ("DefinitionBody", "DefinitionUri", "Body", "BodyS3Location")
+# A non-proxy integration's request parameter that, set to 'Event', invokes asynchronously.
+ASYNC_INVOCATION_PARAMETER = "integration.request.header.X-Amz-Invocation-Type"
+REST_METHOD = "AWS::ApiGateway::Method"
+V2_INTEGRATION = "AWS::ApiGatewayV2::Integration"
+V2_API = "AWS::ApiGatewayV2::Api"
 # Resources that invoke the functions they name, by type: the trigger, and where the function
 # is among the resource's properties ("[]": each item of a list, "*": each value of a mapping).
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
@@ -350,7 +390,31 @@ class _Reader:
                 self._event(str(name), kind_text, SAM_EVENT_TRIGGERS.get(kind_text), line, queue,
                             _on_failure(props.get("DestinationConfig")))
             )
+            if kind_text in SAM_API_EVENTS:
+                found[-1] = replace(found[-1], api=self._sam_api(kind_text, props))
         return found
+
+    def _sam_api(self, kind: str, props: MapNode) -> ApiFlavour:
+        """The API of a SAM Api or HttpApi event: a proxy integration SAM adds, unless the API's
+        own OpenAPI definition already has an integration for the route (SAM keeps it, and it
+        may be a non-proxy one: then what the definition says, read by _Wiring, is known)."""
+        api = SAM_API_EVENTS[kind]
+        defined = self._api_defined(props.get("RestApiId" if api == "rest" else "ApiId"))
+        payload: str | None = None
+        if api == "http" and not defined:
+            found = self.resolver.resolve(props.get("PayloadFormatVersion", SAM_HTTP_API_PAYLOAD))
+            payload = _payload(found)
+        proxy = True if api == "http" or not defined else None
+        return ApiFlavour(api, proxy, payload, _millis(self.resolver, props.get("TimeoutInMillis")))
+
+    def _api_defined(self, api: Any) -> bool:
+        """Whether the event's API (none: SAM's implicit one) may have an OpenAPI definition."""
+        if api is None:
+            return False
+        target = self.resolver.reference(api)
+        if target is None:
+            return True  # an API of another stack: anything
+        return any(key in _properties(self.resources.get(target)) for key in API_DEFINITION_KEYS)
 
     def _event(self, name: str, kind: str, trigger: str | None, line: int, queue: str | None = None,
                on_failure: int | None = None) -> EventFact:
@@ -465,6 +529,9 @@ class _Wiring:
             "AWS::SNS::Subscription": self._sns_subscription,
             "AWS::SNS::Topic": self._sns_topic,
             "AWS::ElasticLoadBalancingV2::TargetGroup": self._target_group,
+            REST_METHOD: self._rest_method,
+            V2_INTEGRATION: self._v2_integration,
+            **{api: self._api_definition for api in API_DEFINITIONS},
             **{state_machine: self._state_machine for state_machine in STATE_MACHINE_TYPES},
             **{function: self._framework_handlers for function in FUNCTION_TYPES},
         }
@@ -536,12 +603,135 @@ class _Wiring:
             rule = self.resolver.reference(props.get("SourceArn"))
             if rule is not None and self._is_schedule(rule):
                 trigger = "schedule"
+        api = None
+        if trigger == "api":  # the API its SourceArn names, when it is one of this template
+            kind = self._api_kind(self._api_in(props.get("SourceArn")))
+            api = ApiFlavour(kind) if kind else None
         if trigger is not None:
             self._add(self._function_for(props.get("FunctionName")),
-                      EventFact(logical_id, "AWS::Lambda::Permission", trigger, line))
+                      EventFact(logical_id, PERMISSION_KIND, trigger, line, api=api))
 
     def _is_schedule(self, rule: str) -> bool:
         return "ScheduleExpression" in _properties(self.resources.get(rule))
+
+    # --- API Gateway ----------------------------------------------------------------------
+
+    def _named_in(self, value: Any) -> list[_Function]:
+        found: dict[str, _Function] = {}
+        self._functions_within(value, found, 0)
+        return list(found.values())
+
+    def _integration_proxy(self, value: Any) -> tuple[bool, bool | None]:
+        """(whether an integration of this type may invoke a function, whether it is a proxy)."""
+        kind = as_str(self.resolver.resolve(value))
+        if isinstance(kind, Unknown):
+            return True, None
+        return kind.upper() in LAMBDA_INTEGRATION_TYPES, LAMBDA_INTEGRATION_TYPES.get(kind.upper())
+
+    def _rest_method(self, logical_id: str, props: MapNode, line: int) -> None:
+        """AWS::ApiGateway::Method: a REST API's integration, proxy (AWS_PROXY) or not (AWS)."""
+        integration = self.resolver.resolve(props.get("Integration"))
+        if not isinstance(integration, MapNode):
+            return
+        invokes, proxy = self._integration_proxy(integration.get("Type"))
+        if not invokes:
+            return
+        api = ApiFlavour("rest", proxy, None, _millis(self.resolver, integration.get("TimeoutInMillis")),
+                         asynchronous=self._asynchronous(integration.get("RequestParameters")))
+        for fn in self._named_in(integration.get("Uri")):
+            fn.events.append(EventFact(logical_id, REST_METHOD, "api", line, api=api))
+
+    def _v2_integration(self, logical_id: str, props: MapNode, line: int) -> None:
+        """AWS::ApiGatewayV2::Integration: of an HTTP API (always a proxy, payload 1.0 or 2.0)
+        or a WebSocket API, as its ApiId's ProtocolType says."""
+        invokes, proxy = self._integration_proxy(props.get("IntegrationType"))
+        if not invokes:
+            return
+        kind = self._api_kind(self.resolver.reference(props.get("ApiId")))
+        payload = _payload(self.resolver.resolve(props.get("PayloadFormatVersion")))
+        if kind is None and payload == "2.0":
+            kind = "http"  # WebSocket APIs take 1.0 only
+        if kind == "http":
+            proxy = True
+        api = ApiFlavour(kind, proxy, payload if kind != "websocket" else None,
+                         _millis(self.resolver, props.get("TimeoutInMillis")))
+        for fn in self._named_in(props.get("IntegrationUri")):
+            fn.events.append(EventFact(logical_id, V2_INTEGRATION, "api", line, api=api))
+
+    def _api_definition(self, logical_id: str, props: MapNode, line: int) -> None:
+        """An API's OpenAPI definition (Body, DefinitionBody): each x-amazon-apigateway-
+        integration that names a function; and an HTTP API's quick-create Target."""
+        kind = self._api_kind(logical_id)
+        resource_type = _resource_type(self.resources.get(logical_id)) or ""
+        if resource_type == V2_API and "Target" in props:
+            for fn in self._named_in(props["Target"]):
+                fn.events.append(EventFact(logical_id, f"{V2_API} Target", "api", props.key_line("Target"),
+                                           api=ApiFlavour("http", True)))
+        body = self.resolver.resolve(props.get(API_DEFINITIONS[resource_type]))
+        paths = self.resolver.resolve(body.get("paths")) if isinstance(body, MapNode) else None
+        if kind is None or not isinstance(paths, MapNode):
+            return
+        for path, methods in paths.items():
+            methods = self.resolver.resolve(methods)
+            for method, operation in methods.items() if isinstance(methods, MapNode) else ():
+                operation = self.resolver.resolve(operation)
+                if isinstance(operation, MapNode) and OPENAPI_INTEGRATION in operation:
+                    integration = self.resolver.resolve(operation[OPENAPI_INTEGRATION])
+                    where = f"paths.{path}.{method}"
+                    self._openapi_integration(logical_id, kind, where, operation, integration)
+
+    def _openapi_integration(self, logical_id: str, kind: str, where: str, operation: MapNode,
+                             integration: Any) -> None:
+        if not isinstance(integration, MapNode):
+            return
+        invokes, proxy = self._integration_proxy(integration.get("type"))
+        if not invokes:
+            return
+        payload = _payload(self.resolver.resolve(integration.get("payloadFormatVersion")))
+        if kind == "http":
+            proxy = True
+        api = ApiFlavour(kind, proxy, payload if kind == "http" else None,
+                         _millis(self.resolver, integration.get("timeoutInMillis")),
+                         asynchronous=self._asynchronous(integration.get("requestParameters")))
+        line = operation.key_line(OPENAPI_INTEGRATION)
+        for fn in self._named_in(integration.get("uri")):
+            fn.events.append(EventFact(f"{logical_id} {where}", OPENAPI_INTEGRATION, "api", line, api=api))
+
+    def _asynchronous(self, parameters: Any) -> bool:
+        """Whether an integration's request parameters make it invoke the function as an event."""
+        parameters = self.resolver.resolve(parameters)
+        if not isinstance(parameters, MapNode):
+            return False
+        for key, value in parameters.items():
+            if str(key).lower() == ASYNC_INVOCATION_PARAMETER.lower():
+                text = as_str(self.resolver.resolve(value))
+                return isinstance(text, str) and text.strip("'\" ").lower() == "event"
+        return False
+
+    def _api_kind(self, logical_id: str | None) -> str | None:
+        """"rest", "http" or "websocket" for an API resource of this template, else None."""
+        kind = API_RESOURCES.get(self.resolver.resource_type(logical_id) or "") if logical_id else None
+        if kind != "protocol":
+            return kind
+        props = _properties(self.resources.get(logical_id))
+        protocol = as_str(self.resolver.resolve(props.get("ProtocolType")))
+        if isinstance(protocol, str):
+            return API_PROTOCOLS.get(protocol.upper())
+        return "http" if "Body" in props or "Target" in props else None  # only HTTP APIs take them
+
+    def _api_in(self, value: Any) -> str | None:
+        """The API resource an execute-api ARN names (``!Sub "...:${Api}/*/GET/"``)."""
+        target = self.resolver.reference(value)
+        if target is not None:
+            return target
+        call = intrinsic(value)
+        text = call[1] if call is not None and call[0] == "Fn::Sub" else None
+        text = text[0] if isinstance(text, list) and text else text
+        for variable in _SUB_VARIABLE.findall(text if isinstance(text, str) else ""):
+            name = variable.split(".", 1)[0].strip()
+            if self.resolver.resource_type(name) in API_RESOURCES:
+                return str(name)
+        return None
 
     def _rule(self, logical_id: str, props: MapNode, line: int) -> None:
         trigger = "schedule" if "ScheduleExpression" in props else "eventbridge"
@@ -620,6 +810,22 @@ class _Wiring:
                 if isinstance(variables, MapNode) and variable in variables:
                     self._add(self._function_for(variables[variable]),
                               EventFact(logical_id, variable, trigger, line))
+
+
+def _payload(value: Any) -> str | None:
+    """A payload format version as written (``"2.0"``, ``2.0``), None when unknown."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    text = str(value).strip()
+    return {"1": "1.0", "2": "2.0"}.get(text, text) if text else None
+
+
+def _millis(resolver: Resolver, value: Any) -> int | None:
+    """An integration's TimeoutInMillis when set and known."""
+    if value is None:
+        return None
+    found = as_int(resolver.resolve(value))
+    return found if isinstance(found, int) and found > 0 else None
 
 
 class _Props:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from lamlint import lambda_facts as facts
-from lamlint.config import FunctionConfig, LayerConfig
+from lamlint.config import ApiFlavour, FunctionConfig, LayerConfig
 from lamlint.templates import limits
 from lamlint.templates.discovery import CDK_OUT
 from lamlint.templates.model import Fact, FunctionFacts, LayerFacts, Origin, TemplateFunction
@@ -117,6 +118,12 @@ def to_function(fn: FunctionFacts, root: Path, name: str, layer_names: dict[str,
         else Origin(fn.template, 0, "no events in the template")
     )
 
+    api_flavours = tuple(
+        replace(event.api or ApiFlavour(None),
+                origin=f"{relative(fn.template, root)}:{event.line} ({event.name}, {event.kind})")
+        for event in fn.api_events
+    )
+
     layers = tuple(
         layer_names[f.value] for f in fn.layers if isinstance(f.value, str) and f.value in layer_names
     )
@@ -137,6 +144,7 @@ def to_function(fn: FunctionFacts, root: Path, name: str, layer_names: dict[str,
         timeout=timeout,
         memory=memory,
         triggers=triggers,
+        api_flavours=api_flavours if "api" in triggers else (),
         layers=layers,
         environment=environment,
         runtime=runtime,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
 
-from lamlint.config import FunctionConfig
+from lamlint.config import ApiFlavour, FunctionConfig
 from lamlint.templates.nodes import TemplateError, Unknown
 
 T = TypeVar("T")
@@ -23,6 +23,9 @@ class Fact(Generic[T]):
     note: str = ""  # "from Globals", "parameter Timeout's default (line 8)", "Lambda default"
 
 
+PERMISSION_KIND = "AWS::Lambda::Permission"
+
+
 @dataclass(frozen=True)
 class EventFact:
     """One thing that invokes the function."""
@@ -34,6 +37,7 @@ class EventFact:
     queue: str | None = None  # logical id of the AWS::SQS::Queue in the same template
     queue_visibility: Fact[int | Unknown] | None = None  # that queue's VisibilityTimeout
     on_failure: int | None = None  # line of the event's own on-failure destination (streams)
+    api: ApiFlavour | None = None  # for an "api" trigger: which API, when the template says it
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,16 @@ class FunctionFacts:
     @property
     def triggers(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(e.trigger for e in self.events if e.trigger))
+
+    @property
+    def api_events(self) -> tuple[EventFact, ...]:
+        """The events of its ``api`` trigger that say something of the API. A bare permission
+        for API Gateway to invoke the function (AWS::Lambda::Permission) is the grant an
+        integration of the same template needs: beside an event that names the integration,
+        it adds no API of its own."""
+        events = [e for e in self.events if e.trigger == "api"]
+        integrations = [e for e in events if e.kind != PERMISSION_KIND]
+        return tuple(integrations or events)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from lamlint.config import ApiFlavour
 from lamlint.templates import limits
 from lamlint.templates.cloudformation import CFN_FUNCTION, SQS_QUEUE, queue_visibility, wire_functions
 from lamlint.templates.model import EventFact, Fact, FunctionFacts, LayerFacts, TemplateModel
@@ -40,6 +41,11 @@ SERVERLESS_EVENT_TRIGGERS: dict[str, str | None] = {
     "cloudFront": None,
 }
 STREAM_TYPES = ("dynamodb", "kinesis")
+# An http event's ``integration`` -> a proxy integration or not (lambda-proxy is the default).
+SERVERLESS_INTEGRATIONS: dict[str, bool] = {
+    "lambda-proxy": True, "aws-proxy": True, "aws_proxy": True, "lambda": False, "aws": False,
+}
+SERVERLESS_HTTP_API_PAYLOAD = "2.0"  # provider.httpApi.payload's default
 _VARIABLE = re.compile(r"\$\{([^{}]+)\}")
 
 
@@ -307,8 +313,36 @@ class _Reader:
             visibility = None
             if queue is not None:
                 visibility = queue_visibility(self._resources(), self.resolver, queue)
-            events.append(EventFact(f"events[{index}]", kind, trigger, line, queue, visibility, on_failure))
+            events.append(EventFact(f"events[{index}]", kind, trigger, line, queue, visibility, on_failure,
+                                    self._api(kind, settings)))
         return tuple(events)
+
+    def _api(self, kind: str, settings: Any) -> ApiFlavour | None:
+        """Which API an ``http`` (REST), ``httpApi`` or ``websocket`` event makes."""
+        if kind == "http":
+            raw = settings.get("integration") if isinstance(settings, MapNode) else None
+            integration = self.resolver.resolve(raw)
+            if integration is None or integration is NO_VALUE:
+                return ApiFlavour("rest", True)  # lambda-proxy, Serverless's default
+            text = as_str(integration)
+            proxy = None if isinstance(text, Unknown) else SERVERLESS_INTEGRATIONS.get(text.lower())
+            return ApiFlavour("rest", proxy)
+        if kind == "httpApi":
+            return ApiFlavour("http", True, self._http_api_payload())
+        if kind == "websocket":
+            return ApiFlavour("websocket")
+        return None
+
+    def _http_api_payload(self) -> str | None:
+        """``provider.httpApi.payload``, Serverless's default 2.0 when unset."""
+        settings = self.resolver.resolve(self.provider.get("httpApi"))
+        if not isinstance(settings, MapNode) or "payload" not in settings:
+            return SERVERLESS_HTTP_API_PAYLOAD
+        value = self.resolver.resolve(settings["payload"])
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            return None
+        text = str(value).strip()
+        return {"1": "1.0", "2": "2.0"}.get(text, text) or None
 
     def _resources(self) -> MapNode:
         section = self.service.get("resources")
