@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 RELEASE_STAMP := $(VENV)/.installed-release
 
-.PHONY: demo test lint typecheck clean dist
+.PHONY: demo test lint typecheck clean dist bench-setup
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check lamlint tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n auto -q
+
+# The comparison tools of bench/check.py, in their own venv (never the project's); see docs/performance.md
+bench-setup:
+	$(PYTHON) -m venv bench/.venv
+	bench/.venv/bin/python -m pip install --quiet fixit pylint ruff
 
 $(RELEASE_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[release]'

@@ -320,6 +320,7 @@ class TimeoutApi:
     waits: str = ""
     default_seconds: float | None = None
     only_none: bool = False  # only an explicit None is a problem (finite default)
+    unit: str = "s"  # what the timeout argument counts: "s" (seconds) or "ms"
 
     def argument(self, call: cst.Call) -> cst.BaseExpression | None:
         for arg in call.args:
@@ -365,6 +366,7 @@ def timeout_apis(catalogue: Catalogue, table: str) -> tuple[TimeoutApi, ...]:
                 waits=entry.get("waits", ""),
                 default_seconds=entry.get("default_seconds"),
                 only_none=bool(entry.get("only_none", False)),
+                unit=str(entry.get("unit", "s")),
             )
         )
     return tuple(found)

@@ -11,7 +11,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, cast
 
-from lamlint.findings import SEVERITIES, Severity
+from lamlint.findings import SEVERITIES, Applicability, Severity
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,6 +52,10 @@ class RuleMeta:
     good: str
     default_enabled: bool = True
     fixable: bool = False
+    # Whether `lamlint check --fix` applies the rule's fix as is ("safe") or only with
+    # --unsafe-fixes ("unsafe": it may change what the code does), and what the fix does.
+    fix_applicability: Applicability | None = None
+    autofix: str = ""
     # What the bad/good examples are written in: "python" (code rules), "yaml" (templates),
     # "text" (artifact reports).
     language: str = "python"
@@ -103,6 +107,8 @@ _RULE_KEYS = {
     "good",
     "default",
     "fixable",
+    "fix_applicability",
+    "autofix",
     "language",
     "not_reported",
 }
@@ -125,6 +131,8 @@ def _rule_from_table(table: Mapping[str, Any], source: str) -> RuleMeta:
             good=str(table["good"]).strip("\n"),
             default_enabled=bool(table.get("default", True)),
             fixable=bool(table.get("fixable", False)),
+            fix_applicability=table.get("fix_applicability"),
+            autofix=" ".join(str(table.get("autofix", "")).split()),
             language=str(table.get("language", "python")),
             not_reported=str(table.get("not_reported", "")).strip(),
         )
@@ -136,6 +144,11 @@ def _rule_from_table(table: Mapping[str, Any], source: str) -> RuleMeta:
         raise CatalogueError(f"{source}: rule name {meta.name!r} is not kebab-case")
     if meta.severity not in SEVERITIES:
         raise CatalogueError(f"{source}: {code}: severity must be one of {SEVERITIES}")
+    if meta.fixable and (meta.fix_applicability not in ("safe", "unsafe") or not meta.autofix):
+        raise CatalogueError(f"{source}: {code}: a fixable rule needs fix_applicability "
+                             "('safe' or 'unsafe') and autofix (what the fix does)")
+    if not meta.fixable and (meta.fix_applicability is not None or meta.autofix):
+        raise CatalogueError(f"{source}: {code}: fix_applicability and autofix need fixable = true")
     return meta
 
 

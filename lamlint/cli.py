@@ -39,6 +39,14 @@ from lamlint.files import (
     check_given,
     collect_python_files,
 )
+from lamlint.fixes import (
+    FixOutcome,
+    fix_until_stable,
+    stdin_fixable,
+    unified_diff,
+    utf8_as_read,
+    write_atomically,
+)
 from lamlint.output import OutputError, write_output
 from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
@@ -137,6 +145,12 @@ def main() -> None:
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the output.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("--fix", is_flag=True,
+              help="Apply the safe fixes and rewrite the files; report what is left.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --diff: apply the fixes that may change behaviour too.")
+@click.option("--diff", is_flag=True,
+              help="Print a diff of what --fix would change, and change nothing (exit 1 if any).")
 @_guarded
 def check(
     paths: tuple[Path, ...],
@@ -155,8 +169,12 @@ def check(
     force_exclude: bool,
     color: str,
     quiet: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
 ) -> None:
     """Check Python files for what breaks or misbehaves on AWS Lambda."""
+    fixing = Fixing(unsafe=unsafe_fixes) if (fix or diff) and not (show_files or show_settings) else None
     catalogue = load_catalogue()
     known = list(catalogue.rules)
     for option, values in (("--select", select), ("--extend-select", extend_select),
@@ -206,8 +224,13 @@ def check(
         project_catalogue = _catalogue_for(settings, catalogue)
         scope = [Path(os.path.abspath(p)) for p in group_paths if stdin is None and (
             Path(p).is_dir() or Path(p).name.lower().endswith(TEMPLATE_FILE_SUFFIXES))]
-        check_project(settings, files, project_catalogue, enabled, cwd, stdin=stdin, result=result,
-                      scope=scope)
+        if fixing is not None:
+            fixing.run(partial(check_project, settings, files, project_catalogue, enabled, cwd,
+                               stdin=stdin, scope=scope),
+                       files, stdin, cwd, result)
+        else:
+            check_project(settings, files, project_catalogue, enabled, cwd, stdin=stdin,
+                          result=result, scope=scope)
         if stdin is not None and not quiet and not show_settings:
             for function, why in result.facts[-1][1].missing_handlers:
                 click.echo(f"lamlint: warning: function {function.name}: handler {function.handler!r} "
@@ -220,7 +243,12 @@ def check(
         return
     if show_settings:
         return
-    _report(result, catalogue, output_format or "full", output_file, statistics, color, quiet)
+    if fixing is not None and diff:
+        sys.exit(_print_diff(fixing, quiet))
+    if fixing is not None:
+        fixing.write(stdin is not None)
+    _report(result, catalogue, output_format or "full", output_file, statistics, color, quiet,
+            fixing=fixing, unsafe=unsafe_fixes, to_stderr=fixing is not None and stdin is not None)
     templates_named = any(reason == TEMPLATE_REASON for _, reason in result.skipped)
     if result.files_checked == 0 and not quiet and not templates_named:
         click.echo("lamlint: warning: no Python files found to check", err=True)
@@ -368,6 +396,78 @@ def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> No
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+class Fixing:
+    """``--fix`` and ``--diff``: each group of files is checked and fixed until stable
+    (lamlint.fixes); the fixed texts are written, printed or diffed once every group is done."""
+
+    def __init__(self, unsafe: bool) -> None:
+        self.unsafe = unsafe
+        self.outcomes: list[FixOutcome] = []
+
+    @property
+    def fixed(self) -> int:
+        return sum(outcome.fixed_count for outcome in self.outcomes)
+
+    def run(
+        self,
+        check: Callable[..., RunResult],
+        files: Sequence[Path],
+        stdin: tuple[Path, bytes] | None,
+        cwd: Path,
+        result: RunResult,
+    ) -> None:
+        targets = [stdin[0]] if stdin is not None else list(files)
+        paths = {display_path(path, cwd): path for path in targets}
+        outcome = fix_until_stable(lambda overrides: check(overrides=overrides), paths,
+                                   unsafe=self.unsafe,
+                                   readable=stdin_fixable if stdin is not None else utf8_as_read)
+        self.outcomes.append(outcome)
+        for warning in outcome.warnings:
+            click.echo(f"lamlint: warning: {warning}", err=True)
+        last = outcome.result
+        result.findings += last.findings
+        result.sources.update(last.sources)
+        result.files_checked += last.files_checked
+        result.skipped += last.skipped
+        result.facts += last.facts
+        result.templates += last.templates
+        self.stdin_text = (last.sources.get(display_path(stdin[0], cwd)) if stdin is not None
+                           else None)
+        if stdin is not None and self.stdin_text is None:
+            self.stdin_text = stdin[1].decode("utf-8", errors="replace")
+
+    def diffs(self) -> str:
+        return "".join(unified_diff(display, outcome.originals[display], text)
+                       for outcome in self.outcomes for display, text in sorted(outcome.texts.items()))
+
+    def write(self, stdin: bool) -> None:
+        """The fixed files rewritten; from standard input, the (fixed) text to standard output."""
+        if stdin:
+            click.echo(getattr(self, "stdin_text", None) or "", nl=False)
+            return
+        for outcome in self.outcomes:
+            for display, text in outcome.texts.items():
+                try:
+                    write_atomically(outcome.paths[display], text)
+                except OSError as exc:
+                    raise UserError(f"{display}: cannot write the fixed file: "
+                                    f"{exc.strerror or exc}") from None
+
+
+def _print_diff(fixing: Fixing, quiet: bool) -> int:
+    """``--diff``: the diff on standard output, a count on standard error; 1 if any."""
+    text = fixing.diffs()
+    if text:
+        click.echo(_LONE_SURROGATE.sub("\ufffd", text), nl=False)
+    if not quiet:
+        count = fixing.fixed
+        files = sum(len(outcome.texts) for outcome in fixing.outcomes)
+        message = (f"Would fix {count} finding{'s' if count != 1 else ''} in {files} "
+                   f"file{'s' if files != 1 else ''}." if count else "No fixes to apply.")
+        click.echo(message, err=True)
+    return EXIT_FINDINGS if text else EXIT_OK
+
+
 def _report(
     result: RunResult,
     catalogue: Catalogue,
@@ -376,13 +476,17 @@ def _report(
     statistics: bool,
     color: str,
     quiet: bool,
+    fixing: Fixing | None = None,
+    unsafe: bool = False,
+    to_stderr: bool = False,
 ) -> None:
     findings = sort_findings(result.findings)
     result.findings = findings
+    stream = sys.stderr if to_stderr else sys.stdout
     use_color = color == "always" or (
         color == "auto"
         and output_file is None
-        and sys.stdout.isatty()
+        and stream.isatty()
         and "NO_COLOR" not in os.environ
     )
     context = ReportContext(
@@ -392,6 +496,8 @@ def _report(
         files_checked=result.files_checked,
         tool_version=__version__,
         summary=not quiet,
+        unsafe_fixes=unsafe,
+        fixed=fixing.fixed if fixing is not None else 0,
     )
     text = renderer_for(fmt)(findings, context)
     if statistics:
@@ -400,7 +506,7 @@ def _report(
     if output_file is not None:
         write_output(output_file, text)
     elif text:
-        click.echo(text, nl=False, color=use_color or None)
+        click.echo(text, nl=False, color=use_color or None, err=to_stderr)
 
 
 def _statistics(findings: Sequence[Any], catalogue: Catalogue, fmt: str) -> str:
@@ -431,6 +537,7 @@ def rules_command(output_format: str) -> None:
                 "severity": m.severity,
                 "default": m.default_enabled,
                 "fixable": m.fixable,
+                "fix_applicability": m.fix_applicability,
                 "summary": m.summary,
                 "url": m.url,
             }

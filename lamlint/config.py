@@ -153,6 +153,9 @@ class Settings:
     # Budgets of `lamlint check`: a Python file beyond either is reported (LAM901), not analysed.
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     max_file_tokens: int = DEFAULT_MAX_FILE_TOKENS
+    # The timeout (seconds) `--fix --unsafe-fixes` gives calls without one (LAM401); None: a
+    # fraction of the function's timeout.
+    default_timeout: float | None = None
     runtime: str = facts.DEFAULT_RUNTIME
     architecture: str = facts.DEFAULT_ARCHITECTURE
     functions: tuple[FunctionConfig, ...] = ()
@@ -230,6 +233,16 @@ def _int_in(low: int, high: int, unit: str) -> Checker:
         return value
 
     return check
+
+
+def _seconds(where: str, value: Any) -> float:
+    """A positive number of seconds (whole or not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(where, f"expected a number of seconds, got {_show(value)}")
+    if not 0 < value <= facts.TIMEOUT_MAX_MANAGED_INSTANCES_S:
+        raise _fail(where, f"{value} is not a positive number of seconds up to "
+                    f"{facts.TIMEOUT_MAX_MANAGED_INSTANCES_S}")
+    return float(value)
 
 
 def _one_of(choices: Sequence[str], what: str) -> Checker:
@@ -438,6 +451,7 @@ TOP_KEYS: Mapping[str, Checker] = {
     "respect-gitignore": _bool,
     "max-file-size": _int_in(1024, 1024**3, "bytes"),
     "max-file-tokens": _int_in(1000, 100_000_000, "tokens"),
+    "default-timeout": _seconds,
     "runtime": _runtime,
     "architecture": _architecture,
     "functions": lambda where, value: value,  # validated entry by entry below

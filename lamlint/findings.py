@@ -30,9 +30,18 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """Text edits that resolve a finding. ``unsafe`` fixes may change what the code does (a
+    timeout that can now expire, a client shared between invocations): ``--fix`` applies them
+    only with ``--unsafe-fixes``. Spans are 1-based lines and columns counting characters, so
+    an editor's code action is one ``TextEdit`` per edit (line - 1, column - 1)."""
+
     applicability: Applicability
     edits: tuple[Edit, ...]
     message: str = ""
+
+    def applies(self, unsafe: bool) -> bool:
+        """Whether ``--fix`` applies this fix (with ``--unsafe-fixes`` when ``unsafe``)."""
+        return unsafe or self.applicability == "safe"
 
 
 @dataclass(frozen=True)

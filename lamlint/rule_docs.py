@@ -10,7 +10,7 @@ from lamlint.catalogue import Catalogue, RuleMeta, load_catalogue
 
 def rule_markdown(meta: RuleMeta) -> str:
     default = "on" if meta.default_enabled else "off (turn it on with `select`)"
-    fixable = "yes" if meta.fixable else "no"
+    fixable = f"yes ({meta.fix_applicability})" if meta.fixable else "no"
     return f"""# {meta.code} {meta.name}
 
 {meta.summary}
@@ -40,10 +40,26 @@ Instead:
 ## How to fix
 
 {meta.fix}
-{_not_reported(meta)}
+{_autofix(meta)}{_not_reported(meta)}
 ## How to suppress
 
 {_suppression(meta)}"""
+
+
+def _autofix(meta: RuleMeta) -> str:
+    if not meta.fixable:
+        return ""
+    if meta.fix_applicability == "safe":
+        how = ("The fix is safe: `lamlint check --fix` applies it (`--diff` shows it first)")
+    else:
+        how = ("The fix is unsafe (it may change what the code does, review it): "
+               "`lamlint check --fix --unsafe-fixes` applies it (`--diff --unsafe-fixes` shows "
+               "it first)")
+    return f"""
+## Automatic fix
+
+{how}. {meta.autofix}
+"""
 
 
 def _not_reported(meta: RuleMeta) -> str:

@@ -85,7 +85,7 @@ def column_of(line: int, text: str) -> int:
 
 
 ASYNC_FIX = Fix(
-    applicability="unsafe",
+    applicability="safe",
     message="Remove `async`",
     edits=(Edit(Span(HANDLER_LINE, 1, HANDLER_LINE, 7), ""),),
 )
@@ -129,7 +129,7 @@ def three_findings() -> list[Finding]:
 def test_summary_counts_by_severity_and_fixes() -> None:
     assert summary_lines(three_findings()) == [
         "Found 3 findings (2 errors, 1 warning).",
-        "[*] 1 has a suggested fix (see --output-format json).",
+        "[*] 1 fixable with the --fix option.",
     ]
 
 
@@ -138,7 +138,7 @@ def test_summary_singular_plural_and_info() -> None:
     assert summary_lines([info]) == ["Found 1 finding (1 info)."]
     assert summary_lines([info, info, crashed_check()]) == ["Found 3 findings (1 error, 2 info)."]
     fixed = [async_handler(), async_handler()]
-    assert summary_lines(fixed)[1] == "[*] 2 have a suggested fix (see --output-format json)."
+    assert summary_lines(fixed)[1] == "[*] 2 fixable with the --fix option."
 
 
 def test_summary_when_nothing_found() -> None:
@@ -156,7 +156,7 @@ def test_concise_lines() -> None:
         "app.py:10:1: LAM501 [*] Handler `handler` is an `async def`; Lambda cannot await it.",
         f"app.py:11:{col}: LAM903 Unknown code `LAM0301` in a noqa comment.",
         "Found 3 findings (2 errors, 1 warning).",
-        "[*] 1 has a suggested fix (see --output-format json).",
+        "[*] 1 fixable with the --fix option.",
     ]
     assert text.endswith("\n")
 
@@ -300,7 +300,7 @@ def test_full_separates_findings_and_ends_with_the_summary() -> None:
     assert [b.splitlines()[0].split(" ")[1] for b in blocks[:3]] == ["LAM902", "LAM501", "LAM903"]
     assert blocks[3] == (
         "Found 3 findings (2 errors, 1 warning).\n"
-        "[*] 1 has a suggested fix (see --output-format json).\n"
+        "[*] 1 fixable with the --fix option.\n"
     )
 
 
@@ -365,7 +365,7 @@ def test_json_objects() -> None:
         "fix": None,
     }
     assert handler["fix"] == {
-        "applicability": "unsafe",
+        "applicability": "safe",
         "message": "Remove `async`",
         "edits": [{"content": "", "line": 10, "column": 1, "end_line": 10, "end_column": 7}],
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import libcst as cst
 from libcst.metadata import CodeRange, ProviderT
@@ -13,7 +13,7 @@ from lamlint.catalogue import Catalogue
 from lamlint.check.graph import ModuleInfo
 from lamlint.check.scope import ScopeState
 from lamlint.config import FunctionConfig, Settings
-from lamlint.findings import Finding, Fix, Span
+from lamlint.findings import Applicability, Edit, Finding, Fix, Span
 from lamlint.project import Handler, ProjectFacts
 
 
@@ -81,12 +81,81 @@ def span_of(code_range: CodeRange) -> Span:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A place in the file named by a node, resolved with the positions of the file's nodes
+    only when the finding is made: the node's start or end (moved ``shift`` columns), or
+    column 1 of its first line (``line_start``) or of the line after its last (``next_line``),
+    moved ``lines`` lines."""
+
+    node: cst.CSTNode
+    at: Literal["start", "end", "line_start", "next_line"] = "start"
+    shift: int = 0
+    lines: int = 0
+
+    def resolve(self, positions: Mapping[cst.CSTNode, CodeRange]) -> tuple[int, int]:
+        """(line, 1-based column)."""
+        where = positions[self.node]
+        if self.at == "start":
+            return where.start.line, where.start.column + 1 + self.shift
+        if self.at == "end":
+            return where.end.line, where.end.column + 1 + self.shift
+        if self.at == "line_start":
+            return where.start.line + self.lines, 1
+        return where.end.line + 1 + self.lines, 1
+
+
+@dataclass(frozen=True)
+class NodeEdit:
+    """Replace the text from ``start`` to ``end`` with ``content`` (equal anchors: insert)."""
+
+    start: Anchor
+    end: Anchor
+    content: str
+    # When set, ``content`` is put on a new line, indented as far as this node is.
+    indent_like: cst.CSTNode | None = None
+
+    def resolve(self, positions: Mapping[cst.CSTNode, CodeRange]) -> Edit:
+        line, column = self.start.resolve(positions)
+        end_line, end_column = self.end.resolve(positions)
+        content = self.content
+        if self.indent_like is not None:
+            content = "\n" + " " * positions[self.indent_like].start.column + content
+        return Edit(Span(line, column, end_line, end_column), content)
+
+
+def insert_before(node: cst.CSTNode, text: str) -> NodeEdit:
+    return NodeEdit(Anchor(node, "start"), Anchor(node, "start"), text)
+
+
+def insert_after(node: cst.CSTNode, text: str) -> NodeEdit:
+    return NodeEdit(Anchor(node, "end"), Anchor(node, "end"), text)
+
+
+def replace_node(node: cst.CSTNode, text: str) -> NodeEdit:
+    return NodeEdit(Anchor(node, "start"), Anchor(node, "end"), text)
+
+
+@dataclass(frozen=True)
+class NodeFix:
+    """A fix as a check builds it: edits anchored on nodes, turned into a :class:`Fix`
+    (line and column spans) with the finding's position. Nothing else is computed during a
+    check: no text of the fixed file, no diff."""
+
+    edits: tuple[NodeEdit, ...]
+    message: str
+
+    def resolve(self, positions: Mapping[cst.CSTNode, CodeRange], applicability: Applicability) -> Fix:
+        edits = sorted((edit.resolve(positions) for edit in self.edits), key=lambda e: (e.span, e.content))
+        return Fix(applicability, tuple(edits), self.message)
+
+
+@dataclass(frozen=True)
 class Report:
     """A finding before its position is known (positions are resolved only when needed)."""
 
     node: cst.CSTNode
     message: str
-    fix: Fix | None = None
+    fix: Fix | NodeFix | None = None
 
 
 class Check(cst.BatchableCSTVisitor):
@@ -120,7 +189,7 @@ class Check(cst.BatchableCSTVisitor):
         self.meta = ctx.catalogue.rule(self.CODE)
         self.reports: list[Report] = []
 
-    def report(self, node: cst.CSTNode, message: str, fix: Fix | None = None) -> None:
+    def report(self, node: cst.CSTNode, message: str, fix: Fix | NodeFix | None = None) -> None:
         self.reports.append(Report(node, message, fix))
 
     def findings(self, positions: Mapping[cst.CSTNode, CodeRange]) -> list[Finding]:
@@ -133,7 +202,15 @@ class Check(cst.BatchableCSTVisitor):
                 path=self.ctx.display,
                 span=span_of(positions[report.node]),
                 url=self.meta.url,
-                fix=report.fix,
+                fix=self._resolved(report.fix, positions),
             )
             for report in self.reports
         ]
+
+    def _resolved(
+        self, fix: Fix | NodeFix | None, positions: Mapping[cst.CSTNode, CodeRange]
+    ) -> Fix | None:
+        """A check's fix with positions; the rule's metadata says whether it is safe."""
+        if isinstance(fix, NodeFix):
+            return fix.resolve(positions, self.meta.fix_applicability or "unsafe")
+        return fix

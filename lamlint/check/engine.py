@@ -14,7 +14,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -530,8 +530,10 @@ def parse_project(
     requested: Sequence[Path],
     cwd: Path,
     stdin: tuple[Path, bytes] | None = None,
+    overrides: Mapping[Path, bytes] | None = None,
 ) -> tuple[dict[Path, ParsedFile], list[ModuleInfo]]:
-    """Parse every file of the project once; keep trees only for the requested files."""
+    """Parse every file of the project once; keep trees only for the requested files.
+    ``overrides`` replaces the content of some files (the text ``--fix`` made so far)."""
     all_files, _ = project_files(settings, requested)
     budget = FileBudget.of(settings)
     wanted = set(requested)
@@ -539,6 +541,8 @@ def parse_project(
     modules: list[ModuleInfo] = []
     for path in all_files:
         data = stdin[1] if stdin and path == stdin[0] else None
+        if overrides and path in overrides:
+            data = overrides[path]
         one = parse_file(path, display_path(path, cwd), data, budget)
         if path not in wanted:
             one.wrapper = None  # only the summary is needed from files we do not check
@@ -558,6 +562,7 @@ def check_project(
     stdin: tuple[Path, bytes] | None = None,
     result: RunResult | None = None,
     scope: Sequence[Path] = (),
+    overrides: Mapping[Path, bytes] | None = None,
 ) -> RunResult:
     """Check ``requested`` files of one project; the rest of the project feeds the facts.
 
@@ -568,7 +573,7 @@ def check_project(
     result = result if result is not None else RunResult()
     project = with_template_functions(settings)
     settings = project.settings
-    parsed, modules = parse_project(settings, requested, cwd, stdin)
+    parsed, modules = parse_project(settings, requested, cwd, stdin, overrides)
     unparsable = {path for path, one in parsed.items() if one.summary is None}
     lenient = {f.config.key for f in project.functions}
     if stdin is not None:

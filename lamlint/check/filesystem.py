@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -16,7 +17,8 @@ from lamlint.apis import (
     write_apis,
 )
 from lamlint.check.analysis import FileAnalysis
-from lamlint.check.base import Check, FileContext
+from lamlint.check.base import Check, FileContext, NodeFix
+from lamlint.check.edits import add_imports, bound_at_top, replace_with
 from lamlint.check.names import qualified_name
 from lamlint.check.taint import calls_in
 from lamlint.check.values import HOME, PathValue, writable_on_lambda
@@ -179,8 +181,40 @@ class WriteOutsideTmp(Check):
         mounts = self.writes.analysis.mounts(self.ctx)
         for write in self.writes.of(node):
             if writable_on_lambda(write.value, mounts) is False:
-                self.report(node, self._message(write.api, write.value))
+                self.report(node, self._message(write.api, write.value), self._fix(write))
                 return
+
+    def _fix(self, write: Write) -> NodeFix | None:
+        """``"out.json"`` or ``os.path.join(os.path.dirname(__file__), "out.json")`` becomes
+        ``os.path.join(tempfile.gettempdir(), "out.json")``, importing os and tempfile when the
+        module does not."""
+        assert self.writes is not None
+        analysis = self.writes.analysis
+        basename = _tmp_basename(write, analysis)
+        if basename is None:
+            return None
+        function = self.ctx.scope.function_node
+        shadowed = set(analysis.bindings(function).counts) if function is not None else set()
+        top = bound_at_top(analysis.module)
+        names = []
+        missing = []
+        for module_name in ("os", "tempfile"):
+            name = _imported_as(module_name, analysis.imports, top, shadowed)
+            if name is None:
+                if module_name in top or module_name in analysis.imports or module_name in shadowed:
+                    return None
+                name = module_name
+                missing.append(module_name)
+            names.append(name)
+        os_name, tempfile_name = names
+        text = f"{os_name}.path.join({tempfile_name}.gettempdir(), {basename})"
+        edits = replace_with(write.argument, text)
+        if missing:
+            imports = add_imports(analysis.module, missing)
+            if imports is None:
+                return None
+            edits = (imports, *edits)
+        return NodeFix(edits, f"Write to {text}")
 
     def _message(self, api: WriteApi, value: PathValue) -> str:
         handlers = ", ".join(sorted(self.ctx.current_handlers()))
@@ -194,6 +228,66 @@ class WriteOutsideTmp(Check):
             "writable on Lambda ([Errno 30] Read-only file system); write under "
             "tempfile.gettempdir() or /tmp instead"
         )
+
+
+def _imported_as(module: str, imports: Mapping[str, str], top: Mapping[str, cst.CSTNode],
+                 shadowed: set[str]) -> str | None:
+    """A name bound at the top of the module to ``import module`` and not shadowed here."""
+    for local, target in sorted(imports.items()):
+        if target == module and local in top and local not in shadowed:
+            return local
+    return None
+
+
+# ``os.path.dirname(__file__)`` and its usual variants: the module's own folder.
+_MODULE_FOLDER = ("os.path.abspath", "os.path.realpath")
+
+
+def _module_folder(node: cst.BaseExpression, imports: Mapping[str, str]) -> bool:
+    if not isinstance(node, cst.Call) or qualified_name(node.func, imports) != "os.path.dirname":
+        return False
+    if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
+        return False
+    inner = node.args[0].value
+    if (isinstance(inner, cst.Call) and qualified_name(inner.func, imports) in _MODULE_FOLDER
+            and len(inner.args) == 1 and not inner.args[0].star and inner.args[0].keyword is None):
+        inner = inner.args[0].value
+    return isinstance(inner, cst.Name) and inner.value == "__file__"
+
+
+def _literal_text(node: cst.BaseExpression) -> str | None:
+    """The text of a plain string literal without escapes (no bytes, no f-string)."""
+    if not isinstance(node, cst.SimpleString) or "\\" in node.value or "b" in node.prefix.lower():
+        return None
+    value = node.evaluated_value
+    return value if isinstance(value, str) else None
+
+
+def _tmp_basename(write: Write, analysis: FileAnalysis) -> str | None:
+    """The quoted last part of a relative literal path or of ``os.path.join(<the module's
+    folder>, "a", "b.json")``, as written; None for any other shape."""
+    argument = write.argument
+    if write.value.kind == "relative":
+        text = _literal_text(argument)
+        parts: list[str] = [text] if text is not None else []
+        quoted = argument
+    elif (write.value.origin == "__file__" and isinstance(argument, cst.Call)
+          and qualified_name(argument.func, analysis.imports) == "os.path.join"
+          and len(argument.args) >= 2 and _module_folder(argument.args[0].value, analysis.imports)
+          and all(a.keyword is None and not a.star for a in argument.args)):
+        texts = [_literal_text(a.value) for a in argument.args[1:]]
+        parts = [t for t in texts if t is not None] if None not in texts else []
+        quoted = argument.args[-1].value
+    else:
+        return None
+    if not parts:
+        return None
+    path = "/".join(parts)
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    if not name or name in (".", "..") or path.startswith(("/", "~")) or ".." in path.split("/"):
+        return None
+    assert isinstance(quoted, cst.SimpleString)
+    return f"{quoted.prefix}{quoted.quote}{name}{quoted.quote}"
 
 
 class LibraryWritesHome(Check):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Mapping
+
 import libcst as cst
 import libcst.matchers as m
 
 from lamlint import lambda_facts as facts
 from lamlint.apis import handler_contract_apis
 from lamlint.check.analysis import AnalyzedCheck
-from lamlint.check.base import Check, FileContext
+from lamlint.check.base import Anchor, Check, FileContext, NodeEdit, NodeFix, insert_after, insert_before
+from lamlint.check.edits import add_keyword, bound_at_top, insert_statement_before
 from lamlint.check.taint import names_read
 from lamlint.project import Handler, is_test_path
 
@@ -98,10 +102,14 @@ class HandlerSignature(ContractCheck):
             else "requires keyword-only arguments" if required_kwonly
             else f"takes only {len(positional)} positional argument(s)"
         )
+        fix = None
+        if len(required) <= 2 and not required_kwonly and not takes_two:
+            fix = _two_parameters(node, positional)
         self.report(
             node.name,
             f"handler `{node.name.value}` of {handler.name} {problem}, but the runtime calls it "
             "as handler(event, context): every invocation fails with a TypeError",
+            fix,
         )
 
 
@@ -403,7 +411,38 @@ class ClientPerInvocation(ContractCheck):
             f"`{name}(...)` creates a new client or connection every time "
             f"{', '.join(sorted(self.ctx.current_handlers()))} runs, paying setup (and "
             "connections) per request; create it once at module level and reuse it",
+            self._fix(node, function),
         )
+
+    def _fix(self, node: cst.Call, function: cst.FunctionDef) -> NodeFix | None:
+        """Move ``name = boto3.client(...)`` from a top-level function's body to just above the
+        function, when the statement is that alone, the name is bound nowhere else and the
+        constructor reads only literals and names bound at the top before the function."""
+        assert self.analysis is not None
+        module = self.analysis.module
+        statement = _assignment_of(node, function)
+        if statement is None or function not in module.body or len(function.body.body) < 2:
+            return None
+        assign = statement.body[0]
+        assert isinstance(assign, cst.Assign) and isinstance(assign.targets[0].target, cst.Name)
+        target = assign.targets[0].target.value
+        local = self.analysis.bindings(function)
+        if local.counts.get(target) != 1 or target in self.analysis.top.counts or _declared(module, target):
+            return None
+        if not _module_level_only(node, bound_at_top(module, before=function), local.counts):
+            return None
+        comments: list[str] = []
+        for line in reversed(statement.leading_lines):
+            if line.comment is None:
+                break
+            comments.insert(0, line.comment.value)
+        trailing = statement.trailing_whitespace.comment
+        moved = "".join(f"{comment}\n" for comment in comments)
+        moved += module.code_for_node(assign) + (f"  {trailing.value}" if trailing else "") + "\n"
+        delete = NodeEdit(Anchor(statement, "line_start", lines=-len(comments)),
+                          Anchor(statement, "next_line"), "")
+        return NodeFix((insert_statement_before(function, moved + "\n\n"), delete),
+                       f"Create `{target}` once, at module level")
 
     def _lazy(self, function: cst.FunctionDef) -> bool:
         """Lazy initialisation: the function declares a global it assigns (``global X``)."""
@@ -432,6 +471,71 @@ class ClientPerInvocation(ContractCheck):
                 if value is None or not self.analysis.is_fixed(self.ctx, value):
                     return True
         return False
+
+def _two_parameters(node: cst.FunctionDef, positional: list[cst.Param]) -> NodeFix | None:
+    """``_context`` (or ``_event, _context``) added after the handler's positional parameters,
+    with a default when the one before has one; None if those names are used in the function."""
+    missing = ["_event", "_context"][len(positional):]
+    if not missing or names_read(node) & set(missing):
+        return None
+    default = "=None" if positional and positional[-1].default is not None else ""
+    added = ", ".join(f"{name}{default}" for name in missing)
+    named = [*node.params.posonly_params, *node.params.params]
+    if named:
+        last = named[-1]
+        # A parameter's range is its name: the annotation and default come after it.
+        edit = insert_after(last.default or last.annotation or last.name, f", {added}")
+    elif isinstance(node.params.star_arg, cst.Param):
+        return None  # `*args` takes them already (never reported)
+    else:
+        params = node.params
+        rest = bool(params.kwonly_params or params.star_kwarg or params.star_arg != cst.MaybeSentinel.DEFAULT)
+        edit = insert_before(params, f"{added}, " if rest else added)
+    return NodeFix((edit,), f"Add the parameter{'s' if len(missing) > 1 else ''} {added}")
+
+
+def _assignment_of(node: cst.Call, function: cst.FunctionDef) -> cst.SimpleStatementLine | None:
+    """The line ``name = node`` when it is a statement of its own in ``function``'s body."""
+    if not isinstance(function.body, cst.IndentedBlock):
+        return None
+    for statement in function.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            continue
+        small = statement.body[0]
+        if (isinstance(small, cst.Assign) and small.value is node and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)):
+            return statement
+    return None
+
+
+def _declared(module: cst.Module, name: str) -> bool:
+    """Is ``name`` in a ``global`` or ``nonlocal`` statement anywhere in the module?"""
+    return any(
+        item.name.value == name
+        for statement in m.findall(module, m.Global() | m.Nonlocal())
+        if isinstance(statement, cst.Global | cst.Nonlocal)
+        for item in statement.names
+    )
+
+
+# Expressions that do not keep their meaning when moved out of a function.
+_NOT_MOVABLE = m.Lambda() | m.GeneratorExp() | m.ListComp() | m.SetComp() | m.DictComp() | m.Await() \
+    | m.NamedExpr() | m.Yield()
+
+
+def _module_level_only(node: cst.Call, top: Mapping[str, cst.CSTNode], local: Mapping[str, int]) -> bool:
+    """Does ``node`` read only names bound at the top of the module before the function (or
+    builtins), none of them shadowed in the function?"""
+    if m.findall(node, _NOT_MOVABLE):
+        return False
+    return all(
+        name not in local and (name in top or (name in _BUILTINS and name not in top))
+        for name in names_read(node)
+    )
+
+
+_BUILTINS = frozenset(dir(builtins))
+
 
 def _cached(function: cst.FunctionDef) -> bool:
     return any(
@@ -518,11 +622,13 @@ class BasicConfigNoop(ContractCheck):
         removals = handler_contract_apis(self.ctx.catalogue).handler_removals
         if _removes_log_handlers(self.analysis.module, removals):
             return
+        edit = add_keyword(node, "force", "True")
         self.report(
             node,
             "logging.basicConfig() does nothing on Lambda: the runtime has already put a handler "
             "on the root logger, so the level stays WARNING and INFO logs vanish; pass "
             "force=True or set the level on the root logger",
+            NodeFix((edit,), "Pass `force=True`") if edit is not None else None,
         )
 
 

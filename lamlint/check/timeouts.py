@@ -11,7 +11,8 @@ import libcst as cst
 from lamlint import lambda_facts as facts
 from lamlint.apis import LocalPeers, TimeoutApi, local_peers, timeout_apis
 from lamlint.check.analysis import AnalyzedCheck
-from lamlint.check.base import FileContext
+from lamlint.check.base import FileContext, NodeFix
+from lamlint.check.edits import add_keyword, replace_with
 from lamlint.check.names import qualified_name
 from lamlint.check.taint import calls_in, names_read
 
@@ -156,6 +157,30 @@ def _has_double_star(node: cst.Call) -> bool:
     return any(arg.star == "**" for arg in node.args)
 
 
+# The timeout a fix gives a call without one when no `default-timeout` is configured: this
+# fraction of the shortest budget of the handlers that run the call, at most FIX_TIMEOUT_S.
+FIX_TIMEOUT_S = 10.0
+FIX_TIMEOUT_FRACTION = 1 / 3
+
+
+def fix_timeout(ctx: FileContext) -> float:
+    """Seconds for a fix's ``timeout=``: ``default-timeout``, else min(10, budget / 3)."""
+    if ctx.settings.default_timeout is not None:
+        return ctx.settings.default_timeout
+    budget = budget_of(ctx)
+    if budget is None:
+        return FIX_TIMEOUT_S
+    value = min(FIX_TIMEOUT_S, budget.seconds * FIX_TIMEOUT_FRACTION)
+    return float(round(value)) if value >= 1 else max(0.1, round(value, 1))
+
+
+def _timeout_text(value: float, unit: str) -> str:
+    """``10``, ``4.5``, or ``10000`` for milliseconds."""
+    if unit == "ms":
+        return str(max(1, round(value * 1000)))
+    return f"{value:g}"
+
+
 class CallWithoutTimeout(TimeoutCheck):
     """LAM401: calls that can wait forever."""
 
@@ -211,8 +236,24 @@ class CallWithoutTimeout(TimeoutCheck):
                     f"`{name}` {problem} when {', '.join(sorted(self.ctx.current_handlers()))} "
                     "runs: the function is killed at its timeout with the work half done; pass "
                     "a timeout that fits the function's budget",
+                    self._fix(api, node),
                 )
             return
+
+    def _fix(self, api: TimeoutApi, node: cst.Call) -> NodeFix | None:
+        """``timeout=N`` added (or put in place of ``None``): N is ``default-timeout`` or a
+        third of the shortest budget of the handlers running this code, at most 10 s."""
+        if not api.keywords or api.default_seconds is not None:
+            return None  # a library default that is too long: the fix is not one keyword
+        value = _timeout_text(fix_timeout(self.ctx), api.unit)
+        keyword = api.keywords[0]
+        given = api.argument(node)
+        if given is not None:
+            if not _is_none(given):
+                return None
+            return NodeFix(replace_with(given, value), f"Use {value} instead of `None`")
+        edit = add_keyword(node, keyword, value)
+        return NodeFix((edit,), f"Pass `{keyword}={value}`") if edit is not None else None
 
     def _peer_is_local(self, node: cst.Call) -> bool:
         """Does the call go to a peer inside the execution environment (a Lambda extension, the

@@ -22,6 +22,8 @@ class ReportContext:
     files_checked: int = 0
     tool_version: str = ""
     summary: bool = True  # the closing "Found N findings" lines of the human formats (not with -q)
+    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as fixable ([*])
+    fixed: int = 0  # how many findings --fix fixed (the findings reported are what is left)
 
 
 Renderer = Callable[[Sequence[Finding], ReportContext], str]

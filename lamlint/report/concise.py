@@ -10,7 +10,7 @@ from lamlint.report.summary import finding_header, summary_lines
 
 
 def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
-    lines = [finding_header(finding, ctx.color) for finding in findings]
+    lines = [finding_header(finding, ctx.color, ctx.unsafe_fixes) for finding in findings]
     if ctx.summary:
-        lines.extend(summary_lines(findings))
+        lines.extend(summary_lines(findings, ctx.fixed, ctx.unsafe_fixes))
     return "\n".join(lines) + "\n" if lines else ""

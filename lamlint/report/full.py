@@ -120,8 +120,8 @@ def _snippet(span: Span, lines: Sequence[str], shown: Window, color: bool) -> li
     return out
 
 
-def _block(finding: Finding, lines: Sequence[str] | None, color: bool) -> list[str]:
-    block = [finding_header(finding, color)]
+def _block(finding: Finding, lines: Sequence[str] | None, color: bool, unsafe: bool = False) -> list[str]:
+    block = [finding_header(finding, color, unsafe)]
     shown = window(finding.span, len(lines)) if lines is not None else None
     help_indent = 2
     if lines is not None and shown is not None:
@@ -148,7 +148,7 @@ def _source_lines(source_of: Callable[[str], str | None]) -> Callable[[str], lis
 
 def render(findings: Sequence[Finding], ctx: ReportContext) -> str:
     lines_of = _source_lines(ctx.source_of)
-    blocks = ["\n".join(_block(f, lines_of(f.path), ctx.color)) for f in findings]
+    blocks = ["\n".join(_block(f, lines_of(f.path), ctx.color, ctx.unsafe_fixes)) for f in findings]
     if ctx.summary:
-        blocks.append("\n".join(summary_lines(findings)))
+        blocks.append("\n".join(summary_lines(findings, ctx.fixed, ctx.unsafe_fixes)))
     return "\n\n".join(blocks) + "\n" if blocks else ""

@@ -47,29 +47,50 @@ def location(finding: Finding) -> str:
     return f"{finding.path}:{finding.line}:{finding.column}"
 
 
-def finding_header(finding: Finding, color: bool) -> str:
-    """``path:line:col: CODE [*] message`` (``[*]`` only when the finding has a fix)."""
+def fixable(finding: Finding, unsafe: bool = False) -> bool:
+    """Would ``--fix`` (with ``--unsafe-fixes`` when ``unsafe``) fix this finding?"""
+    return finding.fix is not None and bool(finding.fix.edits) and finding.fix.applies(unsafe)
+
+
+def finding_header(finding: Finding, color: bool, unsafe: bool = False) -> str:
+    """``path:line:col: CODE [*] message`` (``[*]`` only when ``--fix`` would fix it, with
+    ``--unsafe-fixes`` when ``unsafe``)."""
     where = paint(location(finding), color, bold=True)
     code = paint(finding.code, color, fg=SEVERITY_COLORS[finding.severity], bold=True)
-    marker = f" {paint(FIX_MARKER, color, fg='cyan')}" if finding.fix is not None else ""
+    marker = f" {paint(FIX_MARKER, color, fg='cyan')}" if fixable(finding, unsafe) else ""
     return f"{where}: {code}{marker} {one_line(finding.message)}"
 
 
 def _plural(count: int, word: str) -> str:
     # "info" is a mass noun: "2 info", but "2 errors", "2 warnings".
-    suffix = "" if count == 1 or word == "info" else "s"
+    suffix = "" if count == 1 or word == "info" else "es" if word.endswith("x") else "s"
     return f"{count} {word}{suffix}"
 
 
-def summary_lines(findings: Sequence[Finding]) -> list[str]:
-    """The closing lines of the human formats: counts by severity and how many have a fix."""
+def summary_lines(findings: Sequence[Finding], fixed: int = 0, unsafe: bool = False) -> list[str]:
+    """The closing lines of the human formats: counts by severity, how many ``--fix`` fixed
+    (``fixed``) and how many it would fix, and with which options."""
     if not findings:
+        if fixed:
+            return [f"Found {_plural(fixed, 'finding')} ({fixed} fixed, 0 remaining).", ALL_PASSED]
         return [ALL_PASSED]
     counts = Counter(f.severity for f in findings)
     by_severity = ", ".join(_plural(counts[s], s) for s in SEVERITIES if counts[s])
-    lines = [f"Found {_plural(len(findings), 'finding')} ({by_severity})."]
-    fixable = sum(1 for f in findings if f.fix is not None)
-    if fixable:
-        verb = "has" if fixable == 1 else "have"
-        lines.append(f"{FIX_MARKER} {fixable} {verb} a suggested fix (see --output-format json).")
+    if fixed:
+        total = len(findings) + fixed
+        lines = [f"Found {_plural(total, 'finding')} ({fixed} fixed, {len(findings)} remaining: "
+                 f"{by_severity})."]
+    else:
+        lines = [f"Found {_plural(len(findings), 'finding')} ({by_severity})."]
+    applicable = [f for f in findings if fixable(f, unsafe)]
+    hidden = sum(1 for f in findings if f.fix is not None and f.fix.edits and not fixable(f, unsafe))
+    hint = (f" ({_plural(hidden, 'hidden fix')} can be enabled with the --unsafe-fixes option)"
+            if hidden else "")
+    if applicable:
+        options = ("the --fix --unsafe-fixes options"
+                   if any(f.fix is not None and f.fix.applicability == "unsafe" for f in applicable)
+                   else "the --fix option")
+        lines.append(f"{FIX_MARKER} {len(applicable)} fixable with {options}{hint}.")
+    elif hidden:
+        lines.append(f"No fixes available{hint}.")
     return lines
