@@ -43,14 +43,24 @@ def check_measured(cwd: Path, *args: str) -> Run:
     memory (not that of other children of this test process)."""
     import subprocess
 
+    # VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts at its parent's high-water mark
+    # (it survives fork and exec), so a pytest worker grown to 200 MB made every run "200 MB".
     script = (
         "import resource, sys\n"
         "from lamlint.cli import main\n"
+        "def peak_kb():\n"
+        "    try:\n"
+        "        with open('/proc/self/status') as status:\n"
+        "            for line in status:\n"
+        "                if line.startswith('VmHWM:'):\n"
+        "                    return int(line.split()[1])\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "try:\n"
         "    main(sys.argv[1:])\n"
         "finally:\n"
-        "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "    print('peak-kb', peak, file=sys.stderr)\n"
+        "    print('peak-kb', peak_kb(), file=sys.stderr)\n"
     )
     started = time.monotonic()
     done = subprocess.run(
