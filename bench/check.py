@@ -7,7 +7,9 @@ Usage:
 Every measurement is a whole process (interpreter start-up included), timed with a wall clock;
 its CPU time and peak memory come from ``os.wait4``'s resource usage for that process and the
 children it waited for (the peak is the largest single process, not the sum of a tool's
-workers). Each scenario runs ``--runs`` times and the table shows the median and the spread.
+workers; on Linux it never reads below this script's own resident size, about 20 MB, since
+``ru_maxrss`` survives fork and exec). Each scenario runs ``--runs`` times and the table shows
+the median and the spread.
 The scenarios are interleaved (run 1 of every scenario, then run 2 of every scenario, ...), so
 a machine whose load changes during the benchmark slows them all alike and the ratios, measured
 side by side in the same run, stay meaningful even when the absolute times do not.
