@@ -12,6 +12,7 @@ from libcst.metadata import CodeRange, ProviderT
 from lamlint.catalogue import Catalogue
 from lamlint.check.graph import ModuleInfo
 from lamlint.check.scope import ScopeState
+from lamlint.check.visitor_table import CachedVisitors
 from lamlint.config import FunctionConfig, Settings
 from lamlint.findings import Applicability, Edit, Finding, Fix, Span
 from lamlint.project import Handler, ProjectFacts
@@ -158,7 +159,7 @@ class Report:
     fix: Fix | NodeFix | None = None
 
 
-class Check(cst.BatchableCSTVisitor):
+class Check(CachedVisitors):
     """Subclasses set CODE, visit nodes and call :meth:`report`.
 
     ``VALID`` and ``INVALID`` are small handler files (as text): the test suite runs the check

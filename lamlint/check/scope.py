@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from lamlint.check.visitor_table import CachedVisitors
+
 
 @dataclass
 class ScopeState:
@@ -65,7 +67,7 @@ def is_main_guard(node: cst.If) -> bool:
     return len(names) == 1 and len(strings) == 1
 
 
-class ScopeEnter(cst.BatchableCSTVisitor):
+class ScopeEnter(CachedVisitors):
     def __init__(self, state: ScopeState) -> None:
         super().__init__()
         self.state = state
@@ -82,7 +84,7 @@ class ScopeEnter(cst.BatchableCSTVisitor):
             state.main_guard = node
 
 
-class ScopeLeave(cst.BatchableCSTVisitor):
+class ScopeLeave(CachedVisitors):
     def __init__(self, state: ScopeState) -> None:
         super().__init__()
         self.state = state
