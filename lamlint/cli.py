@@ -9,6 +9,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,13 +21,16 @@ from lamlint.apis import validate_tables
 from lamlint.catalogue import Catalogue, CatalogueError, load_catalogue
 from lamlint.check.engine import RunResult, check_project, display_path, sort_findings
 from lamlint.config import (
+    FAIL_ON_LEVELS,
     ConfigError,
     FunctionConfig,
     Settings,
     check_selector,
     closest,
+    failing,
     find_config,
     load_settings,
+    pattern_error,
     shown_path,
 )
 from lamlint.files import (
@@ -136,6 +140,13 @@ def main() -> None:
               help="Write the report to this file instead of standard output.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is reported.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_LEVELS), default=None,
+              help="Exit 1 only for findings of this severity or higher (default: warning, "
+                   "or fail-on in the configuration).")
+@click.option("--exclude", "exclude_patterns", multiple=True, metavar="PATTERN",
+              help="Patterns of files to leave out (replaces exclude in the configuration).")
+@click.option("--extend-exclude", "extend_exclude_patterns", multiple=True, metavar="PATTERN",
+              help="Patterns of files to leave out as well.")
 @click.option("--stdin-filename", help="Read the code from standard input; report it as this file.")
 @click.option("--show-files", is_flag=True, help="List the files that would be checked, and stop.")
 @click.option("--show-settings", is_flag=True,
@@ -163,6 +174,9 @@ def check(
     output_file: Path | None,
     statistics: bool,
     exit_zero: bool,
+    fail_on: str | None,
+    exclude_patterns: tuple[str, ...],
+    extend_exclude_patterns: tuple[str, ...],
     stdin_filename: str | None,
     show_files: bool,
     show_settings: bool,
@@ -192,7 +206,15 @@ def check(
         paths = (Path("."),)
     groups = _group_by_settings(paths, stdin, config_path, isolated, catalogue, cwd)
     result = RunResult()
+    cli_excludes = _cli_patterns("--exclude", exclude_patterns)
+    cli_extend_excludes = _cli_patterns("--extend-exclude", extend_exclude_patterns)
+    threshold = fail_on
     for settings, group_paths in groups:
+        if exclude_patterns:
+            settings = replace(settings, exclude=cli_excludes)
+        if extend_exclude_patterns:
+            settings = replace(settings, extend_exclude=(*settings.extend_exclude, *cli_extend_excludes))
+        threshold = threshold or settings.fail_on
         file_filter = FileFilter(settings.root, (*settings.exclude, *settings.extend_exclude),
                                  settings.respect_gitignore)
         if stdin is not None:
@@ -252,7 +274,18 @@ def check(
     templates_named = any(reason == TEMPLATE_REASON for _, reason in result.skipped)
     if result.files_checked == 0 and not quiet and not templates_named:
         click.echo("lamlint: warning: no Python files found to check", err=True)
-    sys.exit(EXIT_OK if exit_zero or not result.findings else EXIT_FINDINGS)
+    failed = any(failing(f.severity, threshold or "warning") for f in result.findings)
+    sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
+
+
+def _cli_patterns(option: str, values: Sequence[str]) -> tuple[str, ...]:
+    """Patterns given on the command line (comma-separated or repeated), each valid."""
+    patterns = tuple(p.strip() for v in values for p in v.split(",") if p.strip())
+    for pattern in patterns:
+        problem = pattern_error(pattern)
+        if problem:
+            raise UserError(f"{option}: {pattern!r} is not a valid pattern ({problem})")
+    return patterns
 
 
 def _catalogue_for(settings: Settings, catalogue: Catalogue) -> Catalogue:

@@ -145,6 +145,7 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
+    fail_on: str = "warning"  # the lowest severity that makes `lamlint check` exit 1
     # Deployment templates to read besides the ones found (relative to the project root).
     templates: tuple[str, ...] = ()
     # Entries added to the API tables of lamlint/rules/*.toml, by table name (see apis.py).
@@ -203,6 +204,15 @@ def _str_list(where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _fail(where, f"expected a list of strings, got {_show(value)}")
     return tuple(value)
+
+
+# `fail-on`: the severities from which findings fail a run (exit 1), highest first.
+FAIL_ON_LEVELS = ("error", "warning", "info")
+
+
+def failing(severity: str, fail_on: str) -> bool:
+    """Whether a finding of ``severity`` fails a run whose threshold is ``fail_on``."""
+    return FAIL_ON_LEVELS.index(severity) <= FAIL_ON_LEVELS.index(fail_on)
 
 
 def _patterns(where: str, value: Any) -> tuple[str, ...]:
@@ -446,6 +456,7 @@ TOP_KEYS: Mapping[str, Checker] = {
     "per-file-ignores": _per_file_ignores,
     "exclude": _patterns,
     "extend-exclude": _patterns,
+    "fail-on": _one_of(FAIL_ON_LEVELS, "severity"),
     "extend-apis": lambda where, value: _extend_apis(where, value),
     "templates": _str_list,
     "respect-gitignore": _bool,

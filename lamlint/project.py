@@ -166,6 +166,8 @@ def _configured_handler(
     info = next((index.by_path[p] for p in options if p in index.by_path), None)
     if info is None and any(p in unparsable for p in options):
         return None
+    if info is None and any(p.is_file() for p in options):
+        return None  # the module exists but is excluded from checking: nothing to resolve
     if info is None:
         shown = ", ".join(str(p.relative_to(settings.root)) for p in options)
         hint = _class_handler_hint(index, base, func)

@@ -873,3 +873,40 @@ def test_a_template_named_on_the_command_line_is_checked_as_a_template(
     assert "no Python files" not in result.stderr
     listed = run("check", "--show-files").stdout.splitlines()
     assert listed == ["src/app.py", "template.yaml"]
+
+
+# --- failing from a severity up, excluding from the command line -----------------------------
+
+
+def _sam_project(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "template.yaml").write_text(SAM_PY38)  # LAM612, a warning
+    (tmp_path / "src" / "app.py").write_text(WRITES_TASK)  # LAM301, an error
+
+
+def test_fail_on_sets_the_lowest_severity_that_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _sam_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert run("check", "-q", "--select", "LAM612").exit_code == 1  # default: warnings fail
+    assert run("check", "-q", "--select", "LAM612", "--fail-on", "error").exit_code == 0
+    assert run("check", "-q", "--fail-on", "error").exit_code == 1
+    Path("pyproject.toml").write_text('[tool.lamlint]\nfail-on = "error"\n')
+    assert run("check", "-q", "--select", "LAM612").exit_code == 0
+    assert run("check", "-q", "--select", "LAM612", "--fail-on", "warning").exit_code == 1
+    Path("pyproject.toml").write_text('[tool.lamlint]\nfail-on = "errors"\n')
+    line = one_error_line(run("check"))
+    assert "tool.lamlint.fail-on: unknown severity 'errors' (did you mean 'error'?)" in line
+
+
+def test_exclude_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An excluded handler module is not checked, and is no missing handler (LAM510) either."""
+    _sam_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "--output-format", "concise", "--exclude", "src/")
+    codes = [line.split()[1] for line in result.stdout.splitlines()[:-1]]
+    assert codes == ["LAM612"]
+    result = run("check", "--output-format", "concise", "--extend-exclude", "*.py")
+    assert [line.split()[1] for line in result.stdout.splitlines()[:-1]] == ["LAM612"]
+    assert "LAM301" in run("check", "--output-format", "concise").stdout
+    line = one_error_line(run("check", "--exclude", "[z-a]"))
+    assert "--exclude: '[z-a]' is not a valid pattern" in line
