@@ -56,7 +56,7 @@ from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
 from lamlint.selection import enabled_codes
 from lamlint.templates.discovery import SAM_TEMPLATE_NAMES, SERVERLESS_NAMES
-from lamlint.templates.model import TemplateFunction
+from lamlint.templates.model import InlineCode, TemplateFunction
 from lamlint.templates.settings import with_template_functions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -354,6 +354,14 @@ def _default_root(target: Path) -> Path:
     return start
 
 
+def _handler_place(display: str, line: int, template: TemplateFunction | None, cwd: Path) -> str:
+    """``app.py:12``; for inline code, where the template writes that line."""
+    code = template.facts.inline if template is not None else None
+    if template is None or not isinstance(code, InlineCode) or not template.config.inline:
+        return f"{display}:{line}"
+    return f"{display_path(template.facts.template, cwd)}:{code.position(line, 1)[0] if line else code.line}"
+
+
 def _where(template: TemplateFunction | None, cwd: Path, field: str, fallback: str = "") -> str:
     """`` (template.yaml:12)``: where a function's setting was written, for --show-settings."""
     origin = template.origin(field) if template else None
@@ -399,7 +407,8 @@ def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> No
         function = handler.function
         triggers = ", ".join(_with_api(t, function) for t in handler.triggers) or "unknown"
         timeout = f"{handler.timeout} s" if handler.timeout else "unknown"
-        click.echo(f"handler {handler.name}: {handler.key[0]}:{handler.line} {handler.key[1]}")
+        click.echo(f"handler {handler.name}: {_handler_place(handler.key[0], handler.line, template, cwd)} "
+                   f"{handler.key[1]}")
         click.echo(f"    from: {handler.origin}")
         if handler.resolved != "def":
             click.echo(f"    resolved: {handler.resolved}")
@@ -407,7 +416,7 @@ def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> No
             runtime = function.runtime or settings.runtime
             architecture = function.architecture or settings.architecture
             memory = f"{function.memory} MB" if function.memory else "unknown"
-            click.echo(f"    code: {function.code}{where('code')}")
+            click.echo(f"    code: {'inline' if function.inline else function.code}{where('code')}")
             click.echo(f"    runtime: {runtime}{where('runtime', 'project default')}")
             click.echo(f"    architecture: {architecture}{where('architecture', 'project default')}")
             click.echo(f"    memory: {memory}{where('memory')}")

@@ -94,6 +94,9 @@ class FunctionConfig:
     key: str = ""  # where it was written, e.g. "tool.lamlint.functions[0]"
     # The APIs behind its ``api`` trigger, from a template (configuration does not say them).
     api_flavours: tuple[ApiFlavour, ...] = ()
+    # Its code is written in its template (lamlint.templates.model.InlineCode): ``code`` is a
+    # folder that exists only in lamlint's memory, holding index.py.
+    inline: bool = False
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,7 @@ def _configured_handler(
     where = f"{shown_path(settings.config_path) if settings.config_path else 'config'}: {fn.key}.handler"
     module, _, func = fn.handler.rpartition(".")
     code_dir = (settings.root / fn.code).resolve()
-    if not code_dir.is_dir():
+    if not fn.inline and not code_dir.is_dir():  # inline code's folder is lamlint's own
         raise HandlerNotFound(where.replace(".handler", ".code"), f"folder {fn.code!r} does not exist")
     parts = module.replace("/", ".").split(".")
     base = code_dir.joinpath(*parts)
@@ -242,7 +242,8 @@ def _object_resolution(index: ModuleIndex, key: FuncKey) -> str:
 
 def source_roots(settings: Settings) -> list[Path]:
     roots = [settings.root]
-    roots += [(settings.root / fn.code).resolve() for fn in settings.functions]
+    # Not inline code's folder: its index.py is no module the project's code can import.
+    roots += [(settings.root / fn.code).resolve() for fn in settings.functions if not fn.inline]
     for layer in settings.layers:
         folder = (settings.root / layer.code).resolve()
         roots += [folder, folder / "python"]

@@ -98,10 +98,10 @@ def test_a_computed_timeout_is_unknown_not_guessed() -> None:
     assert fn.facts.events[0].name == "Uploads"  # the bucket given the LambdaDestination
 
 
-def test_container_images_and_inline_code_are_listed_not_checked() -> None:
+def test_container_images_are_listed_not_checked_inline_code_is_checked() -> None:
     found = functions(PROJECT)
     assert found["RendererFunction"].skip_reason == "it is a container image"
-    assert found["PingFunction"].skip_reason == "its code is inline code (Code.from_inline)"
+    assert found["PingFunction"].lintable and found["PingFunction"].config.inline  # tests/test_inline_code.py
     assert set(found) == {
         "OrdersFunction", "ReportsFunction", "ThumbnailsFunction", "RendererFunction", "ApiFunction",
         "PingFunction",

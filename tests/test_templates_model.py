@@ -62,6 +62,9 @@ def test_find_templates_in_every_fixture() -> None:
         "sam_globals/template.yaml",
         "serverless_app/serverless.yml",
         "tags/template.yaml",
+        "inline_code/custom_resource/template.yaml",
+        "inline_code/json/template.json",
+        "inline_code/sam/template.yaml",
     }
 
 
@@ -699,7 +702,8 @@ def test_code_locations_lamlint_cannot_read_are_unknown(tmp_path: Path) -> None:
     reasons = {fn.config.name: fn.skip_reason for fn in functions}
     assert reasons == {
         "InS3": "its code is code in S3 (s3://b/k.zip)",
-        "Inline": "its code is inline code (InlineCode)",
+        "Inline": "its inline code (InlineCode) is written to index.py, but its handler names module 'a' "
+                  "(is the code replaced after deployment?)",
         "Zip": "its code is a prebuilt archive (dist/app.zip)",
         "Image": "it is a container image",
         "Bucket": "its code is code in S3",

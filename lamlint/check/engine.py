@@ -15,7 +15,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,6 +36,7 @@ from lamlint.files import FileFilter, Skipped, collect_python_files, make_spec
 from lamlint.findings import Finding, Span
 from lamlint.project import ProjectFacts, build_facts
 from lamlint.templates import check_template_set
+from lamlint.templates.model import INLINE_MODULE, InlineCode
 from lamlint.templates.settings import TemplateSettings, template_paths, with_template_functions
 
 UNPARSABLE = "LAM901"
@@ -531,10 +532,14 @@ def parse_project(
     cwd: Path,
     stdin: tuple[Path, bytes] | None = None,
     overrides: Mapping[Path, bytes] | None = None,
+    virtual: Mapping[Path, bytes] | None = None,
 ) -> tuple[dict[Path, ParsedFile], list[ModuleInfo]]:
     """Parse every file of the project once; keep trees only for the requested files.
-    ``overrides`` replaces the content of some files (the text ``--fix`` made so far)."""
+    ``overrides`` replaces the content of some files (the text ``--fix`` made so far);
+    ``virtual`` adds files that exist only in memory (inline code of the templates)."""
     all_files, _ = project_files(settings, requested)
+    if virtual:
+        all_files = sorted({*all_files, *virtual})
     budget = FileBudget.of(settings)
     wanted = set(requested)
     parsed: dict[Path, ParsedFile] = {}
@@ -543,6 +548,8 @@ def parse_project(
         data = stdin[1] if stdin and path == stdin[0] else None
         if overrides and path in overrides:
             data = overrides[path]
+        if virtual and path in virtual:
+            data = virtual[path]
         one = parse_file(path, display_path(path, cwd), data, budget)
         if path not in wanted:
             one.wrapper = None  # only the summary is needed from files we do not check
@@ -563,17 +570,26 @@ def check_project(
     result: RunResult | None = None,
     scope: Sequence[Path] = (),
     overrides: Mapping[Path, bytes] | None = None,
+    inline_code: bool = True,
 ) -> RunResult:
     """Check ``requested`` files of one project; the rest of the project feeds the facts.
 
     Deployment templates under the project root describe its functions when the configuration
     does not; their own findings are reported when a folder in ``scope`` (the folders named on
-    the command line) contains them.
+    the command line) contains them, and so are those of the Python code written in them
+    (unless not ``inline_code``), at the template's lines.
     """
     result = result if result is not None else RunResult()
     project = with_template_functions(settings)
     settings = project.settings
-    parsed, modules = parse_project(settings, requested, cwd, stdin, overrides)
+    inline = _inline_modules(project, settings)  # parsed always: the handlers are in them
+    # Inline code is checked with its template: when a folder named contains the template, or
+    # the template is named (a CDK app's module among the requested files).
+    named = {path.resolve() for path in requested} if inline and inline_code else set()
+    inline_checked = [path for path, module in inline.items() if inline_code and (
+        _in_scope(module.template, scope) or module.template.resolve() in named)]
+    texts = {path: module.code.text.encode("utf-8", errors="replace") for path, module in inline.items()}
+    parsed, modules = parse_project(settings, [*requested, *inline_checked], cwd, stdin, overrides, texts)
     unparsable = {path for path, one in parsed.items() if one.summary is None}
     lenient = {f.config.key for f in project.functions}
     if stdin is not None:
@@ -596,11 +612,73 @@ def check_project(
         result.findings.extend(
             check_file(one, settings, catalogue, enabled, facts, by_path.get(path))
         )
+    for path in inline_checked:
+        one = parsed[path]
+        if one.display in facts.skipped:
+            continue
+        result.files_checked += 1
+        found = check_file(one, settings, catalogue, enabled, facts, by_path.get(path))
+        result.findings.extend(_in_template(inline[path], found, settings, catalogue, cwd, result))
     if scope:
         result.findings.extend(
             _template_findings(project, facts, settings, catalogue, enabled, cwd, scope, result)
         )
     return result
+
+
+@dataclass(frozen=True)
+class _InlineModule:
+    """A template function's inline code, checked as the module ``index.py`` of a folder that
+    exists only in memory (lamlint.templates.model.inline_folder)."""
+
+    template: Path
+    code: InlineCode
+
+
+def _inline_modules(project: TemplateSettings, settings: Settings) -> dict[Path, _InlineModule]:
+    """The virtual ``index.py`` of every template function of the project whose code is
+    written in its template, by path (as project.py resolves the function's handler)."""
+    used = {fn.key for fn in settings.functions if fn.inline}
+    found: dict[Path, _InlineModule] = {}
+    for function in project.functions:
+        code = function.facts.inline
+        if function.config.key in used and function.lintable and isinstance(code, InlineCode):
+            path = (settings.root / function.config.code).resolve() / f"{INLINE_MODULE}.py"
+            found[path] = _InlineModule(function.facts.template, code)
+    return found
+
+
+def _in_scope(path: Path, scope: Sequence[Path]) -> bool:
+    return any(path == folder or folder in path.parents for folder in scope)
+
+
+def _in_template(
+    module: _InlineModule,
+    findings: list[Finding],
+    settings: Settings,
+    catalogue: Catalogue,
+    cwd: Path,
+    result: RunResult,
+) -> list[Finding]:
+    """Findings of inline code, moved to where the template writes each line (a JSON string
+    or a quoted YAML scalar: the key's line). Their fixes are dropped (they edit the code, not
+    the template); the template's per-file ignores apply."""
+    ignored = _per_file_ignored(module.template, settings, catalogue)
+    shown = display_path(module.template, cwd)
+    moved = []
+    for finding in findings:
+        if finding.code in ignored:
+            continue
+        span = finding.span
+        line, column = module.code.position(span.line, span.column)
+        end_line, end_column = module.code.position(span.end_line, span.end_column)
+        if (end_line, end_column) <= (line, column):
+            end_line, end_column = line, column + 1
+        moved.append(replace(finding, path=shown, span=Span(line, column, end_line, end_column), fix=None))
+    if moved and shown not in result.sources:
+        with contextlib.suppress(OSError):
+            result.sources[shown] = module.template.read_text(encoding="utf-8", errors="replace")
+    return moved
 
 
 def _moot_rules(
@@ -628,10 +706,7 @@ def _template_findings(
     result: RunResult,
 ) -> list[Finding]:
     """LAM6xx findings of the templates in scope, and LAM510 for their missing handlers."""
-    in_scope = [
-        path for path in template_paths(project.templates)
-        if any(path == folder or folder in path.parents for folder in scope)
-    ]
+    in_scope = [path for path in template_paths(project.templates) if _in_scope(path, scope)]
     if not in_scope:
         return []
     findings = check_template_set(project.templates, cwd, catalogue=catalogue,

@@ -213,8 +213,9 @@ def template_findings(settings: Settings, cwd: Path) -> tuple[list[Finding], set
         except CatalogueError as exc:
             where = shown_path(settings.config_path) if settings.config_path else "configuration"
             raise ConfigError(f"{where}: extend-apis: {exc}") from None
-    # No Python file is requested: only the templates' findings come back.
-    result = check_project(settings, [], catalogue, enabled, cwd, scope=[settings.root])
+    # No Python file is requested, nor the code written in templates: only the templates' own
+    # findings come back.
+    result = check_project(settings, [], catalogue, enabled, cwd, scope=[settings.root], inline_code=False)
     missing = {function.name for _, project in result.facts for function, _ in project.missing_handlers}
     return result.findings, missing
 

@@ -30,12 +30,24 @@ from lamlint import lambda_facts as facts
 from lamlint.config import ApiFlavour
 from lamlint.templates import limits
 from lamlint.templates.discovery import CDK_OUT, CDK_TEMPLATE_SUFFIX, SKIPPED_FOLDERS
-from lamlint.templates.model import EventFact, Fact, FunctionFacts, TemplateKind, TemplateModel, display_path
+from lamlint.templates.model import (
+    EventFact,
+    Fact,
+    FunctionFacts,
+    InlineCode,
+    TemplateKind,
+    TemplateModel,
+    display_path,
+    inline_folder,
+    pieced_code,
+)
 from lamlint.templates.nodes import Unknown
 
 CDK_JSON = "cdk.json"
 KIND: TemplateKind = "cdk-app"
 STATIC_NOTE = "read statically from the CDK app; cdk synth's cdk.out would be exact"
+# aws_lambda.Code methods (and the class) that take the function's code as a string.
+INLINE_METHODS = ("from_inline", "fromInline", "inline", "InlineCode")
 # Folders that hold no CDK app code (besides build output and dependencies).
 APP_SKIPPED_FOLDERS = frozenset({*SKIPPED_FOLDERS, CDK_OUT, "tests", "test", "cdk.staging"})
 MAX_MODULE_BYTES = 1024 * 1024
@@ -1281,6 +1293,11 @@ class _ModuleReader:
         if fn.kind == "image":
             package_type = Fact(limits.PACKAGE_TYPE_IMAGE, line, STATIC_NOTE)
         code, handler = self._code_and_handler(fn, keywords, line)
+        inline = self._inline(keywords.get("code")) if fn.kind == "function" else None
+        if isinstance(inline, InlineCode):
+            code = Fact(inline_folder(self.path, name), inline.line, STATIC_NOTE)
+        elif isinstance(inline, Unknown):
+            code = Fact(Unknown(f"inline code (Code.from_inline) {inline.why}"), code.line, STATIC_NOTE)
         runtime = self._runtime(keywords.get("runtime"))
         code = self._checkable(fn, code, handler, runtime)
         if isinstance(code.value, Unknown) and code.value.why == "a container image":
@@ -1333,6 +1350,7 @@ class _ModuleReader:
             managed_instances=None,
             async_retries=async_retries,
             durable=self.line(keywords["durable_config"].node) if "durable_config" in keywords else None,
+            inline=inline if isinstance(code.value, Path) else None,
         )
 
     def _int(self, node: cst.BaseExpression, where: _Where, convert: str) -> int | Unknown:
@@ -1408,7 +1426,7 @@ class _ModuleReader:
                 note = f"the source folder CDK bundles at synth time; {STATIC_NOTE}"
                 return Fact(folder.value, folder.line, note)
             return folder
-        if method in ("from_inline", "fromInline", "inline", "InlineCode"):
+        if method in INLINE_METHODS:
             return Fact(Unknown("inline code (Code.from_inline)"), line, STATIC_NOTE)
         if method in ("from_asset_image", "from_ecr_image", "from_image_asset", "EcrImageCode",
                       "AssetImageCode"):
@@ -1418,6 +1436,71 @@ class _ModuleReader:
         if method in ("from_docker_build", "from_custom_command"):
             return Fact(Unknown(f"code built at synth time (Code.{method})"), line, STATIC_NOTE)
         return Fact(Unknown("code the CDK app computes"), line, STATIC_NOTE)
+
+    def _inline(self, kw: _Kw | None) -> InlineCode | Unknown | None:
+        """The Python code ``Code.from_inline("...")`` / ``InlineCode("...")`` writes, with the
+        app's line of each of its lines; None when the code is not inline."""
+        if kw is None:
+            return None
+        node, place = self.follow(kw.value, kw.where)
+        if not isinstance(node, cst.Call) or not (self.cdk(node.func) or "").startswith("aws_lambda."):
+            return None
+        method = (self.cdk(node.func) or "").rpartition(".")[2]
+        if method not in INLINE_METHODS:
+            return None
+        positional = [a for a in node.args if not a.keyword and not a.star]
+        keywords = {a.keyword.value: a for a in node.args if a.keyword is not None}
+        argument = positional[0] if positional else keywords.get("code")
+        if argument is None:
+            return Unknown("(no code given)")
+        literal, _ = self.follow(argument.value, place)
+        line = self.line(literal) or self.line(kw.node)
+        pieces = self._string_pieces(literal)
+        if pieces is None:
+            value = self.value(literal, place)
+            if not isinstance(value, str):
+                return Unknown("(code the CDK app reads or computes: lamlint checks only a string "
+                               "written in the app)")
+            return InlineCode(value, line, key="Code.from_inline")
+        if len(pieces) == 1:
+            return self._literal_code(pieces[0], line)
+        return pieced_code([(self._evaluated(p), self.line(p)) for p in pieces], line, "Code.from_inline")
+
+    def _string_pieces(self, node: cst.BaseExpression) -> list[cst.SimpleString] | None:
+        """The string literals ``node`` concatenates (``"a" "b"``, ``"a" + "b"``), or None."""
+        if isinstance(node, cst.SimpleString):
+            return [node] if isinstance(node.evaluated_value, str) else None
+        if isinstance(node, cst.ConcatenatedString) or (
+            isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)
+        ):
+            left = self._string_pieces(node.left)
+            right = self._string_pieces(node.right)
+            return left + right if left is not None and right is not None else None
+        return None
+
+    @staticmethod
+    def _evaluated(node: cst.SimpleString) -> str:
+        value = node.evaluated_value
+        return value if isinstance(value, str) else ""
+
+    def _literal_code(self, node: cst.SimpleString, line: int) -> InlineCode:
+        """One string literal: written as is (no escapes), each line of the code is a line of
+        the app, its first one after the opening quotes."""
+        value = self._evaluated(node)
+        opening = len(node.prefix) + len(node.quote)
+        body = node.value[opening:len(node.value) - len(node.quote)]
+        position = self.positions.get(node)
+        if position is None:
+            return InlineCode(value, line, key="Code.from_inline")
+        start = position.start
+        count = value.count("\n") + 1
+        lines = tuple(range(start.line, start.line + count))
+        if body == value:
+            return InlineCode(value, line, lines, (start.column + opening,) + (0,) * (count - 1),
+                              "Code.from_inline")
+        if body.count("\n") == value.count("\n") and "\\\n" not in body:
+            return InlineCode(value, line, lines, (), "Code.from_inline")  # escapes: lines hold
+        return InlineCode(value, line, key="Code.from_inline")
 
     def _folder(self, value: Value, line: int) -> Fact[Path | Unknown]:
         if not isinstance(value, (str, Path)):

@@ -19,11 +19,15 @@ from lamlint.templates.model import (
     EventFact,
     Fact,
     FunctionFacts,
+    InlineCode,
     LayerFacts,
     TemplateKind,
     TemplateModel,
+    block_code,
+    inline_folder,
+    pieced_code,
 )
-from lamlint.templates.nodes import MapNode, SeqNode, TemplateError, Unknown
+from lamlint.templates.nodes import MapNode, SeqNode, StrNode, TemplateError, Unknown
 from lamlint.templates.resolve import NO_VALUE, Resolver, as_int, as_str, intrinsic
 
 SAM_FUNCTION = "AWS::Serverless::Function"
@@ -200,6 +204,60 @@ def wire_functions(
     return {logical_id: fn.finished() for logical_id, fn in pending.items()}
 
 
+def inline_text(resolver: Resolver, value: Any, key_line: int, key: str) -> InlineCode | Unknown:
+    """The code an ``InlineCode`` / ``ZipFile`` value writes, with where each line is written:
+    a YAML literal block (``|``) line by line, a ``!Join`` of strings item by item, any other
+    string on the key's line. A ``!Sub`` is read only when it substitutes nothing (its text is
+    the code; ``${!Literal}`` becomes ``${Literal}``): what its variables hold, lamlint leaves
+    unknown rather than guess from parameter defaults."""
+    found = intrinsic(value)
+    if found is not None and found[0] == "Fn::Sub":
+        body = found[1]
+        if isinstance(body, list) and len(body) == 2 and isinstance(body[0], str):
+            body = body[0]
+        if not isinstance(body, str):
+            return Unknown("(a !Sub lamlint cannot read)")
+        variables = [name for name in _SUB_VARIABLE.findall(body) if not name.startswith("!")]
+        if variables:
+            return Unknown(f"(a !Sub substituting ${{{variables[0]}}}: its text is known only at "
+                           "deploy time, so lamlint does not check it)")
+        if "${!" in body:  # the lines stay the template's; columns after ${! shift by one
+            code = body.replace("${!", "${")
+            if isinstance(body, StrNode) and body.block is not None:
+                return block_code(code, key_line, *body.block, key)
+            return InlineCode(code, key_line, key=key)
+        value = body
+    if found is not None and found[0] == "Fn::Join":
+        pieces = _joined_pieces(found[1])
+        if pieces is not None:
+            return pieced_code(pieces, key_line, key)
+    if isinstance(value, StrNode) and value.block is not None:
+        return block_code(str(value), key_line, *value.block, key)
+    text = resolver.resolve(value)
+    if isinstance(text, str):
+        return InlineCode(str(text), key_line, key=key)
+    if isinstance(text, Unknown):
+        return Unknown(f"({text.why})")
+    return Unknown("(not a string)")
+
+
+def _joined_pieces(argument: Any) -> list[tuple[str, int]] | None:
+    """The strings a ``!Join`` of literal strings puts together, each with its line."""
+    if not isinstance(argument, list) or len(argument) != 2:
+        return None
+    delimiter, items = argument
+    if not isinstance(delimiter, str) or not isinstance(items, SeqNode) or \
+            not all(isinstance(item, str) for item in items):
+        return None
+    pieces: list[tuple[str, int]] = []
+    for index, item in enumerate(items):
+        line = items.item_line(index)
+        if index and delimiter:
+            pieces.append((str(delimiter), line))
+        pieces.append((str(item), line))
+    return pieces or None
+
+
 class _Reader:
     def __init__(self, template: MapNode, path: Path, label: str, source_root: Path | None,
                  passed: Mapping[str, Passed] | None = None) -> None:
@@ -264,6 +322,7 @@ class _Reader:
                                         props.key_line("FunctionUrlConfig")))
         environment, environment_line = reader.environment()
         layers, layers_line = self._layers(props)
+        inline = None if package_type.value == limits.PACKAGE_TYPE_IMAGE else self._inline(props, sam)
         function_facts = FunctionFacts(
             template=self.path,
             kind=self.kind,
@@ -271,7 +330,7 @@ class _Reader:
             name=cdk_construct_id(resource) or logical_id,
             line=line,
             key=f"{self.label}: Resources.{logical_id}",
-            code=self._code(logical_id, resource, props, sam, package_type),
+            code=self._code(logical_id, resource, props, sam, package_type, inline),
             handler=reader.text("Handler"),
             runtime=reader.text("Runtime"),
             architectures=reader.texts("Architectures"),
@@ -290,17 +349,22 @@ class _Reader:
             managed_instances=reader.present("CapacityProviderConfig"),
             async_retries=reader.async_retries("EventInvokeConfig") if sam else None,
             durable=reader.present("DurableConfig"),
+            inline=inline,
         )
         literal_name = name.value if name is not None and isinstance(name.value, str) else None
         return _Function(function_facts, literal_name)
 
     def _code(self, logical_id: str, resource: MapNode, props: MapNode, sam: bool,
-              package_type: Fact[str | Unknown]) -> Fact[Path | Unknown]:
+              package_type: Fact[str | Unknown], inline: InlineCode | Unknown | None) -> Fact[Path | Unknown]:
         if package_type.value == limits.PACKAGE_TYPE_IMAGE:
             return Fact(Unknown("a container image"), package_type.line)
         key = "CodeUri" if sam else "Code"
-        if sam and "InlineCode" in props:
-            return Fact(Unknown("inline code (InlineCode)"), props.key_line("InlineCode"))
+        if isinstance(inline, InlineCode):
+            return Fact(inline_folder(self.path, logical_id), inline.line)
+        if isinstance(inline, Unknown):
+            where = "InlineCode" if sam and "InlineCode" in props else "Code.ZipFile"
+            return Fact(Unknown(f"inline code ({where}) {inline.why}"), props.value_line(
+                "InlineCode" if where == "InlineCode" else "Code"))
         if key not in props:
             if sam and "ImageUri" not in props:
                 # sam build and sam deploy package the template's own folder.
@@ -310,8 +374,6 @@ class _Reader:
         line = props.value_line(key)
         value = self.resolver.resolve(props[key])
         if isinstance(value, MapNode):
-            if "ZipFile" in value:
-                return Fact(Unknown("inline code (Code.ZipFile)"), line)
             if "ImageUri" in value:
                 return Fact(Unknown("a container image"), line)
             asset = self._cdk_asset(resource, "Code")
@@ -319,6 +381,16 @@ class _Reader:
                 return asset
             return Fact(Unknown("code in S3"), line)
         return self._local_path(value, line)
+
+    def _inline(self, props: MapNode, sam: bool) -> InlineCode | Unknown | None:
+        """The Python code written in the template (SAM InlineCode, Code.ZipFile), or why it
+        cannot be read; None when the code is elsewhere."""
+        if sam and "InlineCode" in props:
+            return inline_text(self.resolver, props["InlineCode"], props.key_line("InlineCode"), "InlineCode")
+        code = self.resolver.resolve(props.get("Code")) if not sam else None
+        if isinstance(code, MapNode) and "ZipFile" in code:
+            return inline_text(self.resolver, code["ZipFile"], code.key_line("ZipFile"), "Code.ZipFile")
+        return None
 
     def _local_path(self, value: Any, line: int) -> Fact[Path | Unknown]:
         text = as_str(value)

@@ -12,7 +12,15 @@ from lamlint import lambda_facts as facts
 from lamlint.config import ApiFlavour, FunctionConfig, LayerConfig
 from lamlint.templates import limits
 from lamlint.templates.discovery import CDK_OUT
-from lamlint.templates.model import Fact, FunctionFacts, LayerFacts, Origin, TemplateFunction
+from lamlint.templates.model import (
+    INLINE_MODULE,
+    Fact,
+    FunctionFacts,
+    InlineCode,
+    LayerFacts,
+    Origin,
+    TemplateFunction,
+)
 from lamlint.templates.nodes import Unknown
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -98,6 +106,10 @@ def to_function(fn: FunctionFacts, root: Path, name: str, layer_names: dict[str,
             skip = skip or f"its handler {fn.handler.value!r} is not of the form module.function"
     origins["handler"] = _origin(fn, fn.handler)
 
+    inline = isinstance(fn.inline, InlineCode) and isinstance(code, Path)
+    if inline and not skip:
+        skip = _inline_skip(fn, handler)
+
     architecture: str | None = None
     if fn.architectures is not None:
         known = [a for a in fn.architectures.value if isinstance(a, str) and a in facts.ARCHITECTURES]
@@ -151,8 +163,36 @@ def to_function(fn: FunctionFacts, root: Path, name: str, layer_names: dict[str,
         architecture=architecture,
         mounts=mounts,
         key=fn.key,
+        inline=inline,
     )
     return TemplateFunction(config, tuple(origins.items()), fn, skip)
+
+
+def _inline_skip(fn: FunctionFacts, handler: str) -> str:
+    """Why inline code is not checked as the function's code ("" when it is): the runtime
+    finds it in index.py, so a handler of another module means the code written is not the
+    code that runs (a placeholder replaced at deploy time), and so does code that never binds
+    the handler's name (``# replaced by the pipeline``)."""
+    assert isinstance(fn.inline, InlineCode)
+    module, _, function = handler.rpartition(".")
+    written = f"its inline code ({fn.inline.key})"
+    if module != INLINE_MODULE:
+        return (f"{written} is written to {INLINE_MODULE}.py, but its handler names module "
+                f"{module!r} (is the code replaced after deployment?)")
+    if not _binds(fn.inline.text, function):
+        return (f"{written} defines no {function!r} for its handler (a placeholder replaced "
+                "after deployment?)")
+    return ""
+
+
+def _binds(text: str, name: str) -> bool:
+    """Whether Python code ``text`` looks like it binds ``name`` (a def, a class, an assignment
+    or an import): a cheap test that never parses, for hostile templates' sake."""
+    word = re.escape(name)
+    pattern = (rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{word}\b|^[ \t]*class[ \t]+{word}\b"
+               rf"|^[ \t]*{word}[ \t]*(?::[^=\n]*)?=(?!=)"
+               rf"|^[ \t]*(?:from[ \t]+\S+[ \t]+)?import\b[^\n]*\b{word}\b")
+    return re.search(pattern, text, re.MULTILINE) is not None
 
 
 def to_layer(layer: LayerFacts, root: Path, name: str) -> LayerConfig | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
@@ -24,6 +25,66 @@ class Fact(Generic[T]):
 
 
 PERMISSION_KIND = "AWS::Lambda::Permission"
+# The module the runtime finds inline code in: CloudFormation writes Code.ZipFile (and SAM's
+# InlineCode, and CDK's Code.from_inline, both of which become Code.ZipFile) to index.py for a
+# Python runtime, so the handler must be index.<function>.
+INLINE_MODULE = "index"
+_UNSAFE_PART = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class InlineCode:
+    """Python code written inside the template (SAM ``InlineCode``, ``Code.ZipFile``, CDK's
+    ``Code.from_inline``), and where each of its lines is written, to put its findings there."""
+
+    text: str
+    line: int  # the line of the key (InlineCode, ZipFile, code=)
+    # The template line of each line of ``text``; () when they are not the template's lines
+    # (a JSON string, a quoted or folded YAML scalar): then every finding goes on ``line``.
+    lines: tuple[int, ...] = ()
+    # What to add to a finding's column on each line (a YAML block's indentation); () when
+    # columns cannot be mapped (then column 1).
+    columns: tuple[int, ...] = ()
+    key: str = "Code.ZipFile"  # how the template writes it: InlineCode, Code.ZipFile, Code.from_inline
+
+    def position(self, line: int, column: int) -> tuple[int, int]:
+        """A (line, column) of the code as a (line, column) of the template."""
+        if not self.lines:
+            return self.line, 1
+        index = min(max(line - 1, 0), len(self.lines) - 1)
+        if not self.columns or index >= len(self.columns) or line - 1 != index:
+            return self.lines[index], 1
+        return self.lines[index], column + self.columns[index]
+
+
+def block_code(text: str, key_line: int, first_line: int, indent: int, key: str) -> InlineCode:
+    """Code written as a block whose lines are the template's, from ``first_line`` on."""
+    count = text.count("\n") + 1
+    return InlineCode(text, key_line, tuple(range(first_line, first_line + count)), (indent,) * count, key)
+
+
+def pieced_code(pieces: list[tuple[str, int]], key_line: int, key: str) -> InlineCode:
+    """Code made of strings joined together (!Join, "a" "b" in Python), each written on a
+    line: each line of the code goes on the line of the piece it starts in."""
+    lines: list[int] = []
+    at_start = True
+    for text, line in pieces:
+        for char in text:
+            if at_start:
+                lines.append(line or key_line)
+                at_start = False
+            if char == "\n":
+                at_start = True
+    if at_start:
+        lines.append(pieces[-1][1] or key_line if pieces else key_line)
+    return InlineCode("".join(text for text, _ in pieces), key_line, tuple(lines), (), key)
+
+
+def inline_folder(template: Path, logical_id: str) -> Path:
+    """The folder inline code is checked in: it never exists on disk
+    (``<template folder>/.<template name>.inline/<LogicalId>``)."""
+    part = _UNSAFE_PART.sub("-", logical_id).strip(".") or "function"
+    return template.parent / f".{template.name}.inline" / part
 
 
 @dataclass(frozen=True)
@@ -71,6 +132,9 @@ class FunctionFacts:
     # e.g. MaximumRetryAttempts: 0): what happens to a failed event was decided.
     async_retries: int | None = None
     durable: int | None = None  # line of DurableConfig (a durable function)
+    # Python code written in the template itself, or why it cannot be read (a !Sub with
+    # variables); None when the code is elsewhere. ``code`` is then inline_folder(...).
+    inline: InlineCode | Unknown | None = None
 
     @property
     def triggers(self) -> tuple[str, ...]:
@@ -123,7 +187,7 @@ class TemplateFunction:
     origins: tuple[tuple[str, Origin], ...]  # FunctionConfig field name -> where it came from
     facts: FunctionFacts
     # Why lamlint cannot check this function's Python code ("" when it can): not Python,
-    # a container image, code in S3 or inline, a handler that cannot be read.
+    # a container image, code in S3, inline code it cannot read, a handler that cannot be read.
     skip_reason: str = ""
 
     def origin(self, field_name: str) -> Origin | None:

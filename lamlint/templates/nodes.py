@@ -73,9 +73,12 @@ class SeqNode(list[Any]):
 
 
 class StrNode(str):
-    """A string with the line it was written on."""
+    """A string with the line it was written on. ``block``: for a YAML literal block scalar
+    (``key: |``) whose every line is a line of the file, (the file line of its first line, its
+    indentation); None for any other string (JSON, quoted, plain or folded YAML)."""
 
     line: int
+    block: tuple[int, int] | None = None
 
     def __new__(cls, value: str, line: int = 0) -> StrNode:
         node = super().__new__(cls, value)

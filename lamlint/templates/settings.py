@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lamlint.config import ConfigError, LayerConfig, Settings, code_outside
-from lamlint.templates.model import TemplateFunction, TemplateSet
+from lamlint.templates.model import InlineCode, TemplateFunction, TemplateSet
 from lamlint.templates.reading import convert, read_templates
 
 
@@ -50,6 +50,9 @@ def template_paths(templates: TemplateSet) -> list[Path]:
 def _outside_skipped(root: Path, function: TemplateFunction, packaging: bool) -> TemplateFunction:
     if not function.lintable:
         return function
+    inline = function.facts.inline
+    if packaging and isinstance(inline, InlineCode):
+        return replace(function, skip_reason=f"its code is inline code ({inline.key})")  # nothing to package
     outside = code_outside(root, function.config.code)
     if not outside:
         return function

@@ -9,6 +9,7 @@ as CloudFormation does, and is listed in the root's ``duplicates`` (LAM616).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,14 @@ class TemplateLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []
         self.unknown_tags: list[tuple[int, str]] = []
+        self.source = stream
+        self._lines: list[str] | None = None
+
+    def file_lines(self) -> list[str]:
+        """The file's lines, split where YAML breaks lines (so YAML's line numbers index it)."""
+        if self._lines is None:
+            self._lines = _LINE_BREAK.split(self.source)
+        return self._lines
 
 
 # Keep timestamps as strings: no yaml.org timestamp resolver.
@@ -44,6 +53,10 @@ TemplateLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+# Where YAML breaks lines (PyYAML's marks count these).
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def _line(node: yaml.Node) -> int:
@@ -98,14 +111,47 @@ def _construct_sequence(loader: TemplateLoader, node: yaml.Node) -> SeqNode:
 
 def _construct_str(loader: TemplateLoader, node: yaml.Node) -> StrNode:
     assert isinstance(node, yaml.ScalarNode)
-    return StrNode(loader.construct_scalar(node), _line(node))
+    return _string(loader, node)
+
+
+def _string(loader: TemplateLoader, node: yaml.ScalarNode) -> StrNode:
+    result = StrNode(loader.construct_scalar(node), _line(node))
+    if node.style == "|":
+        result.block = _block(loader.file_lines(), _line(node), result)
+    return result
+
+
+def _block(lines: list[str], header: int, value: str) -> tuple[int, int] | None:
+    """(first line, indentation) of a literal block scalar whose header (``|``) is on line
+    ``header``, when each of its lines is, indented, the file's line below the header (so a
+    position in the value is a position in the file); else None."""
+    rows = value.split("\n")
+    if rows and rows[-1] == "":
+        rows.pop()  # the final line break
+    start = header  # 0-based index of the line after the header
+    if start + len(rows) > len(lines):
+        return None
+    first = next((i for i, row in enumerate(rows) if row.strip()), None)
+    if first is None:
+        return None
+    raw = lines[start + first]
+    indent = len(raw) - len(rows[first])
+    if indent < 0 or raw[indent:] != rows[first] or raw[:indent].strip(" "):
+        return None
+    for index, row in enumerate(rows):
+        raw = lines[start + index]
+        if raw[indent:] != row or raw[:indent].strip(" "):
+            if row == "" and not raw.strip(" "):
+                continue  # an empty line, written less indented
+            return None
+    return header + 1, indent
 
 
 def _intrinsic(long_name: str) -> Any:
     def construct(loader: TemplateLoader, node: yaml.Node) -> MapNode:
         value: Any
         if isinstance(node, yaml.ScalarNode):
-            value = StrNode(loader.construct_scalar(node), _line(node))
+            value = _string(loader, node)
             if long_name == "Fn::GetAtt":
                 # !GetAtt Resource.Attribute (the attribute may itself contain dots)
                 resource, _, attribute = value.partition(".")
