@@ -247,7 +247,8 @@ def test_full_format_shows_source_and_help(project: Project) -> None:
     assert lines[0].startswith(NOTIFY_HEADER)
     assert lines[1] == "  10 | async def send(event, context):"
     assert lines[2] == "     | ^^^^^"
-    assert lines[3] == "     = help: https://lamlint.dev/rules/LAM501"
+    assert lines[3] == "     = error: async-handler"  # the severity in words, for CI logs
+    assert lines[4] == "     = help: https://lamlint.dev/rules/LAM501"
     assert lines[-1] == "Found 1 finding (1 error)."
     # full is the default
     assert lint().stdout == result.stdout

@@ -199,6 +199,7 @@ def test_full_block_layout() -> None:
         "app.py:10:1: LAM501 [*] Handler `handler` is an `async def`; Lambda cannot await it.",
         "  10 | async def handler(event, context):",
         "     | ^^^^^",
+        "     = error: async-handler",
         "     = help: https://lamlint.dev/rules/LAM501",
     ]
 
@@ -246,7 +247,7 @@ def test_full_multiline_span_underlines_the_first_line_to_its_end() -> None:
     assert lines[1] == f"  10 | {first_line}"
     assert lines[2] == "     | " + " " * 6 + "^" * (len(first_line) - 6)
     assert [line[:7] for line in lines[3:6]] == ["  11 | ", "  12 | ", "  13 | "]
-    assert lines[6] == "     = help: https://lamlint.dev/rules/LAM501"
+    assert lines[6:8] == ["     = error: async-handler", "     = help: https://lamlint.dev/rules/LAM501"]
 
 
 def test_full_long_span_is_elided() -> None:
@@ -271,6 +272,7 @@ def test_full_span_beyond_the_file_end_shows_no_snippet() -> None:
     finding = make_finding("LAM901", Span(99, 1, 99, 5), message="unexpected EOF")
     assert full.render([finding], context()).splitlines() == [
         "app.py:99:1: LAM901 unexpected EOF",
+        "  = error: unparsable-file",
         "  = help: https://lamlint.dev/rules/LAM901",
         "",
         "Found 1 finding (1 error).",
@@ -280,8 +282,9 @@ def test_full_span_beyond_the_file_end_shows_no_snippet() -> None:
 def test_full_unreadable_source_shows_no_snippet() -> None:
     finding = make_finding("LAM901", Span(1, 1, 1, 2), path="missing.py", message="unreadable")
     lines = full.render([finding], context()).splitlines()
-    assert lines[:2] == [
+    assert lines[:3] == [
         "missing.py:1:1: LAM901 unreadable",
+        "  = error: unparsable-file",
         "  = help: https://lamlint.dev/rules/LAM901",
     ]
 

@@ -5,6 +5,7 @@
     app.py:4:1: LAM501 The handler is an `async def` ...
       4 | async def handler(event, context):
         | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        = error: async-handler
         = help: https://lamlint.dev/rules/LAM501
 """
 
@@ -127,8 +128,10 @@ def _block(finding: Finding, lines: Sequence[str] | None, color: bool, unsafe: b
     if lines is not None and shown is not None:
         block.extend(_snippet(finding.span, lines, shown, color))
         help_indent += shown.gutter_width + 1  # the "=" lines up with the gutter's "|"
+    equals = paint("=", color, fg="blue", bold=True)
+    # The severity in words: colour alone is lost in CI logs and to screen readers.
+    block.append(f"{' ' * help_indent}{equals} {finding.severity}: {finding.name}")
     if finding.url:
-        equals = paint("=", color, fg="blue", bold=True)
         block.append(f"{' ' * help_indent}{equals} help: {finding.url}")
     return block
 
