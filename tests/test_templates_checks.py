@@ -571,3 +571,25 @@ def test_an_unknown_tag_is_lam615_on_its_line_and_the_rest_is_still_judged(tmp_p
         Timeout: 1000
         """)
     assert codes(check(tmp_path, text)) == [("LAM615", 9), ("LAM601", 10)]
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("Event", [("LAM610", 3)]), ("RequestResponse", [])])
+def test_an_ses_rule_that_waits_for_the_answer_is_a_synchronous_caller(
+    tmp_path: Path, mode: str, expected: list[tuple[str, int]]
+) -> None:
+    """An SES LambdaAction with RequestResponse waits for a mail-flow decision: nothing is
+    retried or dropped asynchronously, so no failure destination is asked for (LAM610)."""
+    text = sam("") + textwrap.indent(textwrap.dedent(f"""\
+      Rule:
+        Type: AWS::SES::ReceiptRule
+        Properties:
+          RuleSetName: inbound
+          Rule:
+            Actions:
+              - LambdaAction:
+                  FunctionArn: !GetAtt Fn.Arn
+                  InvocationType: {mode}
+    """), "  ")
+    assert codes(check(tmp_path, text)) == expected
+    (function,) = functions_from_templates(tmp_path)
+    assert function.config.triggers == (("sync",) if mode == "RequestResponse" else ("ses",))

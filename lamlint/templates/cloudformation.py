@@ -140,6 +140,12 @@ INVOKER_PATHS: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {
         ("*", "ProcessingConfiguration", "Processors", "[]", "Parameters", "[]", "ParameterValue"),
     )),
 }
+# Invokers whose action chooses how it invokes: (the key, the value for a caller that waits).
+# SES receipt rules invoke asynchronously (Event) unless InvocationType is RequestResponse, which
+# waits up to 30 s for a mail-flow decision: a synchronous caller, not retried.
+INVOCATION_TYPE_SETTINGS: dict[str, tuple[str, str]] = {
+    "AWS::SES::ReceiptRule": ("InvocationType", "RequestResponse"),
+}
 # What points at a function through another resource: an alias or a version of it (their
 # FunctionName), and SAM's `!Ref Fn.Alias` / `!Ref Fn.Version` (what AutoPublishAlias makes).
 ALIAS_TYPES = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
@@ -590,6 +596,9 @@ class _Wiring:
         if invokes is not None:
             trigger, paths = invokes
             for path in paths:
+                if kind in INVOCATION_TYPE_SETTINGS:
+                    self._invoker_with_mode(logical_id, kind, trigger, line, props, path)
+                    continue
                 for value in self._at(props, path):
                     self._add(self._function_for(value), EventFact(logical_id, kind, trigger, line))
         wiring: dict[str, Callable[[str, MapNode, int], None]] = {
@@ -610,6 +619,19 @@ class _Wiring:
         handler = wiring.get(kind)
         if handler is not None:
             handler(logical_id, props, line)
+
+    def _invoker_with_mode(self, logical_id: str, kind: str, trigger: str, line: int,
+                           props: MapNode, path: tuple[str, ...]) -> None:
+        """An invoker whose action says how it invokes (an SES receipt rule's LambdaAction
+        with ``InvocationType: RequestResponse`` waits for the answer: a synchronous caller)."""
+        key, waits = INVOCATION_TYPE_SETTINGS[kind]
+        for parent in self._at(props, path[:-1]):
+            action = self.resolver.resolve(parent)
+            if not isinstance(action, MapNode) or path[-1] not in action:
+                continue
+            mode = self.resolver.resolve(action.get(key))
+            this = "sync" if mode == waits else trigger
+            self._add(self._function_for(action[path[-1]]), EventFact(logical_id, kind, this, line))
 
     def _at(self, value: Any, path: tuple[str, ...]) -> list[Any]:
         """The values at ``path`` under ``value`` ("[]": each item, "*": each mapping value)."""
