@@ -605,6 +605,7 @@ class InertCode:
     calls: frozenset[str]
     methods: frozenset[str]
     loggers: frozenset[str]  # what makes a module-level logger, whose methods are inert
+    logger_methods: frozenset[str] = frozenset()  # inert on a logger only (Powertools' keys)
 
 
 @cache
@@ -615,6 +616,7 @@ def inert_code(catalogue: Catalogue) -> InertCode:
         calls=frozenset(_names_list(table, "calls")),
         methods=frozenset(_names_list(table, "methods")),
         loggers=frozenset(_names_list(table, "loggers")),
+        logger_methods=frozenset(_names_list(table, "logger_methods")),
     )
 
 

@@ -535,10 +535,10 @@ def test_a_bare_permission_to_api_gateway_does_not_say_which_api(tmp_path: Path)
     assert [c for c, _ in codes(check(tmp_path, text))] == []
 
 
-def test_a_duplicate_key_is_a_warning_and_the_template_is_still_read(tmp_path: Path) -> None:
+def test_a_duplicate_key_is_info_and_the_template_is_still_read(tmp_path: Path) -> None:
     text = sam("Timeout: 10\nTimeout: 1000\n")
     findings = check(tmp_path, text)
-    assert [(f.code, f.severity) for f in findings] == [("LAM601", "error"), ("LAM616", "warning")]
+    assert [(f.code, f.severity) for f in findings] == [("LAM601", "error"), ("LAM616", "info")]
     assert "'Timeout' is written twice" in findings[1].message
     assert "Timeout 1,000 s" in findings[0].message
 

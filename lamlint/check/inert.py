@@ -1,6 +1,7 @@
-"""Handlers whose code cannot fail on an event nor change anything: demo and placeholder
-handlers that only decode, log or print what they got. The rules that protect failing work
-(``[inert_code]`` in lam6_deployment.toml) stay silent for them."""
+"""Code that cannot fail on an event nor change anything: demo and placeholder handlers that
+only decode, log or print what they got, and background threads that only log. The rules that
+protect failing or lasting work (``[inert_code]`` in lam6_deployment.toml, and LAM107) stay
+silent for them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from lamlint.apis import InertCode
 from lamlint.check.graph import ModuleIndex, ModuleInfo
 from lamlint.check.summary import CALL
 from lamlint.project import ProjectFacts
+
+# How deep inert_function follows calls into other project functions.
+MAX_DEPTH = 6
 
 
 def inert_handler(facts: ProjectFacts, name: str, code: InertCode) -> bool:
@@ -28,6 +32,24 @@ def inert_handler(facts: ProjectFacts, name: str, code: InertCode) -> bool:
     return True
 
 
+def inert_function(index: ModuleIndex, display: str, dotted: str, code: InertCode, depth: int = 0) -> bool:
+    """Whether the project function ``dotted`` names in module ``display`` (and the project
+    functions it calls, ``MAX_DEPTH`` deep) only calls inert code and never raises."""
+    caller = index.by_display.get(display)
+    key = index.function_key(index.lookup(caller, dotted.split("."))) if caller else None
+    module = index.by_display.get(key[0]) if key else None
+    function = module.summary.function(key[1]) if module and key else None
+    if module is None or function is None or function.raises or depth > MAX_DEPTH:
+        return False
+    for call in function.calls:
+        if index.resolve_function(module.display, call) is not None:
+            if not inert_function(index, module.display, call, code, depth + 1):
+                return False
+        elif not _inert_call(index, module, call, code):
+            return False
+    return True
+
+
 def _inert_call(index: ModuleIndex, module: ModuleInfo, call: str, code: InertCode) -> bool:
     if call == "?":
         return False
@@ -38,12 +60,13 @@ def _inert_call(index: ModuleIndex, module: ModuleInfo, call: str, code: InertCo
     if (index.qualified(module, call) or call) in code.calls:
         return True
     head, _, rest = call.partition(".")
-    if not rest or rest.rsplit(".", 1)[-1] not in code.methods:
+    method = rest.rsplit(".", 1)[-1]
+    if not rest or method not in code.methods | code.logger_methods:
         return False
     if index.qualified(module, head) is not None:
         return False  # a method of an imported module: requests.get is no dict lookup
     binding = module.summary.binding(head)
     if binding is None or binding.kind != CALL:
-        return True  # a local value: a record, a string, a dict
+        return method in code.methods  # a local value: a record, a string, a dict
     # A module-level object: harmless only when it is a logger.
     return (index.qualified(module, binding.target) or binding.target) in code.loggers

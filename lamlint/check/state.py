@@ -10,11 +10,12 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from lamlint.apis import StateApis, state_apis
+from lamlint.apis import StateApis, inert_code, state_apis
 from lamlint.check.analysis import AnalyzedCheck
 from lamlint.check.base import FileContext
+from lamlint.check.inert import inert_function
 from lamlint.check.names import import_table, qualified_name
-from lamlint.check.summary import BOUNDED
+from lamlint.check.summary import BOUNDED, dotted
 from lamlint.check.taint import calls_in, is_tainted, names_read
 
 _NONE_GUARDS = ("is None", "not ")
@@ -592,6 +593,10 @@ class BackgroundWorkNotAwaited(StateCheck):
         "    wait(futures)\n",
         "from concurrent.futures import ThreadPoolExecutor\nPOOL = ThreadPoolExecutor(4)\n\n"
         "def handler(event, context):\n    return POOL.submit(work, event).result(timeout=5)\n",
+        # a thread that only logs: freezing it midway loses a log line at most
+        "import logging\nimport threading\nlogger = logging.getLogger()\n\n"
+        "def log_progress(n):\n    logger.info('working on %s', n)\n\n"
+        "def handler(event, context):\n    threading.Thread(target=log_progress, args=(1,)).start()\n",
     )
     INVALID = (
         "import threading\n\ndef handler(event, context):\n"
@@ -602,6 +607,9 @@ class BackgroundWorkNotAwaited(StateCheck):
         "def handler(event, context):\n    POOL.submit(send, event)\n    return {'ok': True}\n",
         "from concurrent.futures import ThreadPoolExecutor\n\ndef handler(event, context):\n"
         "    pool = ThreadPoolExecutor()\n    pool.submit(send, event)\n    return 1\n",
+        "import threading\nimport boto3\ns3 = boto3.client('s3')\n\n"
+        "def upload(key):\n    s3.put_object(Bucket='b', Key=key, Body=b'')\n\n"
+        "def handler(event, context):\n    threading.Thread(target=upload, args=(event['key'],)).start()\n",
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -625,7 +633,9 @@ class BackgroundWorkNotAwaited(StateCheck):
         method = func.attr.value
         if method == "start":
             started = self._constructed(receiver, self.apis.thread_constructors)
-            if started and not (waited & self.apis.thread_waits):
+            made = self._constructor_call(receiver)
+            target = _thread_target(made) if made is not None else None
+            if started and not (waited & self.apis.thread_waits) and not self._inert(target):
                 self._report(call, f"a {started.rsplit('.', 1)[-1]}")
         elif method == "submit":
             node = self.ctx.scope.function_node
@@ -634,23 +644,39 @@ class BackgroundWorkNotAwaited(StateCheck):
             ):
                 return  # the with block waits for its tasks on exit
             pool = self._constructed(receiver, self.apis.executor_constructors)
-            if pool and not (waited & self.apis.executor_waits):
+            task = call.args[0].value if call.args and call.args[0].keyword is None else None
+            if pool and not (waited & self.apis.executor_waits) and not self._inert(task):
                 self._report(call, "an executor task")
 
-    def _constructed(self, node: cst.BaseExpression, constructors: frozenset[str]) -> str | None:
-        """The constructor ``node`` was made by: a direct call, a local or module binding."""
+    def _inert(self, target: cst.BaseExpression | None) -> bool:
+        """Whether the function a thread or task runs only logs or decodes (lamlint.check.inert):
+        freezing it midway loses nothing."""
+        name = dotted(target) if target is not None else None
+        index = self.ctx.facts.index
+        if not name or index is None:
+            return False
+        return inert_function(index, self.ctx.display, name, inert_code(self.ctx.catalogue))
+
+    def _constructor_call(self, node: cst.BaseExpression) -> cst.Call | None:
+        """The call that made ``node``: itself, or what a local or module binding holds."""
         assert self.analysis is not None
         if isinstance(node, cst.Call):
-            name = self.qualified(node.func)
-            return name if name in constructors else None
+            return node
         if isinstance(node, cst.Name):
             value = self.analysis.local_bindings(self.ctx).get(node.value)
             if value is None and self.analysis.is_module_name(self.ctx, node.value):
                 value = self.analysis.constants.get(node.value)
             if isinstance(value, cst.Call):
-                name = self.qualified(value.func)
-                return name if name in constructors else None
+                return value
         return None
+
+    def _constructed(self, node: cst.BaseExpression, constructors: frozenset[str]) -> str | None:
+        """The constructor ``node`` was made by: a direct call, a local or module binding."""
+        made = self._constructor_call(node)
+        if made is None:
+            return None
+        name = self.qualified(made.func)
+        return name if name in constructors else None
 
     def _report(self, node: cst.CSTNode, what: str) -> None:
         self.report(
@@ -660,6 +686,15 @@ class BackgroundWorkNotAwaited(StateCheck):
             "midway and resumes (if ever) during a later invocation; join it, call .result(), "
             "or use the executor in a `with` block",
         )
+
+
+def _thread_target(made: cst.Call) -> cst.BaseExpression | None:
+    """What a Thread or Timer runs: ``target=``/``function=``, else Timer's second argument."""
+    for arg in made.args:
+        if arg.keyword is not None and arg.keyword.value in ("target", "function"):
+            return arg.value
+    positional = [arg.value for arg in made.args if arg.keyword is None]
+    return positional[1] if len(positional) > 1 else None
 
 
 class ModuleAttributeFromRequest(StateCheck):
