@@ -620,6 +620,9 @@ def rule_command(code: str) -> None:
               help="The function's architecture (default: from the configuration, else x86_64).")
 @click.option("--handler", default=None,
               help="Check that the zip defines this handler (module.function).")
+@click.option("--function", "function", metavar="NAME", default=None,
+              help="Judge the zip as this project function (default: the function the zip is "
+                   "named after, dist/NAME.zip): its runtime, architecture, handler and layers.")
 @click.option("--s3", is_flag=True, help="The zips are uploaded through S3: no 50 MiB zipped limit.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A summary for people, or JSON for CI.")
@@ -630,6 +633,7 @@ def inspect_command(
     runtime: str | None,
     architecture: str | None,
     handler: str | None,
+    function: str | None,
     s3: bool,
     output_format: str,
 ) -> None:
@@ -639,7 +643,8 @@ def inspect_command(
 
     try:
         outcome = run_inspect(zip_path, layers, runtime=runtime, architecture=architecture,
-                              handler=handler, s3=s3, output_format=output_format, cwd=Path.cwd())
+                              handler=handler, s3=s3, output_format=output_format, cwd=Path.cwd(),
+                              function=function)
     except PackagingError as exc:
         raise UserError(str(exc)) from None
     click.echo(outcome.text, nl=False)

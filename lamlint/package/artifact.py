@@ -123,6 +123,8 @@ def inspect_zip(path: Path, kind: ArtifactKind, target: Target, display: str | N
             _inspect_member(archive, info, kind, target, shown, scan)
         scan.findings += _collisions([i.filename for i in infos], shown)
     scan.findings += _permission_findings(scan, shown)
+    if scan.files == 0:
+        scan.findings.append(_empty_finding(kind, shown))
     if kind == "layer" and scan.outside_python:
         scan.findings.append(_outside_python_finding(scan.outside_python, target, shown))
     packages = tuple(
@@ -262,6 +264,13 @@ def _permission_findings(scan: _Scan, display: str) -> list[ArtifactFinding]:
             )
         )
     return found
+
+
+def _empty_finding(kind: ArtifactKind, display: str) -> ArtifactFinding:
+    what = ("the function has no code: every invocation would fail with Runtime.ImportModuleError"
+            if kind == "function" else "the layer adds nothing to /opt")
+    return finding("LAM721", f"the zip holds no files: {what} (an empty code folder, or everything "
+                   "in it excluded?)", artifact=display)
 
 
 def _note_layer_placement(name: str, target: Target, scan: _Scan) -> None:

@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -81,6 +81,8 @@ class FunctionPlan:
     layers: tuple[str, ...]
     target: Target
     contents: Contents = Contents()
+    unknown_layers: tuple[str, ...] = ()  # layers it uses that lamlint does not build (ARNs)
+    check_imports: bool = True  # False: a PYTHONPATH of its own makes its imports unknowable
 
 
 @dataclass(frozen=True)
@@ -167,9 +169,12 @@ def _check_name(kind: str, name: str) -> str:
     return name
 
 
-def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[str]) -> Plan:
+def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[str],
+                unknown_layers: Mapping[str, tuple[str, ...]] | None = None) -> Plan:
     """What to build: the named functions (and their layers) and the named layers; all of
-    them when nothing is named. Without configured functions, the project folder is one."""
+    them when nothing is named. Without configured functions, the project folder is one.
+    ``unknown_layers``: for a function, the layers it uses that are not built (ARNs)."""
+    unknown_layers = unknown_layers or {}
     root = settings.root
     configured = {f.name: f for f in settings.functions}
     layers = {layer.name: layer for layer in settings.layers}
@@ -203,6 +208,8 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
                     fn.layers,
                     _target(settings, fn),
                     _contents(package, fn),
+                    unknown_layers.get(fn.name, ()),
+                    not has_pythonpath(fn),
                 )
             )
     wanted = [n for n in layers if n in layer_names or any(n in f.layers for f in functions)]
@@ -239,6 +246,11 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
         (*settings.exclude, *settings.extend_exclude),
         settings.respect_gitignore,
     )
+
+
+def has_pythonpath(fn: FunctionConfig) -> bool:
+    """The function sets PYTHONPATH: Lambda imports from more places than lamlint sees."""
+    return any(key == "PYTHONPATH" for key, _ in fn.environment)
 
 
 def _target(settings: Settings, fn: FunctionConfig) -> Target:
@@ -341,6 +353,8 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
                 handler=function.handler,
                 s3=options.s3,
                 known=[f for item in (entry, *layers) for f in item.known],
+                unknown_layers=function.unknown_layers,
+                check_imports=function.check_imports,
             )
             inspections.append((f"function {function.name}", inspection))
             for item in (entry, *layers):
@@ -494,13 +508,23 @@ def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, p
         return written, report, _refusals(collected, display)
 
 
+def without_dependency_file(files: Sequence[SourceFile], folder: Path,
+                            requirements: Path | None) -> list[SourceFile]:
+    """A layer's files (of code folder ``folder``) without its dependency file: what the layer
+    installs goes in, the list of it would land in /opt (or /opt/python) where nothing reads it."""
+    if requirements is None:
+        return list(files)
+    wanted = os.path.abspath(requirements)
+    return [f for f in files if os.path.abspath(folder / f.name) != wanted]
+
+
 def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, partial: Path,
                  skip: Sequence[Path], display: str) -> _Built:
     """A layer folder with a python/ subfolder is the layer as it is; a folder of plain
     modules is put under the layer's prefix, where its requirements are installed too."""
     what = f"layer {layer.name!r}"
     collected = _code(plan, layer.code, layer.contents, options, what, skip)
-    code = collected.files
+    code = without_dependency_file(collected.files, layer.code, layer.requirements)
     prefix = "" if (layer.code / "python").is_dir() else layer.prefix
     # Its modules as imported: python/common/x.py is common/x.py on the import path.
     importable = code if prefix else [replace(f, name=f.name.removeprefix("python/")) for f in code]

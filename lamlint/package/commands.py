@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from lamlint import lambda_facts as facts
 from lamlint.catalogue import load_catalogue
-from lamlint.config import PackageConfig, Settings, find_config, load_settings
+from lamlint.config import FunctionConfig, PackageConfig, Settings, find_config, load_settings
 from lamlint.package import PackagingError
-from lamlint.package.build import BuildOptions, BuildResult, Installed, build, display_path, plan_builds
+from lamlint.package.build import (
+    LAYERS_FOLDER,
+    BuildOptions,
+    BuildResult,
+    Installed,
+    Plan,
+    build,
+    display_path,
+    has_pythonpath,
+    plan_builds,
+)
 from lamlint.package.cache import CACHE_FOLDER
 from lamlint.package.inspect import inspect_artifacts
 from lamlint.package.install import InstallOptions, find_uv
@@ -21,6 +32,8 @@ from lamlint.package.native import Target
 from lamlint.package.progress import Progress
 from lamlint.package.report import render_build_json, render_json, render_text
 from lamlint.package.zipwriter import zip_date_time
+from lamlint.templates.limits import PYTHON_RUNTIME_LIFECYCLE
+from lamlint.templates.model import TemplateFunction, TemplateSet
 from lamlint.templates.settings import with_template_functions
 
 EXIT_ACCEPTED, EXIT_REJECTED = 0, 1
@@ -60,14 +73,94 @@ def project_settings(cwd: Path) -> Settings:
     return load_settings(config, list(load_catalogue().rules), root=cwd.resolve())
 
 
-def packaged_settings(cwd: Path) -> Settings:
+@dataclass(frozen=True)
+class ProjectModel:
+    """The functions and layers ``package`` and ``inspect`` see, and what the templates say
+    beyond ``Settings``."""
+
+    settings: Settings  # with the templates' functions and layers when [tool.lamlint] has none
+    # Function name -> the layers it uses that lamlint does not build (ARNs), as shown.
+    unknown_layers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Function name -> why it cannot be built (a runtime lamlint does not build for).
+    refused: Mapping[str, str] = field(default_factory=dict)
+
+
+def project_model(cwd: Path, *, packaging: bool) -> ProjectModel:
     """The project's settings with the functions and layers of its templates when
-    [tool.lamlint] configures none (as ``lamlint check`` reads them)."""
+    [tool.lamlint] configures none (as ``lamlint check`` reads them). ``packaging``: a
+    template that cannot be read, or code outside the project, stops the run."""
     settings = project_settings(cwd)
-    found = with_template_functions(settings, packaging=True)
-    if not settings.functions and found.templates.errors:
+    found = with_template_functions(settings, packaging=packaging)
+    if settings.functions:
+        return ProjectModel(found.settings)
+    if packaging and found.templates.errors:
         raise PackagingError(str(found.templates.errors[0]))
-    return found.settings
+    unknown: dict[str, tuple[str, ...]] = {}
+    refused: dict[str, str] = {}
+    for function in found.functions:
+        if not function.lintable:
+            continue
+        unknown[function.config.name] = _unknown_layers(function, found.templates, cwd)
+        why = _unbuildable_runtime(function, cwd)
+        if why:
+            refused[function.config.name] = why
+    return ProjectModel(found.settings, unknown, refused)
+
+
+def packaged_settings(cwd: Path) -> Settings:
+    return project_model(cwd, packaging=True).settings
+
+
+def _unknown_layers(function: TemplateFunction, templates: TemplateSet, cwd: Path) -> tuple[str, ...]:
+    """The layers a template function uses whose content is not in the project: ARNs (a
+    public layer such as Powertools'), layers of other stacks, values known at deploy time."""
+    model = next((m for m in templates.models if m.path == function.facts.template), None)
+    layers = model.layers if model is not None else ()
+    local = {layer.logical_id for layer in layers if isinstance(layer.code.value, Path)}
+    shown = []
+    for fact in function.facts.layers:
+        value = fact.value
+        if isinstance(value, str):
+            if value not in local:
+                shown.append(value)
+        else:
+            where = display_path(function.facts.template, cwd)
+            shown.append(f"{where}:{fact.line or function.facts.line}: {value}")
+    return tuple(shown)
+
+
+def _unbuildable_runtime(function: TemplateFunction, cwd: Path) -> str:
+    """Why a template function's Python runtime is one lamlint does not build for ("" when it
+    builds for it, or when the template does not say it): deprecated ones as LAM612/LAM613 say."""
+    fact = function.facts.runtime
+    if fact is None or not isinstance(fact.value, str) or fact.value in facts.RUNTIME_GLIBC:
+        return ""
+    runtime = fact.value
+    origin = function.origin("runtime")
+    where = origin.show(cwd) if origin is not None else display_path(function.facts.template, cwd)
+    supported = f"lamlint package builds for {', '.join(facts.RUNTIME_GLIBC)}"
+    lifecycle = PYTHON_RUNTIME_LIFECYCLE.get(runtime)
+    if lifecycle is None:
+        return (f"function {function.config.name!r}: Runtime {runtime!r} ({where}) is not a Lambda "
+                f"Python runtime (LAM613); {supported}")
+    today = date.today()
+    blocked = ""
+    if lifecycle.block_create is not None:
+        blocked = (f" and Lambda blocks creating functions with it since {lifecycle.block_create}"
+                   if today >= lifecycle.block_create
+                   else f"; Lambda blocks creating functions with it from {lifecycle.block_create}")
+    code = "LAM613" if blocked.startswith(" and") else "LAM612"
+    return (f"function {function.config.name!r}: Runtime {runtime} ({where}) is deprecated since "
+            f"{lifecycle.deprecated}{blocked} ({code}); {supported}: move to {lifecycle.successor}")
+
+
+def _refuse(model: ProjectModel, plan: Plan) -> None:
+    """A planned function whose runtime lamlint does not build for stops the run (exit 2):
+    building it for another Python and saying Accepted would be a lie."""
+    for function in plan.functions:
+        why = model.refused.get(function.name)
+        if why:
+            raise PackagingError(why)
 
 
 def _local(link: str, root: Path) -> str:
@@ -121,6 +214,20 @@ def choose_target(runtime: str | None, architecture: str | None, settings: Setti
     )
 
 
+def inspected_function(settings: Settings, function_zip: Path, name: str | None) -> FunctionConfig | None:
+    """The project's function ``function_zip`` is the zip of: the one named (``--function``),
+    else the one whose name the zip bears (``dist/NAME.zip``, as ``lamlint package`` names it)."""
+    functions = {fn.name: fn for fn in settings.functions}
+    if name is not None:
+        if name not in functions:
+            known = ", ".join(functions) or "none in this project"
+            raise PackagingError(f"--function: unknown function {name!r} (functions: {known})")
+        return functions[name]
+    if function_zip.suffix == ".zip":
+        return functions.get(function_zip.stem)
+    return None
+
+
 def run_inspect(
     function_zip: Path,
     layer_zips: Sequence[Path],
@@ -131,18 +238,55 @@ def run_inspect(
     s3: bool,
     output_format: str,
     cwd: Path,
+    function: str | None = None,
 ) -> Outcome:
-    settings = project_settings(cwd) if runtime is None or architecture is None else None
-    target = choose_target(runtime, architecture, settings)
+    """A function's zip is judged as its project describes the function (runtime,
+    architecture, handler, layers) unless the options say otherwise: ``lamlint package`` and
+    ``lamlint inspect`` agree on every zip they both see."""
+    model = project_model(cwd, packaging=False)
+    settings = model.settings
+    configured = inspected_function(settings, function_zip, function)
+    layers = [(path, display_path(path, cwd)) for path in layer_zips]
+    unknown: tuple[str, ...] = ()
+    title = "lamlint inspect"
+    if configured is not None:
+        choose_target(runtime, architecture, None)  # the options are checked whatever the project says
+        target = Target(runtime or configured.runtime or settings.runtime,
+                        architecture or configured.architecture or settings.architecture)
+        handler = handler or configured.handler
+        title = f"lamlint inspect: function {configured.name}"
+        if not layer_zips:
+            layers, unknown = _built_layers(settings, configured, cwd)
+            unknown += tuple(model.unknown_layers.get(configured.name, ()))
+    else:
+        target = choose_target(runtime, architecture, settings)
     inspection = inspect_artifacts(
         (function_zip, display_path(function_zip, cwd)),
-        [(path, display_path(path, cwd)) for path in layer_zips],
+        layers,
         target,
         handler=handler,
         s3=s3,
+        unknown_layers=unknown,
+        check_imports=configured is None or not has_pythonpath(configured),
     )
-    text = render_json(inspection) if output_format == "json" else render_text(inspection)
+    text = render_json(inspection) if output_format == "json" else render_text(inspection, title)
     return Outcome(text, EXIT_ACCEPTED if inspection.accepted else EXIT_REJECTED)
+
+
+def _built_layers(settings: Settings, function: FunctionConfig, cwd: Path) -> tuple[
+    list[tuple[Path, str]], tuple[str, ...]
+]:
+    """The zips ``lamlint package`` writes for the function's layers (``OUT/layers/NAME.zip``);
+    a layer not built there is named, not inspected."""
+    folder = settings.root / settings.package.out / LAYERS_FOLDER
+    found, missing = [], []
+    for name in function.layers:
+        path = folder / f"{name}.zip"
+        if path.is_file():
+            found.append((path, display_path(path, cwd)))
+        else:
+            missing.append(f"{name} ({display_path(path, cwd)} not built)")
+    return found, tuple(missing)
 
 
 def run_package(
@@ -156,9 +300,11 @@ def run_package(
     # Folders given on the command line are relative to where it runs (the installer runs
     # in the dependency file's folder).
     flags = replace(flags, find_links=tuple(_local(link, cwd) for link in flags.find_links))
-    settings = with_flags(packaged_settings(cwd), flags)
+    model = project_model(cwd, packaging=True)
+    settings = with_flags(model.settings, flags)
     package, warnings = _available_installer(settings.package)
-    plan = plan_builds(settings, names, layer_names)
+    plan = plan_builds(settings, names, layer_names, model.unknown_layers)
+    _refuse(model, plan)
     options = BuildOptions(
         out=flags.out if flags.out is not None else settings.root / package.out,
         install=InstallOptions(
@@ -193,8 +339,10 @@ def run_package_check(
     from lamlint.package import precheck
 
     settings = project_settings(cwd)
-    packaged = with_flags(packaged_settings(cwd), flags)
-    plan = plan_builds(packaged, names, layer_names)
+    model = project_model(cwd, packaging=True)
+    packaged = with_flags(model.settings, flags)
+    plan = plan_builds(packaged, names, layer_names, model.unknown_layers)
+    _refuse(model, plan)
     out = flags.out if flags.out is not None else packaged.root / packaged.package.out
     skip = [Path(os.path.abspath(out)), flags.cache_dir or packaged.root / CACHE_FOLDER]
     found, missing = precheck.template_findings(settings, cwd)
@@ -216,7 +364,11 @@ KEPT_SHOWN = 3  # unstripped libraries named in the text report (JSON has them a
 
 
 def _package_text(result: BuildResult) -> str:
-    parts = [render_text(inspection, f"lamlint package: {title}") for title, inspection in result.inspections]
+    parts = []
+    shown: set[str] = set()  # a layer's sizes and hash are printed once per run
+    for title, inspection in result.inspections:
+        parts.append(render_text(inspection, f"lamlint package: {title}", shown))
+        shown.update(a.display for a in inspection.artifacts)
     lines = []
     for item in result.built:
         if item.accepted:

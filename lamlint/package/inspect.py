@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from lamlint.package import imports
 from lamlint.package.artifact import Artifact, inspect_zip
 from lamlint.package.findings import ArtifactFinding, finding
 from lamlint.package.handler import check_handler
@@ -22,6 +23,7 @@ class Inspection:
     artifacts: tuple[Artifact, ...]
     limits: tuple[LimitUse, ...]
     findings: tuple[ArtifactFinding, ...]
+    unknown_layers: tuple[str, ...] = ()  # layers used but not inspected (ARNs): size unknown
 
     @property
     def accepted(self) -> bool:
@@ -48,9 +50,14 @@ def inspect_artifacts(
     handler: str | None = None,
     s3: bool = False,
     known: Sequence[ArtifactFinding] = (),
+    unknown_layers: Sequence[str] = (),
+    check_imports: bool = True,
 ) -> Inspection:
     """Inspect a function zip (or none) with its layers (paths with how to show them);
-    ``known``: findings about them made while building (links refused)."""
+    ``known``: findings about them made while building (links refused); ``unknown_layers``:
+    the other layers the function uses, not inspected (given by ARN), as they are shown.
+    The handler's imports are checked (LAM722) when ``check_imports`` and every layer is
+    inspected (a PYTHONPATH set for the function is a reason not to)."""
     found: list[ArtifactFinding] = list(known)
     function_artifact = None
     if function is not None:
@@ -62,9 +69,14 @@ def inspect_artifacts(
         layer_artifacts.append(layer)
         found += own
     if function_artifact is not None and handler:
-        found += check_handler(handler, function_artifact, layer_artifacts, target.python)
+        missing = check_handler(handler, function_artifact, layer_artifacts, target.python)
+        found += missing
+        if not missing and check_imports and not unknown_layers:
+            found += imports.check_imports(handler, function_artifact, layer_artifacts, target.runtime,
+                                           target.python)
     found += check_shadowing(function_artifact, layer_artifacts)
-    limits, limit_findings = check_limits(function_artifact, layer_artifacts, s3=s3)
+    limits, limit_findings = check_limits(function_artifact, layer_artifacts, s3=s3,
+                                          unknown_layers=len(unknown_layers))
     found += limit_findings
     order = {a.display: i for i, a in enumerate(a for a in (function_artifact, *layer_artifacts) if a)}
     found.sort(key=lambda f: (
@@ -72,7 +84,7 @@ def inspect_artifacts(
         _SEVERITY_ORDER[f.severity], f.code, f.member or "", f.message,
     ))
     artifacts = tuple(a for a in (function_artifact, *layer_artifacts) if a is not None)
-    return Inspection(target, s3, artifacts, tuple(limits), tuple(found))
+    return Inspection(target, s3, artifacts, tuple(limits), tuple(found), tuple(unknown_layers))
 
 
 def check_shadowing(function: Artifact | None, layers: Sequence[Artifact]) -> list[ArtifactFinding]:

@@ -52,8 +52,10 @@ def _largest(rows: Sequence[tuple[str, PackageSize]], key: Literal["zipped", "un
 
 
 def check_limits(
-    function: Artifact | None, layers: Sequence[Artifact], *, s3: bool
+    function: Artifact | None, layers: Sequence[Artifact], *, s3: bool, unknown_layers: int = 0
 ) -> tuple[list[LimitUse], list[ArtifactFinding]]:
+    """``unknown_layers``: layers the function uses that are not inspected (given by ARN):
+    they count toward the number of layers, and their size is not known."""
     uses: list[LimitUse] = []
     found: list[ArtifactFinding] = []
     artifacts = [a for a in (function, *layers) if a is not None]
@@ -92,9 +94,11 @@ def check_limits(
 
     total = sum(a.unzipped for a in artifacts)
     unzip_limit = facts.MAX_UNZIPPED_WITH_LAYERS
-    what = "function and layers" if function is not None and layers else (
+    what = "function and layers" if function is not None and (layers or unknown_layers) else (
         "function" if function is not None else "layers"
     )
+    if unknown_layers:
+        what += f" (without {unknown_layers} layer{'' if unknown_layers == 1 else 's'} of unknown size)"
     if total >= unzip_limit:
         unzipped_status: Status = "over"
         rows = [(f"{a.display}: " if len(artifacts) > 1 else "", p) for a in artifacts for p in a.packages]
@@ -122,7 +126,7 @@ def check_limits(
     uses.append(LimitUse("unzipped", f"unzipped {what}", total, unzip_limit, unzipped_status))
 
     if function is not None:
-        count = len(layers)
+        count = len(layers) + unknown_layers
         layers_status: Status = "over" if count > facts.MAX_LAYERS else "ok"
         if count > facts.MAX_LAYERS:
             found.append(

@@ -27,7 +27,13 @@ from lamlint.catalogue import load_catalogue
 from lamlint.config import ConfigError, Settings, shown_path
 from lamlint.findings import Finding
 from lamlint.package import PackagingError
-from lamlint.package.build import FunctionPlan, LayerPlan, Plan, display_path
+from lamlint.package.build import (
+    FunctionPlan,
+    LayerPlan,
+    Plan,
+    display_path,
+    without_dependency_file,
+)
 from lamlint.package.dependencies import read_dependencies
 from lamlint.package.findings import ArtifactFinding, finding
 from lamlint.package.handler import HANDLER_SOURCE_LIMIT, HandlerSpec, missing_function
@@ -75,9 +81,12 @@ def check_plan(plan: Plan, cwd: Path, skip: Sequence[Path], reported: Collection
         what = f"layer {layer.name!r}"
         collected = _collect(plan, layer.code, layer.contents.include, skip, what)
         prefix = "" if (layer.code / "python").is_dir() else layer.prefix
-        files = {prefix + f.name: f.path for f in collected.files}
+        kept = without_dependency_file(collected.files, layer.code, layer.requirements)
+        files = {prefix + f.name: f.path for f in kept}
         layer_files[layer.name] = files
         layer_dependencies[layer.name] = _read(layer, what, cwd) is not None
+        if not files and not layer_dependencies[layer.name]:
+            result.findings.append(_empty(what))
         result.findings += _refusals(collected, what, prefix)
         result.checked.append(_checked("layer", layer, files, cwd))
     for function in plan.functions:
@@ -85,12 +94,15 @@ def check_plan(plan: Plan, cwd: Path, skip: Sequence[Path], reported: Collection
         collected = _collect(plan, function.code, function.contents.include, skip, what)
         files = {f.name: f.path for f in collected.files}
         has_dependencies = _read(function, what, cwd) is not None
+        if not files and not has_dependencies:
+            result.findings.append(_empty(what))
         result.findings += _refusals(collected, what)
         result.checked.append(_checked("function", function, files, cwd))
         layers = [layer_files[name] for name in function.layers if name in layer_files]
-        if len(function.layers) > facts.MAX_LAYERS:
+        count = len(function.layers) + len(function.unknown_layers)
+        if count > facts.MAX_LAYERS:
             result.findings.append(finding(
-                "LAM703", f"the function uses {len(function.layers)} layers; Lambda allows at most "
+                "LAM703", f"the function uses {count} layers; Lambda allows at most "
                 f"{facts.MAX_LAYERS}", artifact=what))
         size = sum(_size(path) for group in (files, *layers) for path in group.values())
         if size >= facts.MAX_UNZIPPED_WITH_LAYERS:
@@ -103,6 +115,11 @@ def check_plan(plan: Plan, cwd: Path, skip: Sequence[Path], reported: Collection
             result.findings += found
             result.notes += [note] if note else []
     return result
+
+
+def _empty(what: str) -> ArtifactFinding:
+    return finding("LAM721", "its code folder has no file to package (empty, or everything in it excluded) "
+                   "and it has no dependencies: its zip would hold no files", artifact=what)
 
 
 def _collect(plan: Plan, folder: Path, include: Sequence[str], skip: Sequence[Path], what: str) -> Collected:

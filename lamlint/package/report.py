@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from lamlint import __version__
@@ -37,11 +37,17 @@ def _finding_lines(item: ArtifactFinding) -> list[str]:
     return [head, f"           {item.message}", *(f"             {d}" for d in item.details)]
 
 
-def render_text(inspection: Inspection, title: str = "lamlint inspect") -> str:
+def render_text(inspection: Inspection, title: str = "lamlint inspect",
+                described: Collection[str] = ()) -> str:
+    """The report for people; ``described``: zips whose sizes, hashes and largest packages an
+    earlier report of the same run printed (a layer several functions use): one line each."""
     target = inspection.target
     glibc = ".".join(map(str, target.glibc))
     lines = [f"{title}: {target.runtime} on {target.architecture} (glibc {glibc})", ""]
     for artifact in inspection.artifacts:
+        if artifact.display in described:
+            lines.append(f"  {artifact.kind:<8}  {artifact.display}  (described above)")
+            continue
         lines += [
             f"  {artifact.kind:<8}  {artifact.display}",
             f"            {artifact.zipped:,} bytes zipped, {artifact.unzipped:,} unzipped, "
@@ -54,10 +60,12 @@ def render_text(inspection: Inspection, title: str = "lamlint inspect") -> str:
                 f"            note: the glibc needs of {len(artifact.glibc_unknown)} ELF file(s) "
                 "could not be read (section headers too far in, or malformed)"
             )
+    for layer in inspection.unknown_layers:
+        lines += [f"  {'layer':<8}  {layer}", "            not inspected: size unknown"]
     width = max(len(u.label) for u in inspection.limits)
     lines += ["", "Limits", *(_limit_line(u, width) for u in inspection.limits)]
     for artifact in inspection.artifacts:
-        if not artifact.packages:
+        if not artifact.packages or artifact.display in described:
             continue
         lines += ["", f"Largest in {artifact.display} (unzipped / zipped bytes)"]
         shown = artifact.packages[:PACKAGES_SHOWN]
@@ -98,6 +106,7 @@ def inspection_data(inspection: Inspection) -> dict[str, Any]:
             }
             for a in inspection.artifacts
         ],
+        "unknown_layers": list(inspection.unknown_layers),
         "limits": [
             {
                 "limit": u.limit,

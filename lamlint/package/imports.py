@@ -1,0 +1,292 @@
+"""LAM722: what the handler's module imports when Lambda loads it must be importable there.
+
+The handler's module is read from the zip (or a layer), with the packages above it, and every
+module of the function's own code that it imports at load time, transitively. An import is
+required when it runs on every cold start: at the top level of a module, or in a ``with``
+block or a ``try`` whose handlers do not catch ``ImportError``. Imports inside functions,
+classes, ``if`` blocks (``if TYPE_CHECKING:``, version checks) and loops, and those that a
+``try`` guards with ``except ImportError`` (or ``Exception``, or a bare ``except``), are not.
+
+A required import's top-level name must be in the function's zip, in one of its layers
+(``python/`` or ``python/lib/pythonX.Y/site-packages/``), in the standard library of the
+runtime's Python, or among the packages the runtime itself provides (boto3 and its
+dependencies: ``[runtime_python]`` in ``rules/lam7_package.toml``). Anything else fails the
+first invocation with ``Runtime.ImportModuleError``.
+
+The check stays silent where it cannot know: a function with layers that are not inspected
+(given by ARN), a module that changes ``sys.path`` or a package's ``__path__``, a private
+module (``_name``), a relative import, a module that does not parse here or is too large to.
+Installed dependencies are never read: a package with a ``.dist-info`` RECORD is trusted to
+import what it needs (its installer resolved that).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import cache
+from typing import cast
+
+from lamlint.catalogue import load_catalogue
+from lamlint.package.artifact import Artifact, open_zip
+from lamlint.package.findings import ArtifactFinding, finding
+from lamlint.package.handler import HandlerSpec, _bounded_read, too_many_tokens
+from lamlint.package.layout import import_root
+
+MODULES_FOLLOWED = 500  # project modules read for one function, at most
+RECORD_LIMIT = 4 << 20  # bytes of one .dist-info/RECORD read to learn what it installed
+_GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_PATH_CHANGES = (b"sys.path", b"__path__", b"addsitedir", b"extend_path")
+_NOT_PACKAGES = ("__pycache__", "bin")
+
+
+@dataclass(frozen=True)
+class RuntimePython:
+    """What a Lambda Python runtime imports besides the function's zip and layers."""
+
+    sdk_packages: frozenset[str]
+    sdk_since: tuple[tuple[tuple[int, int], frozenset[str]], ...]  # (version, packages from it on)
+    added: tuple[tuple[tuple[int, int], frozenset[str]], ...]  # (version, modules new in it)
+    removed: tuple[tuple[tuple[int, int], frozenset[str]], ...]  # (version, modules gone in it)
+
+    def provided(self, python: tuple[int, int]) -> frozenset[str]:
+        """The packages the runtime of ``python`` provides besides the standard library."""
+        later = (modules for version, modules in self.sdk_since if python >= version)
+        return self.sdk_packages.union(*later)
+
+    def stdlib(self, python: tuple[int, int], running: tuple[int, int]) -> frozenset[str]:
+        """The standard library's top-level names on ``python``: this interpreter's, corrected
+        by the changes between its version (``running``) and ``python``."""
+        names = set(sys.stdlib_module_names) | {"__main__"}
+        low, high = min(python, running), max(python, running)
+        for version, modules in self.added:
+            if low < version <= high:
+                names = names | modules if python > running else names - modules
+        for version, modules in self.removed:
+            if low < version <= high:
+                names = names - modules if python > running else names | modules
+        return frozenset(names)
+
+
+def _version(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+@cache
+def runtime_python() -> RuntimePython:
+    table = load_catalogue().tables.get("runtime_python", {})
+
+    def changes(key: str) -> tuple[tuple[tuple[int, int], frozenset[str]], ...]:
+        return tuple(sorted((_version(v), frozenset(m)) for v, m in table.get(key, {}).items()))
+
+    return RuntimePython(frozenset(table.get("sdk_packages", ())), changes("sdk_packages_since"),
+                         changes("stdlib_added"), changes("stdlib_removed"))
+
+
+@dataclass(frozen=True)
+class Site:
+    """One import statement that runs when its module is loaded."""
+
+    module: str  # as written after ``import``/``from`` (without the dots of a relative import)
+    level: int  # dots of a relative import
+    names: tuple[str, ...]  # what ``from ... import`` takes (may be submodules)
+    line: int
+
+
+def _guards_imports(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    for kind in kinds:
+        name = kind.id if isinstance(kind, ast.Name) else kind.attr if isinstance(kind, ast.Attribute) else ""
+        if name in _GUARDS:
+            return True
+    return False
+
+
+def load_time_imports(body: Sequence[ast.stmt]) -> Iterator[Site]:
+    """The imports of a module body that run on every load (see the module's docstring)."""
+    for node in body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield Site(alias.name, 0, (), node.lineno)
+        elif isinstance(node, ast.ImportFrom):
+            yield Site(node.module or "", node.level, tuple(a.name for a in node.names), node.lineno)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            yield from load_time_imports(node.body)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":  # try/except*: 3.11
+            tried = cast(ast.Try, node)
+            if not any(_guards_imports(h) for h in tried.handlers):
+                yield from load_time_imports(tried.body)
+                yield from load_time_imports(tried.orelse)
+            yield from load_time_imports(tried.finalbody)
+
+
+@dataclass(frozen=True)
+class _Root:
+    """One folder of a zip on the runtime's sys.path."""
+
+    artifact: Artifact
+    prefix: str  # "" (/var/task), "python/" or "python/lib/pythonX.Y/site-packages/" (/opt)
+    names: frozenset[str]  # the zip's entries under it, without the prefix
+    tops: frozenset[str]  # top-level names importable from it
+    installed: frozenset[str]  # top-level names a .dist-info RECORD lists (dependencies)
+
+
+def _tops(names: frozenset[str]) -> frozenset[str]:
+    found = set()
+    for name in names:
+        head, sep, _ = name.partition("/")
+        if sep:  # any folder is a package, a namespace package at least
+            if head not in _NOT_PACKAGES and head.isidentifier():
+                found.add(head)
+        elif head.endswith((".py", ".pyc", ".so")):
+            module = head.split(".", 1)[0]
+            if module.isidentifier():
+                found.add(module)
+    return frozenset(found)
+
+
+def _installed(archive: zipfile.ZipFile, prefix: str, names: frozenset[str]) -> frozenset[str]:
+    found = set()
+    for name in names:
+        head, _, rest = name.partition("/")
+        if rest != "RECORD" or not head.endswith(".dist-info"):
+            continue
+        info = archive.getinfo(prefix + name)
+        if info.file_size > RECORD_LIMIT or info.flag_bits & 0x1:
+            continue
+        with archive.open(info) as handle:
+            text = handle.read(RECORD_LIMIT).decode("utf-8", "replace")
+        for line in text.splitlines():
+            top = line.split(",", 1)[0].split("/", 1)[0]
+            if top and not top.endswith((".dist-info", ".data")):
+                found.add(top.split(".", 1)[0] if top.endswith((".py", ".so", ".pyc")) else top)
+    return frozenset(found)
+
+
+def _roots(artifacts: Sequence[Artifact], archives: dict[str, zipfile.ZipFile],
+           python: tuple[int, int]) -> list[_Root]:
+    roots = []
+    for artifact in artifacts:
+        archive = archives[artifact.display]
+        grouped: dict[str, set[str]] = {}
+        for name in archive.namelist():
+            if name.endswith("/"):
+                continue
+            prefix = import_root(name, artifact.kind, python)
+            if prefix is not None:
+                grouped.setdefault(prefix, set()).add(name[len(prefix):])
+        # sys.path order: /var/task, then site-packages before python/ in a layer
+        for prefix in sorted(grouped, key=lambda p: (-len(p), p)):
+            names = frozenset(grouped[prefix])
+            roots.append(_Root(artifact, prefix, names, _tops(names), _installed(archive, prefix, names)))
+    return roots
+
+
+def _find(roots: Sequence[_Root], module: str) -> tuple[_Root, str] | None:
+    """Where project module ``module`` (dotted) is, as a source file: (root, name in root)."""
+    path = module.replace(".", "/")
+    for root in roots:
+        if path.split("/", 1)[0] not in root.tops:
+            continue
+        for candidate in (f"{path}.py", f"{path}/__init__.py"):
+            if candidate in root.names:
+                return root, candidate
+    return None
+
+
+def _chain(module: str) -> list[str]:
+    """``a.b.c`` -> ``a``, ``a.b``, ``a.b.c``: importing it runs each."""
+    parts = module.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _package_of(module: str, is_package: bool) -> str:
+    return module if is_package else module.rpartition(".")[0]
+
+
+def _absolute(site: Site, module: str, is_package: bool) -> str | None:
+    """The absolute name a relative import means, or None when it climbs out of the top."""
+    package = _package_of(module, is_package)
+    parts = package.split(".") if package else []
+    if site.level - 1 > len(parts) or (site.level - 1 == len(parts) and not site.module):
+        return None
+    base = parts[: len(parts) - (site.level - 1)]
+    return ".".join([*base, *([site.module] if site.module else [])]) or None
+
+
+def check_imports(handler: str, function: Artifact, layers: Sequence[Artifact], runtime: str,
+                  python: tuple[int, int]) -> list[ArtifactFinding]:
+    """LAM722 findings for the function (see the module's docstring)."""
+    spec = HandlerSpec.parse(handler)
+    if spec is None:
+        return []
+    known = runtime_python()
+    stdlib = known.stdlib(python, sys.version_info[:2])
+    provided = known.provided(python)
+    with ExitStack() as stack:
+        archives = {a.display: stack.enter_context(open_zip(a.path, a.display)) for a in (function, *layers)}
+        roots = _roots([function, *layers], archives, python)
+        if _find(roots, spec.module.replace("/", ".")) is None:
+            return []  # LAM715 says it; a sourceless module is not read
+        everywhere = frozenset().union(*(root.tops for root in roots))
+        missing: dict[str, tuple[_Root, str, int]] = {}
+        queue = _chain(spec.module.replace("/", "."))
+        seen: set[str] = set()
+        while queue and len(seen) < MODULES_FOLLOWED:
+            module = queue.pop(0)
+            if module in seen:
+                continue
+            seen.add(module)
+            found = _find(roots, module)
+            if found is None:
+                continue
+            root, name = found
+            if name.split("/", 1)[0].split(".", 1)[0] in root.installed:
+                continue  # an installed dependency: its installer resolved its imports
+            source = _bounded_read(archives[root.artifact.display],
+                                   archives[root.artifact.display].getinfo(root.prefix + name))
+            tree = _parse(source)
+            if source is None or tree is None or any(word in source for word in _PATH_CHANGES):
+                continue
+            is_package = name.endswith("/__init__.py")
+            for site in load_time_imports(tree.body):
+                if site.level:
+                    target = _absolute(site, module, is_package)
+                    if target is not None:
+                        queue += [*_chain(target), *(f"{target}.{n}" for n in site.names if n != "*")]
+                    continue
+                top = site.module.split(".", 1)[0]
+                if top in everywhere:
+                    queue += [*_chain(site.module), *(f"{site.module}.{n}" for n in site.names if n != "*")]
+                elif top not in stdlib and top not in provided and not top.startswith("_"):
+                    missing.setdefault(top, (root, name, site.line))
+    return [_finding(top, where, function, runtime) for top, where in sorted(missing.items())]
+
+
+def _parse(source: bytes | None) -> ast.Module | None:
+    if source is None or too_many_tokens(source):
+        return None
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _finding(top: str, where: tuple[_Root, str, int], function: Artifact, runtime: str) -> ArtifactFinding:
+    root, name, line = where
+    importer = f"{root.prefix}{name}:{line}"
+    if root.artifact is not function:
+        importer += f" in layer {root.artifact.display}"
+    message = (f"{top!r}, imported when the function loads ({importer}), is not in the zip, its "
+               f"layers, the standard library of {runtime} or the runtime's own packages (boto3 and "
+               "its dependencies): every cold start fails with Runtime.ImportModuleError; add it to "
+               "the function's requirements, or to a layer it uses")
+    member = f"{root.prefix}{name}" if root.artifact is function else None
+    return finding("LAM722", message, artifact=function.display, member=member)
