@@ -911,3 +911,18 @@ def test_exclude_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "LAM301" in run("check", "--output-format", "concise").stdout
     line = one_error_line(run("check", "--exclude", "[z-a]"))
     assert "--exclude: '[z-a]' is not a valid pattern" in line
+
+
+@pytest.mark.parametrize(("provider", "reported"), [("kubeless", False), ("aws", True)])
+def test_code_beside_a_serverless_yml_of_another_provider_is_not_lambda_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider: str, reported: bool
+) -> None:
+    """A Kubeless function on python2.7 is valid where it runs: no LAM901 (or any rule)."""
+    (tmp_path / "serverless.yml").write_text(
+        f"service: hello\nprovider:\n  name: {provider}\n  runtime: python2.7\n"
+        "functions:\n  hello:\n    handler: handler.hello\n")
+    (tmp_path / "handler.py").write_text("def hello(event, context):\n    print 'hello'\n")
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "--output-format", "concise", ".")
+    assert ("handler.py:2:5: LAM901" in result.stdout) is reported
+    assert result.exit_code == (1 if reported else 0)

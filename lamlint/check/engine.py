@@ -602,9 +602,14 @@ def check_project(
     by_path = {m.path: m for m in modules}
     for display, reason in sorted(facts.skipped.items()):
         result.skipped.append((display, reason))
+    foreign = _not_lambda_folders(project, settings)
     for path in requested:
         one = parsed[path]
         if one.display in facts.skipped:
+            continue
+        not_lambda = next((why for folder, why in foreign if folder in path.parents), None)
+        if not_lambda:
+            result.skipped.append((one.display, not_lambda))
             continue
         result.files_checked += 1
         if one.source is not None:
@@ -624,6 +629,19 @@ def check_project(
             _template_findings(project, facts, settings, catalogue, enabled, cwd, scope, result)
         )
     return result
+
+
+def _not_lambda_folders(project: TemplateSettings, settings: Settings) -> list[tuple[Path, str]]:
+    """Folders whose code is another platform's (a serverless.yml for kubeless, google,
+    azure...), with why; none that holds a Lambda function's code."""
+    code = [(settings.root / f.code).resolve() for f in settings.functions]
+    return [
+        (model.path.parent.resolve(), model.not_lambda)
+        for model in project.templates.models
+        if model.not_lambda and not any(
+            folder == model.path.parent.resolve() or model.path.parent.resolve() in folder.parents
+            or folder in model.path.parent.resolve().parents for folder in code)
+    ]
 
 
 @dataclass(frozen=True)

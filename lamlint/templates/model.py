@@ -208,6 +208,9 @@ class TemplateModel:
     layers: tuple[LayerFacts, ...] = ()
     duplicates: tuple[tuple[int, str], ...] = ()  # keys written twice: (line, message) (LAM616)
     unknown_tags: tuple[tuple[int, str], ...] = ()  # tags no tool accepts: (line, message) (LAM615)
+    # Why the code in this template's folder is not Lambda code ("" when it may be): a
+    # serverless.yml for another provider (kubeless, google, azure, ...).
+    not_lambda: str = ""
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ def _read_document(document: MapNode, path: Path, root: Path,
         provider = document.get("provider")
         name = provider.get("name") if isinstance(provider, MapNode) else None
         if isinstance(name, str) and name.strip().lower() != "aws":
-            return TemplateModel(path, "serverless")  # kubeless, tencent, ...: not Lambda
+            why = f"serverless.yml of provider {name.strip()!r} beside it: not AWS Lambda code"
+            return TemplateModel(path, "serverless", not_lambda=why)  # kubeless, google, azure
         return read_serverless(document, path, label)
     if not any(section in document for section in CLOUDFORMATION_SECTIONS):
         return TemplateModel(path, "cloudformation")  # a template.yaml of some other tool
