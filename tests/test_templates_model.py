@@ -468,7 +468,8 @@ def test_ses_receipt_rule_lambda_actions(tmp_path: Path) -> None:
           Type: AWS::Lambda::Permission
           Properties: {FunctionName: !Ref Other, Action: lambda:InvokeFunction, Principal: ses.amazonaws.com}
         """)
-    assert found == {"Fn": [("Inbound", "ses")], "Other": [("FromSes", "ses")]}
+    # RequestResponse: SES waits for the answer, a synchronous caller
+    assert found == {"Fn": [("Inbound", "sync")], "Other": [("FromSes", "ses")]}
 
 
 def test_scheduler_targets_through_aliases_and_versions(tmp_path: Path) -> None:
