@@ -70,3 +70,16 @@ def test_readme_starts_with_the_two_make_commands() -> None:
     assert "make test" in first_section
     targets = set(re.findall(r"\bmake\s+([A-Za-z][\w-]*)", first_section))
     assert targets == {"demo", "test"}, f"README's first section names other make commands: {targets}"
+
+
+def test_the_sarif_sample_points_at_the_rules_it_names() -> None:
+    """The sample's ruleIndex values are where the rules are in the catalogue's code order
+    (the docs said 34 for LAM903 long after it had moved)."""
+    from lamlint.catalogue import load_catalogue
+
+    codes = sorted(load_catalogue().rules)
+    text = (Path(__file__).parent.parent / "docs" / "output-formats.md").read_text(encoding="utf-8")
+    pairs = re.findall(r'"ruleId": "(LAM\d+)",\s*"ruleIndex": (\d+)', text)
+    assert pairs
+    for code, index in pairs:
+        assert codes.index(code) == int(index), code
