@@ -52,10 +52,10 @@ from lamlint.fixes import (
     write_atomically,
 )
 from lamlint.output import OutputError, write_output
+from lamlint.project_root import default_root
 from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
 from lamlint.selection import enabled_codes
-from lamlint.templates.discovery import SAM_TEMPLATE_NAMES, SERVERLESS_NAMES
 from lamlint.templates.model import InlineCode, TemplateFunction
 from lamlint.templates.settings import with_template_functions
 
@@ -326,32 +326,12 @@ def _group_by_settings(
             found = config_path.resolve()
         else:
             found = find_config(absolute)
-        root = _default_root(absolute) if found is None else None
+        root = default_root(absolute) if found is None else None
         if (found, root) not in groups:
             groups[(found, root)] = (load_settings(found, known, root=root or cwd), [])
         groups[(found, root)][1].append(target)
     return list(groups.values())
 
-
-# Files that make their folder a project's root when no configuration says otherwise.
-ROOT_MARKERS = (*SAM_TEMPLATE_NAMES, *SERVERLESS_NAMES, "cdk.json", "samconfig.toml", ".chalice")
-
-
-def _default_root(target: Path) -> Path:
-    """Without configuration the project is the nearest folder holding a template, a
-    ``cdk.json`` or ``.chalice`` at or above the checked path, up to the top of the git
-    repository it is in; else that repository's top; else the checked folder itself (for a
-    path that does not exist, such as an editor's new buffer, its nearest existing folder).
-    Nothing above it is read, and the result is the same wherever lamlint is run from."""
-    start = target if target.is_dir() else target.parent
-    while not start.is_dir() and start != start.parent:
-        start = start.parent
-    for folder in (start, *start.parents):
-        if any((folder / name).exists() for name in ROOT_MARKERS):
-            return folder
-        if (folder / ".git").exists():
-            return folder
-    return start
 
 
 def _handler_place(display: str, line: int, template: TemplateFunction | None, cwd: Path) -> str:

@@ -190,3 +190,19 @@ def test_layers_by_arn_count_toward_the_limit_of_five(sam: Path, wheelhouse: Pat
     result = package(wheelhouse, "--check", "WorkerFunction")
     assert result.exit_code == 1
     assert "LAM703" in result.stdout and "uses 6 layers" in result.stdout
+
+
+def test_run_from_a_subfolder_the_template_above_decides_and_the_bytes_are_the_same(
+    sam: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From ``src/worker`` the template above is found (it built ``src/worker/dist/worker.zip``
+    for x86_64 inside the CodeUri before): same zips, same bytes, in the project's ``dist``."""
+    built = package(wheelhouse, "WorkerFunction")
+    assert built.exit_code == 0, built.output
+    first = (sam / "dist" / "WorkerFunction.zip").read_bytes()
+    monkeypatch.chdir(sam / "src" / "worker")
+    again = package(wheelhouse, "WorkerFunction")
+    assert again.exit_code == 0, again.output
+    assert "python3.12 on arm64" in again.stdout
+    assert (sam / "dist" / "WorkerFunction.zip").read_bytes() == first
+    assert not (sam / "src" / "worker" / "dist").exists()

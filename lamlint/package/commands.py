@@ -32,6 +32,7 @@ from lamlint.package.native import Target
 from lamlint.package.progress import Progress
 from lamlint.package.report import render_build_json, render_json, render_text
 from lamlint.package.zipwriter import zip_date_time
+from lamlint.project_root import default_root
 from lamlint.templates.limits import PYTHON_RUNTIME_LIFECYCLE
 from lamlint.templates.model import TemplateFunction, TemplateSet
 from lamlint.templates.settings import with_template_functions
@@ -68,9 +69,11 @@ class PackageFlags:
 
 
 def project_settings(cwd: Path) -> Settings:
-    """The settings governing ``cwd`` (defaults when no configuration is found)."""
+    """The settings governing ``cwd``: its configuration file's, or the defaults with the
+    project root ``lamlint check`` would find (a template's folder above ``cwd``)."""
     config = find_config(cwd)
-    return load_settings(config, list(load_catalogue().rules), root=cwd.resolve())
+    root = cwd.resolve() if config is not None else default_root(cwd.resolve())
+    return load_settings(config, list(load_catalogue().rules), root=root)
 
 
 @dataclass(frozen=True)
