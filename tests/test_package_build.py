@@ -81,6 +81,10 @@ def test_builds_every_function_and_layer_for_the_target(shop: Path, wheelhouse: 
     assert "purelib/__init__.py" in names(dist / "worker.zip")
     for line in ("wrote dist/api.zip", "wrote dist/worker.zip", "wrote dist/layers/common.zip"):
         assert line in result.stdout
+    # each written zip with its size, as the limits report counts it
+    api_size = (dist / "api.zip").stat().st_size
+    shown = f"{api_size / 1024:.1f} KiB" if api_size < 1 << 20 else f"{api_size / (1 << 20):.1f} MiB"
+    assert f"wrote dist/api.zip ({shown})" in result.stdout
     digest = base64.b64encode(sha256(dist / "api.zip")).decode()
     assert f"CodeSha256 {digest}" in result.stdout
 

@@ -375,7 +375,8 @@ def _package_text(result: BuildResult) -> str:
     lines = []
     for item in result.built:
         if item.accepted:
-            lines.append(f"wrote {item.display}")
+            size = item.path.stat().st_size if item.path.is_file() else None
+            lines.append(f"wrote {item.display}" + (f" ({mib(size)})" if size is not None else ""))
         else:
             stale = " (and removed the previous one)" if item.removed_stale else ""
             lines.append(f"not written: {item.display} was rejected{stale}")
