@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -18,7 +18,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-DOCS_URL_BASE = "https://lamlint.dev/rules/"
+# Where rule pages are published, as a template with ``{code}``: none by default (lamlint has
+# no site of its own, and a link must not lead to whoever registers a domain); a team that hosts
+# the pages sets ``docs-url`` in its configuration. ``lamlint rule CODE`` prints any page offline.
+DEFAULT_DOCS_URL = ""
 CODE_RE = re.compile(r"^LAM[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -61,10 +64,12 @@ class RuleMeta:
     language: str = "python"
     # What the rule deliberately leaves alone, and why (shown in its docs).
     not_reported: str = ""
+    docs_url: str = DEFAULT_DOCS_URL  # template with {code}; "" when the pages are not published
 
     @property
     def url(self) -> str:
-        return f"{DOCS_URL_BASE}{self.code}"
+        """The rule's page, or "" when no ``docs-url`` says where pages are published."""
+        return self.docs_url.replace("{code}", self.code) if self.docs_url else ""
 
     @property
     def family(self) -> str:
@@ -94,6 +99,11 @@ class Catalogue:
         for name, entries in additions:
             tables[name] = [*tables.get(name, []), *entries]
         return Catalogue(rules=self.rules, tables=MappingProxyType(tables))
+
+    def with_docs_url(self, template: str) -> Catalogue:
+        """A catalogue whose rules link to pages published at ``template`` (``{code}`` in it)."""
+        rules = {code: replace(meta, docs_url=template) for code, meta in self.rules.items()}
+        return Catalogue(rules=MappingProxyType(rules), tables=self.tables)
 
 
 _RULE_KEYS = {

@@ -289,7 +289,10 @@ def _cli_patterns(option: str, values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _catalogue_for(settings: Settings, catalogue: Catalogue) -> Catalogue:
-    """The shipped catalogue plus the project's ``extend-apis`` entries, validated."""
+    """The shipped catalogue plus the project's ``extend-apis`` entries, validated, and its
+    ``docs-url``."""
+    if settings.docs_url:
+        catalogue = catalogue.with_docs_url(settings.docs_url)
     if not settings.extend_apis:
         return catalogue
     extended = catalogue.extended(settings.extend_apis)
@@ -561,7 +564,7 @@ def rules_command(output_format: str) -> None:
                 "fixable": m.fixable,
                 "fix_applicability": m.fix_applicability,
                 "summary": m.summary,
-                "url": m.url,
+                "url": m.url or None,
             }
             for m in metas
         ]

@@ -149,6 +149,7 @@ class Settings:
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
     fail_on: str = "warning"  # the lowest severity that makes `lamlint check` exit 1
+    docs_url: str = ""  # where rule pages are published, with {code}; "" when they are not
     # Deployment templates to read besides the ones found (relative to the project root).
     templates: tuple[str, ...] = ()
     # Entries added to the API tables of lamlint/rules/*.toml, by table name (see apis.py).
@@ -216,6 +217,15 @@ FAIL_ON_LEVELS = ("error", "warning", "info")
 def failing(severity: str, fail_on: str) -> bool:
     """Whether a finding of ``severity`` fails a run whose threshold is ``fail_on``."""
     return FAIL_ON_LEVELS.index(severity) <= FAIL_ON_LEVELS.index(fail_on)
+
+
+def _docs_url(where: str, value: Any) -> str:
+    """An http(s) or file URL template holding ``{code}`` (a rule's page)."""
+    text = _str(where, value)
+    if "{code}" not in text or not text.startswith(("https://", "http://", "file://")):
+        raise _fail(where, f"expected an http(s) or file URL with {{code}} in it (such as "
+                           f"'https://example.com/lamlint/rules/{{code}}.html'), got {text!r}")
+    return text
 
 
 def _patterns(where: str, value: Any) -> tuple[str, ...]:
@@ -460,6 +470,7 @@ TOP_KEYS: Mapping[str, Checker] = {
     "exclude": _patterns,
     "extend-exclude": _patterns,
     "fail-on": _one_of(FAIL_ON_LEVELS, "severity"),
+    "docs-url": lambda where, value: _docs_url(where, value),
     "extend-apis": lambda where, value: _extend_apis(where, value),
     "templates": _str_list,
     "respect-gitignore": _bool,

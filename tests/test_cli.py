@@ -248,7 +248,7 @@ def test_full_format_shows_source_and_help(project: Project) -> None:
     assert lines[1] == "  10 | async def send(event, context):"
     assert lines[2] == "     | ^^^^^"
     assert lines[3] == "     = error: async-handler"  # the severity in words, for CI logs
-    assert lines[4] == "     = help: https://lamlint.dev/rules/LAM501"
+    assert lines[4] == "     = help: lamlint rule LAM501"
     assert lines[-1] == "Found 1 finding (1 error)."
     # full is the default
     assert lint().stdout == result.stdout
@@ -276,7 +276,7 @@ def test_json_format(project: Project) -> None:
     assert finding["path"] == NOTIFY
     assert (finding["line"], finding["column"], finding["end_line"], finding["end_column"]) == (
         10, 1, 10, 6)
-    assert finding["url"] == "https://lamlint.dev/rules/LAM501"
+    assert finding["url"] is None  # no docs-url configured: lamlint has no site of its own
     assert finding["fix"] is None
     assert "`send`" in str(finding["message"])
 
@@ -926,3 +926,23 @@ def test_code_beside_a_serverless_yml_of_another_provider_is_not_lambda_code(
     result = run("check", "--output-format", "concise", ".")
     assert ("handler.py:2:5: LAM901" in result.stdout) is reported
     assert result.exit_code == (1 if reported else 0)
+
+
+def test_docs_url_publishes_rule_pages_where_the_team_says(project: Project) -> None:
+    """lamlint has no site of its own: without docs-url the help line says `lamlint rule CODE`
+    (offline); with it, every format links the team's copy of the pages."""
+    project("configured")
+    assert "= help: lamlint rule LAM501\n" in lint("--output-format", "full").stdout
+    config = Path("pyproject.toml").read_text()
+
+    def with_docs_url(value: str) -> None:
+        Path("pyproject.toml").write_text(
+            config.replace("[tool.lamlint]\n", f'[tool.lamlint]\ndocs-url = "{value}"\n', 1))
+
+    with_docs_url("https://docs.example.com/r/{code}.html")
+    assert "= help: lamlint rule LAM501 (https://docs.example.com/r/LAM501.html)" in lint().stdout
+    (finding,) = json.loads(lint("--output-format", "json").stdout)
+    assert finding["url"] == "https://docs.example.com/r/LAM501.html"
+    with_docs_url("docs/{code}")
+    line = one_error_line(run("check"))
+    assert "tool.lamlint.docs-url: expected an http(s) or file URL with {code} in it" in line

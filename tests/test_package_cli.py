@@ -61,7 +61,7 @@ def test_json_report_for_ci(tmp_path: Path) -> None:
         ("LAM705", "error"), ("LAM717", "warning"),
     ]
     assert data["findings"][0]["member"] == "x/_c.cpython-312-x86_64-linux-gnu.so"
-    assert data["findings"][0]["url"].endswith("LAM705")
+    assert data["findings"][0]["url"] is None  # no docs-url: `lamlint rule LAM705` offline
     assert [u["limit"] for u in data["limits"]] == ["zipped", "zipped", "unzipped", "layers"]
     assert (data["errors"], data["warnings"]) == (1, 1)
 

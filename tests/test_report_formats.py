@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from lamlint.report import (
     renderer_for,
     sarif,
 )
+from lamlint.report.sarif import rule_descriptor
 from lamlint.report.summary import summary_lines
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
@@ -200,7 +202,7 @@ def test_full_block_layout() -> None:
         "  10 | async def handler(event, context):",
         "     | ^^^^^",
         "     = error: async-handler",
-        "     = help: https://lamlint.dev/rules/LAM501",
+        "     = help: lamlint rule LAM501",
     ]
 
 
@@ -247,7 +249,7 @@ def test_full_multiline_span_underlines_the_first_line_to_its_end() -> None:
     assert lines[1] == f"  10 | {first_line}"
     assert lines[2] == "     | " + " " * 6 + "^" * (len(first_line) - 6)
     assert [line[:7] for line in lines[3:6]] == ["  11 | ", "  12 | ", "  13 | "]
-    assert lines[6:8] == ["     = error: async-handler", "     = help: https://lamlint.dev/rules/LAM501"]
+    assert lines[6:8] == ["     = error: async-handler", "     = help: lamlint rule LAM501"]
 
 
 def test_full_long_span_is_elided() -> None:
@@ -273,7 +275,7 @@ def test_full_span_beyond_the_file_end_shows_no_snippet() -> None:
     assert full.render([finding], context()).splitlines() == [
         "app.py:99:1: LAM901 unexpected EOF",
         "  = error: unparsable-file",
-        "  = help: https://lamlint.dev/rules/LAM901",
+        "  = help: lamlint rule LAM901",
         "",
         "Found 1 finding (1 error).",
     ]
@@ -285,7 +287,7 @@ def test_full_unreadable_source_shows_no_snippet() -> None:
     assert lines[:3] == [
         "missing.py:1:1: LAM901 unreadable",
         "  = error: unparsable-file",
-        "  = help: https://lamlint.dev/rules/LAM901",
+        "  = help: lamlint rule LAM901",
     ]
 
 
@@ -364,7 +366,7 @@ def test_json_objects() -> None:
         "column": col,
         "end_line": 11,
         "end_column": col + 7,
-        "url": "https://lamlint.dev/rules/LAM903",
+        "url": None,
         "fix": None,
     }
     assert handler["fix"] == {
@@ -404,7 +406,7 @@ def test_sarif_envelope_and_driver() -> None:
     driver = run["tool"]["driver"]
     assert driver["name"] == "lamlint"
     assert driver["version"] == "0.1.0"
-    assert driver["informationUri"] == "https://lamlint.dev"
+    assert "informationUri" not in driver  # no site of lamlint's own to point at
     assert [rule["id"] for rule in driver["rules"]] == load_catalogue().codes()
 
 
@@ -415,10 +417,12 @@ def test_sarif_rule_descriptor() -> None:
     assert rule["name"] == "async-handler"
     assert rule["shortDescription"] == {"text": meta.summary}
     assert rule["fullDescription"] == {"text": meta.why}
-    assert rule["helpUri"] == "https://lamlint.dev/rules/LAM501"
+    assert "helpUri" not in rule  # no docs-url: the help says how to read the page offline
     assert meta.fix in rule["help"]["text"]
-    assert "https://lamlint.dev/rules/LAM501" in rule["help"]["text"]
-    assert "(https://lamlint.dev/rules/LAM501)" in rule["help"]["markdown"]
+    assert "See `lamlint rule LAM501`" in rule["help"]["text"]
+    published = rule_descriptor(replace(meta, docs_url="https://docs.example.com/lamlint/{code}.html"))
+    assert published["helpUri"] == "https://docs.example.com/lamlint/LAM501.html"
+    assert "(https://docs.example.com/lamlint/LAM501.html)" in published["help"]["markdown"]
     assert rule["defaultConfiguration"] == {"level": "error"}
     assert rule["properties"] == {"tags": ["Handler contract and runtime behaviour"]}
     (lam903,) = (r for r in rules if r["id"] == "LAM903")

@@ -276,12 +276,12 @@ def render_json(check: PlanCheck) -> str:
         "notes": check.notes,
         "findings": [
             {"code": f.code, "name": f.name, "severity": f.severity, "message": f.message,
-             "artifact": f.artifact, "member": f.member, "url": f.url}
+             "artifact": f.artifact, "member": f.member, "url": f.url or None}
             for f in check.findings
         ],
         "template_findings": [
             {"code": f.code, "name": f.name, "severity": f.severity, "message": f.message,
-             "path": f.path, "line": f.span.line, "url": f.url}
+             "path": f.path, "line": f.span.line, "url": f.url or None}
             for f in check.template_findings
         ],
     }

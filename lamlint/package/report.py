@@ -128,7 +128,7 @@ def inspection_data(inspection: Inspection) -> dict[str, Any]:
                 "artifact": f.artifact,
                 "member": f.member,
                 "details": list(f.details),
-                "url": f.url,
+                "url": f.url or None,
             }
             for f in inspection.findings
         ],

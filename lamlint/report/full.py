@@ -6,7 +6,7 @@
       4 | async def handler(event, context):
         | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
         = error: async-handler
-        = help: https://lamlint.dev/rules/LAM501
+        = help: lamlint rule LAM501
 """
 
 from __future__ import annotations
@@ -131,8 +131,9 @@ def _block(finding: Finding, lines: Sequence[str] | None, color: bool, unsafe: b
     equals = paint("=", color, fg="blue", bold=True)
     # The severity in words: colour alone is lost in CI logs and to screen readers.
     block.append(f"{' ' * help_indent}{equals} {finding.severity}: {finding.name}")
-    if finding.url:
-        block.append(f"{' ' * help_indent}{equals} help: {finding.url}")
+    # `lamlint rule CODE` works offline; the page's address only when docs-url gives one
+    where = f" ({finding.url})" if finding.url else ""
+    block.append(f"{' ' * help_indent}{equals} help: lamlint rule {finding.code}{where}")
     return block
 
 

@@ -55,7 +55,8 @@ def issue(finding: Finding, fingerprint_value: str) -> dict[str, Any]:
         "categories": ["Bug Risk"],
         "type": "issue",
         "engine_name": "lamlint",
-        "content": {"body": f"{finding.name}: see {finding.url}"},
+        "content": {"body": f"{finding.name}: see `lamlint rule {finding.code}`"
+                            + (f" or {finding.url}" if finding.url else "")},
     }
 
 

@@ -31,7 +31,7 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "path": finding.path,
         **span_fields(finding.span),
-        "url": finding.url,
+        "url": finding.url or None,  # null unless docs-url says where rule pages are
         "fix": fix_to_json(finding.fix) if finding.fix is not None else None,
     }
 

@@ -15,7 +15,6 @@ from lamlint.report.summary import posix_path
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-INFORMATION_URI = "https://lamlint.dev"
 SRCROOT = "%SRCROOT%"
 LEVELS: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "note"}
 
@@ -41,19 +40,23 @@ def rule_descriptor(rule: RuleMeta) -> dict[str, Any]:
     configuration: dict[str, Any] = {"level": LEVELS[rule.severity]}
     if not rule.default_enabled:
         configuration["enabled"] = False
-    return {
+    offline = f"`lamlint rule {rule.code}`"
+    descriptor: dict[str, Any] = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.why},
         "help": {
-            "text": f"{rule.fix}\n\nSee {rule.url}",
-            "markdown": f"{rule.fix}\n\nSee [{rule.code} {rule.name}]({rule.url}).",
+            "text": f"{rule.fix}\n\nSee {offline}" + (f" or {rule.url}" if rule.url else ""),
+            "markdown": f"{rule.fix}\n\nSee {offline}"
+            + (f" or [{rule.code} {rule.name}]({rule.url})." if rule.url else "."),
         },
-        "helpUri": rule.url,
         "defaultConfiguration": configuration,
         "properties": {"tags": [rule.family]},
     }
+    if rule.url:
+        descriptor["helpUri"] = rule.url
+    return descriptor
 
 
 def fix_object(path: str, fix: Fix) -> dict[str, Any]:
@@ -91,7 +94,7 @@ def result_object(finding: Finding, rule_index: Mapping[str, int]) -> dict[str, 
 
 
 def driver(catalogue: Catalogue, version: str) -> dict[str, Any]:
-    tool: dict[str, Any] = {"name": "lamlint", "informationUri": INFORMATION_URI}
+    tool: dict[str, Any] = {"name": "lamlint"}
     if version:
         tool["version"] = version
     tool["rules"] = [rule_descriptor(rule) for rule in catalogue.rules.values()]
