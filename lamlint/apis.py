@@ -1,4 +1,4 @@
-"""Typed views of the API tables in ``lamlint/rules/*.toml`` (what the checks consult).
+"""Typed views of the API tables in ``rules/*.toml`` (what the checks consult).
 
 Supporting one more API is an edit to a table, never to a check.
 """

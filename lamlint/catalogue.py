@@ -1,4 +1,4 @@
-"""Loads what lamlint knows (``lamlint/rules/*.toml``) into typed, immutable tables."""
+"""Loads what lamlint knows (``rules/*.toml``) into typed, immutable tables."""
 
 from __future__ import annotations
 
@@ -190,7 +190,7 @@ def build_catalogue(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> Catal
 @cache
 def load_catalogue() -> Catalogue:
     """The catalogue shipped with lamlint (works from an installed wheel too)."""
-    folder = resources.files("lamlint") / "rules"
+    folder = resources.files("lamlint.rules")  # the top-level rules/ folder, shipped as lamlint.rules
     documents = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):

@@ -152,7 +152,7 @@ class Settings:
     docs_url: str = ""  # where rule pages are published, with {code}; "" when they are not
     # Deployment templates to read besides the ones found (relative to the project root).
     templates: tuple[str, ...] = ()
-    # Entries added to the API tables of lamlint/rules/*.toml, by table name (see apis.py).
+    # Entries added to the API tables of rules/*.toml, by table name (see apis.py).
     extend_apis: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     respect_gitignore: bool = True
     # Budgets of `lamlint check`: a Python file beyond either is reported (LAM901), not analysed.

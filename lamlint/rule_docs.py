@@ -111,7 +111,7 @@ def rules_index_markdown(catalogue: Catalogue) -> str:
     lines = [
         "# Rule reference",
         "",
-        "Generated from `lamlint/rules/*.toml`; `lamlint rules` prints the same list.",
+        "Generated from `rules/*.toml`; `lamlint rules` prints the same list.",
         "",
         "| code | name | severity | default | summary |",
         "|---|---|---|---|---|",

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import click
 import libcst
@@ -120,10 +121,30 @@ def test_wheel_ships_the_rules_data(installed: Installed) -> None:
     names = zipfile.ZipFile(installed.wheel).namelist()
     assert "lamlint/__init__.py" in names
     assert "lamlint/py.typed" in names
+    # the top-level rules/ folder ships as the package lamlint.rules
     shipped = {n for n in names if n.startswith("lamlint/rules/") and n.endswith(".toml")}
-    in_tree = {f"lamlint/rules/{p.name}" for p in (REPO / "lamlint" / "rules").glob("*.toml")}
-    assert shipped == in_tree
-    assert not any(n.startswith(("tests/", "examples/")) for n in names)
+    in_tree = {f"lamlint/rules/{p.name}" for p in (REPO / "rules").glob("*.toml")}
+    assert shipped == in_tree and len(in_tree) > 5
+    assert not any(n.startswith(("tests/", "examples/", "rules/")) for n in names)
+
+
+def _pyproject() -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_every_package_of_lamlint_is_listed_for_the_wheel() -> None:
+    """The packages are listed by hand (rules/ is mapped to lamlint.rules): a new subpackage
+    missing from the list would be left out of the wheel without a word."""
+    listed = set(_pyproject()["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for init in (REPO / "lamlint").rglob("__init__.py") if "__pycache__" not in init.parts
+    }
+    assert found | {"lamlint.rules"} == listed
 
 
 def test_lamlint_is_imported_from_the_new_venv(installed: Installed) -> None:

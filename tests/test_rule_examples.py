@@ -31,7 +31,7 @@ CASES = [
 def test_every_check_has_examples_and_metadata() -> None:
     catalogue = load_catalogue()
     for code, check in CHECKS.items():
-        assert code in catalogue.rules, f"{code} has no entry in lamlint/rules/*.toml"
+        assert code in catalogue.rules, f"{code} has no entry in rules/*.toml"
         assert len(check.VALID) >= 3, code
         assert len(check.INVALID) >= 2 or code in FIXTURE_ONLY, code
 
