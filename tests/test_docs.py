@@ -83,3 +83,65 @@ def test_the_sarif_sample_points_at_the_rules_it_names() -> None:
     assert pairs
     for code, index in pairs:
         assert codes.index(code) == int(index), code
+
+
+# --- the getting-started walk-through, run for real ------------------------------------------
+
+SHOP_APP = '''import json
+
+from store import save_order
+
+
+# The API handler: async by mistake.
+async def handler(event, context):
+    order = json.loads(event["body"])
+    save_order(order)
+    return {"statusCode": 201, "body": json.dumps(order)}
+'''
+SHOP_CONFIG = '''[tool.lamlint]
+runtime = "python3.12"
+
+[[tool.lamlint.functions]]
+name = "orders-api"
+code = "functions/orders"   # the folder that becomes the deployment package
+handler = "app.handler"     # Lambda's Handler setting, relative to `code`
+triggers = ["api"]
+timeout = 10
+'''
+
+
+def _console_blocks(text: str, command: str) -> list[str]:
+    """The output shown under ``$ COMMAND`` in each console block of a page."""
+    found = []
+    for block in re.findall(r"```console\n(.*?)```", text, flags=re.S):
+        first, _, rest = block.partition("\n")
+        if first == f"$ {command}":
+            found.append(rest)
+    return found
+
+
+def test_getting_started_shows_what_the_commands_print(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's samples are compared with the real output (its rule list once lagged behind
+    by a dozen rules)."""
+    from click.testing import CliRunner
+
+    from lamlint.cli import main
+
+    page = (Path(__file__).parent.parent / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    shop = tmp_path / "shop"
+    (shop / "functions" / "orders").mkdir(parents=True)
+    (shop / "functions" / "orders" / "app.py").write_text(SHOP_APP)
+    (shop / "functions" / "orders" / "store.py").write_text("def save_order(order):\n    return order\n")
+    monkeypatch.chdir(shop)
+
+    def shown(*args: str) -> str:
+        return CliRunner().invoke(main, list(args)).stdout.replace(str(shop), "/tmp/shop")
+
+    assert _console_blocks(page, "lamlint check") == [shown("check")]
+    without, with_config = _console_blocks(page, "lamlint check --show-settings")
+    assert without == shown("check", "--show-settings")
+    assert SHOP_CONFIG in page
+    (shop / "pyproject.toml").write_text(SHOP_CONFIG)
+    assert with_config == shown("check", "--show-settings")
