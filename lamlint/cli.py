@@ -593,6 +593,22 @@ def rule_command(code: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 
 
+@main.command("lsp")
+@click.option("--tcp", "tcp_port", type=click.IntRange(1, 65535), metavar="PORT",
+              help="Listen on this TCP port (on 127.0.0.1) instead of standard input and output.")
+def lsp_command(tcp_port: int | None) -> None:
+    """Run the language server that editors talk to (docs/editors.md).
+
+    Talks over standard input and output; needs the lsp extra: pip install "lamlint[lsp]"."""
+    try:
+        from lamlint.lsp import serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise
+        _fail(f'lamlint lsp needs the lsp extra: pip install "lamlint[lsp]" ({exc})')
+    serve(tcp_port)
+
+
 @main.command("inspect")
 @click.argument("zip_path", metavar="ZIP", type=click.Path(path_type=Path))
 @click.option("--layer", "layers", multiple=True, type=click.Path(path_type=Path), metavar="ZIP",
