@@ -181,7 +181,7 @@ def test_the_standard_library_is_the_runtime_pythons(
 def test_the_runtime_package_list_is_data_with_its_source() -> None:
     assert runtime_python().sdk_packages == {"boto3", "botocore", "s3transfer", "jmespath", "dateutil",
                                              "urllib3", "six"}
-    text = (Path(__file__).parent.parent / "lamlint" / "rules" / "lam7_package.toml").read_text()
+    text = (Path(__file__).parent.parent / "rules" / "lam7_package.toml").read_text()
     assert "https://docs.aws.amazon.com/lambda/latest/dg/python-package.html" in text
 
 
