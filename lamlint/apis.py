@@ -606,6 +606,7 @@ class InertCode:
     methods: frozenset[str]
     loggers: frozenset[str]  # what makes a module-level logger, whose methods are inert
     logger_methods: frozenset[str] = frozenset()  # inert on a logger only (Powertools' keys)
+    swallowed_rules: frozenset[str] = frozenset()  # moot for a handler that catches everything
 
 
 @cache
@@ -617,6 +618,7 @@ def inert_code(catalogue: Catalogue) -> InertCode:
         methods=frozenset(_names_list(table, "methods")),
         loggers=frozenset(_names_list(table, "loggers")),
         logger_methods=frozenset(_names_list(table, "logger_methods")),
+        swallowed_rules=frozenset(_names_list(table, "swallowed_rules")),
     )
 
 

@@ -153,3 +153,23 @@ def test_a_keyword_name_is_not_a_reference_to_a_function_of_that_name() -> None:
     assert "record_handler" not in function.references
     assert {"process", "legacy"} <= set(function.references)
     assert function.calls == ("process",)
+
+
+def test_a_body_that_catches_everything_and_never_raises_again_swallows() -> None:
+    import libcst as cst
+
+    from lamlint.check.summary import summarize
+
+    def swallows(body: str) -> bool:
+        source = "def handler(event, context):\n" + body
+        (function,) = summarize(cst.parse_module(source), source).functions
+        return function.swallows
+
+    assert swallows('    """Doc."""\n    try:\n        go(event)\n    except Exception:\n        log()\n'
+                    '    return {"ok": True}\n')
+    assert swallows("    try:\n        go(event)\n    except:\n        return None\n")
+    assert not swallows("    try:\n        go(event)\n    except Exception:\n        log()\n        raise\n")
+    assert not swallows("    try:\n        go(event)\n    except KeyError:\n        pass\n")
+    caught = "    try:\n        go(event)\n    except Exception:\n        pass\n"
+    assert not swallows("    prepare(event)\n" + caught)  # something before the try may raise
+    assert not swallows(caught + "    return go(1)\n")  # so may a call after it

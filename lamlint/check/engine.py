@@ -26,7 +26,7 @@ from lamlint.apis import inert_code
 from lamlint.catalogue import Catalogue
 from lamlint.check.base import Check, FileContext
 from lamlint.check.graph import ModuleInfo
-from lamlint.check.inert import inert_handler
+from lamlint.check.inert import inert_handler, never_fails
 from lamlint.check.registry import CHECKS
 from lamlint.check.scope import ScopeEnter, ScopeLeave
 from lamlint.check.summary import ModuleSummary, summarize
@@ -708,8 +708,12 @@ def _moot_rules(
     moot = {}
     for handler in facts.handlers:
         template = project.function(handler.function.key) if handler.function else None
-        if template is not None and inert_handler(facts, handler.name, code):
+        if template is None:
+            continue
+        if inert_handler(facts, handler.name, code):
             moot[template.facts.key] = code.rules
+        elif never_fails(facts, handler.name):
+            moot[template.facts.key] = code.swallowed_rules
     return moot
 
 

@@ -32,6 +32,19 @@ def inert_handler(facts: ProjectFacts, name: str, code: InertCode) -> bool:
     return True
 
 
+def never_fails(facts: ProjectFacts, name: str) -> bool:
+    """Whether the handler ``name`` catches every exception and does not raise again: an
+    invocation fails only by timeout or memory, so a failure destination receives nothing
+    its code could cause."""
+    handler = facts.handler(name)
+    index = facts.index
+    if handler is None or index is None:
+        return False
+    module = index.by_display.get(handler.key[0])
+    function = module.summary.function(handler.key[1]) if module else None
+    return function is not None and function.swallows
+
+
 def inert_function(index: ModuleIndex, display: str, dotted: str, code: InertCode, depth: int = 0) -> bool:
     """Whether the project function ``dotted`` names in module ``display`` (and the project
     functions it calls, ``MAX_DEPTH`` deep) only calls inert code and never raises."""

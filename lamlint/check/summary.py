@@ -55,6 +55,9 @@ class FunctionSummary:
     # something else than a name chain (``f(x).strip()``), ``?`` when not a name at all.
     calls: tuple[str, ...] = ()
     raises: bool = False  # the body has a ``raise`` statement
+    # The whole body is one ``try`` whose catch-all handler (bare, Exception, BaseException)
+    # does not raise again: no exception ever leaves the function.
+    swallows: bool = False
 
 
 ALIAS = "alias"  # handler = main, handler = impl.run
@@ -282,6 +285,7 @@ class _Summarizer(cst.CSTVisitor):
                 undispatched=self._undispatched() if self._dispatch else (),
                 calls=tuple(dict.fromkeys(self._calls)),
                 raises=self._raises,
+                swallows=_swallows_everything(node.body),
             )
         )
 
@@ -560,6 +564,47 @@ def _literal_truth(value: cst.BaseExpression) -> bool | None:
 
 
 _GLOBAL_STATEMENT = re.compile(r"^[ \t]*global[ \t]+([\w \t,]+)", re.MULTILINE)
+
+
+_CATCH_ALL = ("Exception", "BaseException")
+
+
+def _swallows_everything(body: cst.BaseSuite) -> bool:
+    """Whether a function body is one ``try`` (after a docstring) whose handlers include a
+    catch-all that does not raise again, with no ``finally`` or ``else`` that could raise."""
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    statements = list(body.body)
+    if statements and _is_docstring(statements[0]):
+        statements = statements[1:]
+    if not statements or not isinstance(statements[0], cst.Try):
+        return False
+    if not all(_plain_return(statement) for statement in statements[1:]):
+        return False  # after the try: only `return <value without calls>`
+    block = statements[0]
+    if block.finalbody is not None or block.orelse is not None:
+        return False
+    for handler in block.handlers:
+        kind = handler.type
+        names = kind.elements if isinstance(kind, cst.Tuple) else [kind] if kind is not None else []
+        caught = {dotted(e.value if isinstance(e, cst.Element) else e) for e in names}
+        if (kind is None or caught & set(_CATCH_ALL)) and not any(
+            isinstance(n, cst.Raise) for n in _walk(handler.body)
+        ):
+            return True
+    return False
+
+
+def _plain_return(statement: cst.BaseStatement) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Return)
+            and not any(isinstance(n, cst.Call) for n in _walk(statement.body[0])))
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr)
+            and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString))
 
 
 def _callee(func: cst.BaseExpression) -> str:
