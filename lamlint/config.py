@@ -102,7 +102,7 @@ class FunctionConfig:
 @dataclass(frozen=True)
 class LayerConfig:
     name: str
-    code: str
+    code: str | None = None  # None: a layer of dependencies only (its requirements file)
     requirements: str | None = None
     layout: str = "python"  # "python": python/...; "site-packages": python/lib/pythonX.Y/site-packages/...
     trim: tuple[str, ...] | None = None
@@ -528,9 +528,11 @@ def parse_settings(
         for i, entry in enumerate(_tables(f"{prefix}.layers", table.get("layers", []))):
             key = f"{prefix}.layers[{i}]"
             fields = _check_keys(key, entry, LAYER_KEYS)
-            for required in ("name", "code"):
-                if required not in fields:
-                    raise _fail(key, f"missing required key {required!r}")
+            if "name" not in fields:
+                raise _fail(key, "missing required key 'name'")
+            if "code" not in fields and "requirements" not in fields:
+                raise _fail(key, "missing required key 'code' (or 'requirements', for a layer of "
+                                 "dependencies only)")
             if fields["name"] in layer_names:
                 raise _fail(f"{key}.name", f"duplicate layer name {fields['name']!r}")
             layer_names.add(fields["name"])
@@ -549,6 +551,8 @@ def parse_settings(
                 )
         declared: list[FunctionConfig | LayerConfig] = [*functions, *layers]
         for entry_config in declared:
+            if entry_config.code is None:
+                continue  # a layer of dependencies only
             outside = code_outside(root, entry_config.code)
             if outside:
                 raise _fail(f"{entry_config.key}.code", outside)

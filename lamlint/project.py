@@ -245,6 +245,8 @@ def source_roots(settings: Settings) -> list[Path]:
     # Not inline code's folder: its index.py is no module the project's code can import.
     roots += [(settings.root / fn.code).resolve() for fn in settings.functions if not fn.inline]
     for layer in settings.layers:
+        if layer.code is None:
+            continue  # dependencies only: no code of the project's
         folder = (settings.root / layer.code).resolve()
         roots += [folder, folder / "python"]
     return roots

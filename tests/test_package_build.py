@@ -420,3 +420,25 @@ def test_a_layer_too_big_on_its_own_is_not_written(
     assert "LAM702 unzipped-too-large" in result.stdout
     assert "not written: dist/layers/blob.zip was rejected" in result.stdout
     assert list((project / "dist").rglob("*.zip")) == []
+
+
+def test_a_layer_of_dependencies_only_needs_no_code_folder(shop: Path, wheelhouse: Path) -> None:
+    """The most common kind of layer: only a requirements file (it was a configuration error,
+    "missing required key 'code'")."""
+    config = (shop / "pyproject.toml").read_text()
+    (shop / "requirements" / "deps.txt").write_text("purelib==1.0\n")
+    (shop / "pyproject.toml").write_text(config + '\n[[tool.lamlint.layers]]\nname = "deps"\n'
+                                         'requirements = "requirements/deps.txt"\n')
+    built = package(wheelhouse, "--layer", "deps")
+    assert built.exit_code == 0, built.output
+    layer = names(shop / "dist" / "layers" / "deps.zip")
+    assert "python/purelib/__init__.py" in layer
+    assert not any(n.endswith("deps.txt") for n in layer)
+    checked = CliRunner().invoke(main, ["package", "--check"], catch_exceptions=False)
+    assert checked.exit_code == 0, checked.output
+    assert "deps  (dependencies only" in checked.stdout
+    (shop / "pyproject.toml").write_text(config + '\n[[tool.lamlint.layers]]\nname = "nothing"\n')
+    refused = CliRunner().invoke(main, ["check"], catch_exceptions=False)
+    assert refused.exit_code == 2
+    assert "missing required key 'code' (or 'requirements', for a layer of dependencies only)" in (
+        refused.stderr)

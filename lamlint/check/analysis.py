@@ -247,6 +247,8 @@ class FileAnalysis:
             if module.path.is_relative_to(code):
                 return f"{facts.TASK_ROOT}/{module.path.relative_to(code).as_posix()}"
         for layer in settings.layers:
+            if layer.code is None:
+                continue
             code = (settings.root / layer.code).resolve()
             if module.path.is_relative_to(code):
                 return f"{facts.LAYER_ROOT}/{module.path.relative_to(code).as_posix()}"

@@ -57,7 +57,7 @@ class Contents:
 @dataclass(frozen=True)
 class LayerPlan:
     name: str
-    code: Path
+    code: Path | None  # None: a layer of dependencies only
     requirements: Path | None
     target: Target
     contents: Contents = Contents()
@@ -140,10 +140,10 @@ class BuildResult:
         return all(b.accepted for b in self.built)
 
 
-def _requirements(root: Path, configured: str | None, code: Path) -> Path | None:
+def _requirements(root: Path, configured: str | None, code: Path | None) -> Path | None:
     if configured is not None:
         return root / configured
-    return find_dependencies(code)
+    return find_dependencies(code) if code is not None else None
 
 
 def _contents(package: PackageConfig, own: FunctionConfig | LayerConfig | None) -> Contents:
@@ -218,7 +218,7 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
     layer_plans = []
     for name in wanted:
         layer = layers[name]
-        code = root / layer.code
+        layer_code = root / layer.code if layer.code is not None else None
         # Every function using the layer decides its platform, built now or not.
         using = [fn for fn in settings.functions if name in fn.layers]
         users = {_target(settings, fn) for fn in using}
@@ -232,8 +232,8 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
         layer_plans.append(
             LayerPlan(
                 _check_name("layer", name),
-                code,
-                _requirements(root, layer.requirements, code),
+                layer_code,
+                _requirements(root, layer.requirements, layer_code),
                 target,
                 _contents(package, layer),
                 layer.layout,
@@ -523,9 +523,12 @@ def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, partial: P
     """A layer folder with a python/ subfolder is the layer as it is; a folder of plain
     modules is put under the layer's prefix, where its requirements are installed too."""
     what = f"layer {layer.name!r}"
-    collected = _code(plan, layer.code, layer.contents, options, what, skip)
-    code = without_dependency_file(collected.files, layer.code, layer.requirements)
-    prefix = "" if (layer.code / "python").is_dir() else layer.prefix
+    if layer.code is None:  # dependencies only
+        collected, code, prefix = Collected([], []), [], layer.prefix
+    else:
+        collected = _code(plan, layer.code, layer.contents, options, what, skip)
+        code = without_dependency_file(collected.files, layer.code, layer.requirements)
+        prefix = "" if (layer.code / "python").is_dir() else layer.prefix
     # Its modules as imported: python/common/x.py is common/x.py on the import path.
     importable = code if prefix else [replace(f, name=f.name.removeprefix("python/")) for f in code]
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:

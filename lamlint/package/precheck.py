@@ -79,9 +79,12 @@ def check_plan(plan: Plan, cwd: Path, skip: Sequence[Path], reported: Collection
     layer_dependencies: dict[str, bool] = {}
     for layer in plan.layers:
         what = f"layer {layer.name!r}"
-        collected = _collect(plan, layer.code, layer.contents.include, skip, what)
-        prefix = "" if (layer.code / "python").is_dir() else layer.prefix
-        kept = without_dependency_file(collected.files, layer.code, layer.requirements)
+        if layer.code is None:  # dependencies only
+            collected, kept, prefix = Collected([], []), [], layer.prefix
+        else:
+            collected = _collect(plan, layer.code, layer.contents.include, skip, what)
+            prefix = "" if (layer.code / "python").is_dir() else layer.prefix
+            kept = without_dependency_file(collected.files, layer.code, layer.requirements)
         files = {prefix + f.name: f.path for f in kept}
         layer_files[layer.name] = files
         layer_dependencies[layer.name] = _read(layer, what, cwd) is not None
@@ -148,7 +151,8 @@ def _size(path: Path) -> int:
 
 def _checked(kind: str, item: FunctionPlan | LayerPlan, files: Files, cwd: Path) -> Checked:
     dependencies = display_path(item.requirements, cwd) if item.requirements is not None else None
-    return Checked(kind, item.name, display_path(item.code, cwd), len(files),
+    code = display_path(item.code, cwd) if item.code is not None else "dependencies only"
+    return Checked(kind, item.name, code, len(files),
                    sum(_size(path) for path in files.values()), dependencies)
 
 

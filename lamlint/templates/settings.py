@@ -62,6 +62,8 @@ def _outside_skipped(root: Path, function: TemplateFunction, packaging: bool) ->
 
 
 def _layer_inside(root: Path, layer: LayerConfig, packaging: bool) -> bool:
+    if layer.code is None:
+        return True  # dependencies only
     outside = code_outside(root, layer.code)
     if outside and packaging:
         raise ConfigError(f"{layer.key}: content {outside}")
