@@ -479,15 +479,17 @@ def _code(plan: Plan, folder: Path, contents: Contents, options: BuildOptions, w
                            respect_gitignore=plan.respect_gitignore, skip=ours)
 
 
-def _refusals(collected: Collected, display: str, prefix: str = "") -> list[ArtifactFinding]:
-    """The links left out of a zip, as findings about it."""
+def refused_links(collected: Collected, display: str, prefix: str = "",
+                  outcome: str = "not packed") -> list[ArtifactFinding]:
+    """The links left out of a zip, as findings about it (``outcome``: what became of them,
+    "would not be packed" when nothing is built)."""
     found = []
     for link in collected.refused:
         if link.outside:
-            message = f"{link.name} links to {link.target}, outside the project: not packed"
+            message = f"{link.name} links to {link.target}, outside the project: {outcome}"
             found.append(finding("LAM718", message, artifact=display, member=prefix + link.name))
         else:
-            message = f"{link.name} links to {link.target}, which is excluded from packaging: not packed"
+            message = f"{link.name} links to {link.target}, which is excluded from packaging: {outcome}"
             found.append(finding("LAM719", message, artifact=display, member=prefix + link.name))
     return found
 
@@ -505,7 +507,7 @@ def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, p
                                      Path(scratch), code)
         sources = _combine(what, _zip_sources(code), _zip_sources(installed))
         written = _write(partial, function.name, sources, options, display)
-        return written, report, _refusals(collected, display)
+        return written, report, refused_links(collected, display)
 
 
 def without_dependency_file(files: Sequence[SourceFile], folder: Path,
@@ -536,4 +538,4 @@ def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, partial: P
                                      Path(scratch), importable)
         sources = _combine(what, _zip_sources(code, prefix), _zip_sources(installed, layer.prefix))
         return (_write(partial, f"layer-{layer.name}", sources, options, display), report,
-                _refusals(collected, display, prefix))
+                refused_links(collected, display, prefix))

@@ -32,6 +32,7 @@ from lamlint.package.build import (
     LayerPlan,
     Plan,
     display_path,
+    refused_links,
     without_dependency_file,
 )
 from lamlint.package.dependencies import read_dependencies
@@ -43,6 +44,7 @@ from lamlint.package.sources import Collected, collect_sources
 
 # Files of one zip as they would be named in it, and where they are on disk.
 Files = Mapping[str, Path]
+NOT_BUILT = "would not be packed"  # what becomes of a refused link when nothing is built
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def check_plan(plan: Plan, cwd: Path, skip: Sequence[Path], reported: Collection
         layer_dependencies[layer.name] = _read(layer, what, cwd) is not None
         if not files and not layer_dependencies[layer.name]:
             result.findings.append(_empty(what))
-        result.findings += _refusals(collected, what, prefix)
+        result.findings += refused_links(collected, what, prefix, NOT_BUILT)
         result.checked.append(_checked("layer", layer, files, cwd))
     for function in plan.functions:
         what = f"function {function.name!r}"
@@ -99,7 +101,7 @@ def check_plan(plan: Plan, cwd: Path, skip: Sequence[Path], reported: Collection
         has_dependencies = _read(function, what, cwd) is not None
         if not files and not has_dependencies:
             result.findings.append(_empty(what))
-        result.findings += _refusals(collected, what)
+        result.findings += refused_links(collected, what, outcome=NOT_BUILT)
         result.checked.append(_checked("function", function, files, cwd))
         layers = [layer_files[name] for name in function.layers if name in layer_files]
         count = len(function.layers) + len(function.unknown_layers)
@@ -155,18 +157,6 @@ def _checked(kind: str, item: FunctionPlan | LayerPlan, files: Files, cwd: Path)
     return Checked(kind, item.name, code, len(files),
                    sum(_size(path) for path in files.values()), dependencies)
 
-
-def _refusals(collected: Collected, what: str, prefix: str = "") -> list[ArtifactFinding]:
-    found = []
-    for link in collected.refused:
-        if link.outside:
-            message = f"{link.name} links to {link.target}, outside the project: would not be packed"
-            found.append(finding("LAM718", message, artifact=what, member=prefix + link.name))
-        else:
-            message = (f"{link.name} links to {link.target}, which is excluded from packaging: "
-                       "would not be packed")
-            found.append(finding("LAM719", message, artifact=what, member=prefix + link.name))
-    return found
 
 
 def _handler(function: FunctionPlan, files: Files, layers: Sequence[Files], supplied: bool,
