@@ -16,6 +16,7 @@ from typing import Any
 import libcst as cst
 
 from lamlint.catalogue import Catalogue, CatalogueError
+from lamlint.config import ConfigError, Settings, shown_path
 
 
 @dataclass(frozen=True)
@@ -620,6 +621,22 @@ def inert_code(catalogue: Catalogue) -> InertCode:
         logger_methods=frozenset(_names_list(table, "logger_methods")),
         swallowed_rules=frozenset(_names_list(table, "swallowed_rules")),
     )
+
+
+def catalogue_for_project(settings: Settings, catalogue: Catalogue) -> Catalogue:
+    """The shipped catalogue plus the project's ``extend-apis`` entries, validated, and its
+    ``docs-url``."""
+    if settings.docs_url:
+        catalogue = catalogue.with_docs_url(settings.docs_url)
+    if not settings.extend_apis:
+        return catalogue
+    extended = catalogue.extended(settings.extend_apis)
+    try:
+        validate_tables(extended)
+    except CatalogueError as exc:
+        where = shown_path(settings.config_path) if settings.config_path else "configuration"
+        raise ConfigError(f"{where}: extend-apis: {exc}") from None
+    return extended
 
 
 def validate_tables(catalogue: Catalogue) -> None:

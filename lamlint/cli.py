@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from lamlint import __version__
-from lamlint.apis import validate_tables
+from lamlint.apis import catalogue_for_project
 from lamlint.catalogue import Catalogue, CatalogueError, load_catalogue
 from lamlint.check.engine import RunResult, check_project, display_path, sort_findings
 from lamlint.config import (
@@ -31,7 +31,6 @@ from lamlint.config import (
     find_config,
     load_settings,
     pattern_error,
-    shown_path,
 )
 from lamlint.files import (
     STUB_SUFFIX,
@@ -243,7 +242,7 @@ def check(
             (*settings.extend_select, *_codes(extend_select)),
             (*settings.ignore, *_codes(ignore)),
         )
-        project_catalogue = _catalogue_for(settings, catalogue)
+        project_catalogue = catalogue_for_project(settings, catalogue)
         scope = [Path(os.path.abspath(p)) for p in group_paths if stdin is None and (
             Path(p).is_dir() or Path(p).name.lower().endswith(TEMPLATE_FILE_SUFFIXES))]
         if fixing is not None:
@@ -286,22 +285,6 @@ def _cli_patterns(option: str, values: Sequence[str]) -> tuple[str, ...]:
         if problem:
             raise UserError(f"{option}: {pattern!r} is not a valid pattern ({problem})")
     return patterns
-
-
-def _catalogue_for(settings: Settings, catalogue: Catalogue) -> Catalogue:
-    """The shipped catalogue plus the project's ``extend-apis`` entries, validated, and its
-    ``docs-url``."""
-    if settings.docs_url:
-        catalogue = catalogue.with_docs_url(settings.docs_url)
-    if not settings.extend_apis:
-        return catalogue
-    extended = catalogue.extended(settings.extend_apis)
-    try:
-        validate_tables(extended)
-    except CatalogueError as exc:
-        where = shown_path(settings.config_path) if settings.config_path else "configuration"
-        raise ConfigError(f"{where}: extend-apis: {exc}") from None
-    return extended
 
 
 def _group_by_settings(

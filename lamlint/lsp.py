@@ -59,7 +59,8 @@ class ProjectError(Exception):
 
 def check_buffer(path: Path, text: str) -> list[Finding]:
     """What ``lamlint check --stdin-filename PATH --force-exclude`` reports for ``text``."""
-    from lamlint.cli import UserError, _catalogue_for, _group_by_settings
+    from lamlint.apis import catalogue_for_project
+    from lamlint.cli import UserError, _group_by_settings
 
     catalogue = load_catalogue()
     data = text.encode("utf-8", errors="surrogatepass")
@@ -71,7 +72,7 @@ def check_buffer(path: Path, text: str) -> list[Finding]:
         if path.name.endswith(STUB_SUFFIX) or file_filter.excluded(path, is_dir=False):
             return []
         enabled = enabled_codes(catalogue, settings.select, settings.extend_select, settings.ignore)
-        project_catalogue = _catalogue_for(settings, catalogue)
+        project_catalogue = catalogue_for_project(settings, catalogue)
         cwd = settings.root
         result = check_project(settings, [path], project_catalogue, enabled, cwd, stdin=(path, data))
     except (ConfigError, UserError, CatalogueError, PathError) as exc:

@@ -24,7 +24,7 @@ from typing import Any
 
 from lamlint import lambda_facts as facts
 from lamlint.catalogue import load_catalogue
-from lamlint.config import ConfigError, Settings, shown_path
+from lamlint.config import Settings
 from lamlint.findings import Finding
 from lamlint.package import PackagingError
 from lamlint.package.build import (
@@ -210,20 +210,13 @@ def template_findings(settings: Settings, cwd: Path) -> tuple[list[Finding], set
     """The LAM6xx (and LAM510) findings of the project's templates, exactly as ``lamlint
     check`` reports them for the project folder (rule selection and ignores applied), and the
     template functions whose handler was not found (LAM510)."""
-    from lamlint.apis import validate_tables
-    from lamlint.catalogue import CatalogueError
+    from lamlint.apis import catalogue_for_project
     from lamlint.check.engine import check_project
     from lamlint.selection import enabled_codes
 
-    catalogue = load_catalogue()
-    enabled = enabled_codes(catalogue, settings.select, settings.extend_select, settings.ignore)
-    if settings.extend_apis:
-        catalogue = catalogue.extended(settings.extend_apis)
-        try:
-            validate_tables(catalogue)
-        except CatalogueError as exc:
-            where = shown_path(settings.config_path) if settings.config_path else "configuration"
-            raise ConfigError(f"{where}: extend-apis: {exc}") from None
+    shipped = load_catalogue()
+    enabled = enabled_codes(shipped, settings.select, settings.extend_select, settings.ignore)
+    catalogue = catalogue_for_project(settings, shipped)
     # No Python file is requested, nor the code written in templates: only the templates' own
     # findings come back.
     result = check_project(settings, [], catalogue, enabled, cwd, scope=[settings.root], inline_code=False)
