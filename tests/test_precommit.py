@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from test_hook_inputs import HANDLER as BAD_HANDLER
+from test_hook_inputs import PYPROJECT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOOKS = REPO_ROOT / ".pre-commit-hooks.yaml"
@@ -37,25 +39,6 @@ GIT_ENV = {
     "GIT_COMMITTER_EMAIL": "tests@example.invalid",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
-
-PYPROJECT = """\
-[tool.lamlint]
-exclude = ["scripts/"]
-
-[[tool.lamlint.functions]]
-name = "api"
-handler = "app.handler"
-triggers = ["api"]
-timeout = 10
-"""
-
-BAD_HANDLER = """\
-import requests
-
-
-def handler(event, context):
-    return requests.get("https://example.com/orders").json()
-"""
 
 CLEAN_HANDLER = """\
 import requests
