@@ -1,7 +1,8 @@
 """More shapes of real handlers: serverless-wsgi's generated handler, WSGI apps handed to an
 adapter's function, Powertools batch record handlers, a class's method named as a handler, and
 nested stacks whose parent sets their parameters. Each fixture marks with `# expect: CODE`
-every finding lamlint must report; anything else reported fails the marker test."""
+every finding lamlint must report; anything else reported fails the marker test (run with the
+other framework fixtures by tests/test_frameworks.py)."""
 
 from __future__ import annotations
 
@@ -9,35 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import FIXTURES, OFF_BY_EVIDENCE, assert_matches_markers, run_on
+from helpers import run_on
+from test_frameworks import FRAMEWORKS, facts_for, handlers, reached
 
 from lamlint.cli import main
-from lamlint.project import Handler, ProjectFacts
 from lamlint.templates.cloudformation import ALL_PARAMETERS, nested_parameters
 from lamlint.templates.serverless import _wsgi_app_handler
 from lamlint.templates.yaml_loader import load_yaml
-
-FRAMEWORKS = FIXTURES / "frameworks"
-PROJECTS = ["serverless_wsgi", "wsgi_adapters", "powertools_batch", "nested_stacks"]
-
-
-@pytest.mark.parametrize("name", PROJECTS)
-def test_findings_where_the_framework_runs_them(name: str) -> None:
-    root = FRAMEWORKS / name
-    assert_matches_markers(root, run_on(root, select=("LAM", *OFF_BY_EVIDENCE)).findings, "LAM")
-
-
-def facts_for(root: Path) -> ProjectFacts:
-    return run_on(root, select=("LAM",)).facts[-1][1]
-
-
-def handlers(facts: ProjectFacts) -> dict[str, Handler]:
-    return {h.name: h for h in facts.handlers}
-
-
-def reached(facts: ProjectFacts, handler: str) -> set[str]:
-    return {f.qualname for f in facts.functions_reached(handler)}
-
 
 # --- serverless-wsgi ----------------------------------------------------------------------------
 

@@ -15,7 +15,10 @@ from lamlint.cli import main
 from lamlint.project import Handler, ProjectFacts
 
 FRAMEWORKS = FIXTURES / "frameworks"
-PROJECTS = ["powertools_router", "fastapi_mangum", "chalice_app", "reexport", "sam_shapes"]
+PROJECTS = [
+    "powertools_router", "fastapi_mangum", "chalice_app", "reexport", "sam_shapes",
+    "serverless_wsgi", "wsgi_adapters", "powertools_batch", "nested_stacks",  # test_framework_shapes.py
+]
 
 
 @pytest.mark.parametrize("name", PROJECTS)
