@@ -635,13 +635,14 @@ def _not_lambda_folders(project: TemplateSettings, settings: Settings) -> list[t
     """Folders whose code is another platform's (a serverless.yml for kubeless, google,
     azure...), with why; none that holds a Lambda function's code."""
     code = [(settings.root / f.code).resolve() for f in settings.functions]
-    return [
-        (model.path.parent.resolve(), model.not_lambda)
-        for model in project.templates.models
+    foreign = []
+    for model in project.templates.models:
+        folder = model.path.parent.resolve()
         if model.not_lambda and not any(
-            folder == model.path.parent.resolve() or model.path.parent.resolve() in folder.parents
-            or folder in model.path.parent.resolve().parents for folder in code)
-    ]
+            folder.is_relative_to(c) or c.is_relative_to(folder) for c in code
+        ):
+            foreign.append((folder, model.not_lambda))
+    return foreign
 
 
 @dataclass(frozen=True)
