@@ -97,6 +97,9 @@ class FunctionConfig:
     # Its code is written in its template (lamlint.templates.model.InlineCode): ``code`` is a
     # folder that exists only in lamlint's memory, holding index.py.
     inline: bool = False
+    # The one file of ``code`` that is packaged, at the zip's top level (a template's CodeUri
+    # naming a file, which sam package zips alone); None: the whole folder.
+    code_file: str | None = None
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ class FunctionPlan:
     contents: Contents = Contents()
     unknown_layers: tuple[str, ...] = ()  # layers it uses that lamlint does not build (ARNs)
     check_imports: bool = True  # False: a PYTHONPATH of its own makes its imports unknowable
+    code_file: str | None = None  # the one file of ``code`` that goes in (CodeUri: src/app.py)
 
 
 @dataclass(frozen=True)
@@ -199,17 +200,21 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
             if names and fn.name not in names:
                 continue
             code = root / fn.code
+            # A CodeUri naming one file: sam package zips that file alone, so the folder's
+            # dependency file is not the function's.
+            searched = None if fn.code_file is not None else code
             functions.append(
                 FunctionPlan(
                     _check_name("function", fn.name),
                     code,
-                    _requirements(root, fn.requirements, code),
+                    _requirements(root, fn.requirements, searched),
                     fn.handler,
                     fn.layers,
                     _target(settings, fn),
                     _contents(package, fn),
                     unknown_layers.get(fn.name, ()),
                     not has_pythonpath(fn),
+                    fn.code_file,
                 )
             )
     wanted = [n for n in layers if n in layer_names or any(n in f.layers for f in functions)]
@@ -479,6 +484,15 @@ def _code(plan: Plan, folder: Path, contents: Contents, options: BuildOptions, w
                            respect_gitignore=plan.respect_gitignore, skip=ours)
 
 
+def only_file(collected: Collected, name: str | None) -> Collected:
+    """What goes in when the code is one file (``name``, at the folder's top level): that file
+    alone, as sam package zips it; the whole folder when ``name`` is None."""
+    if name is None:
+        return collected
+    return Collected([f for f in collected.files if f.name == name],
+                     [link for link in collected.refused if link.name == name])
+
+
 def refused_links(collected: Collected, display: str, prefix: str = "",
                   outcome: str = "not packed") -> list[ArtifactFinding]:
     """The links left out of a zip, as findings about it (``outcome``: what became of them,
@@ -500,7 +514,8 @@ _Built = tuple[Path, Installed | None, list[ArtifactFinding]]
 def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, partial: Path,
                     skip: Sequence[Path], display: str) -> _Built:
     what = f"function {function.name!r}"
-    collected = _code(plan, function.code, function.contents, options, what, skip)
+    collected = only_file(_code(plan, function.code, function.contents, options, what, skip),
+                          function.code_file)
     code = collected.files
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
         installed, report = _install(function.requirements, function.target, function.contents, options, what,

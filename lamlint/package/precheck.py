@@ -32,6 +32,7 @@ from lamlint.package.build import (
     LayerPlan,
     Plan,
     display_path,
+    only_file,
     refused_links,
     without_dependency_file,
 )
@@ -96,7 +97,8 @@ def check_plan(plan: Plan, cwd: Path, skip: Sequence[Path], reported: Collection
         result.checked.append(_checked("layer", layer, files, cwd))
     for function in plan.functions:
         what = f"function {function.name!r}"
-        collected = _collect(plan, function.code, function.contents.include, skip, what)
+        collected = only_file(_collect(plan, function.code, function.contents.include, skip, what),
+                              function.code_file)
         files = {f.name: f.path for f in collected.files}
         has_dependencies = _read(function, what, cwd) is not None
         if not files and not has_dependencies:
@@ -154,6 +156,8 @@ def _size(path: Path) -> int:
 def _checked(kind: str, item: FunctionPlan | LayerPlan, files: Files, cwd: Path) -> Checked:
     dependencies = display_path(item.requirements, cwd) if item.requirements is not None else None
     code = display_path(item.code, cwd) if item.code is not None else "dependencies only"
+    if isinstance(item, FunctionPlan) and item.code_file is not None:
+        code = display_path(item.code / item.code_file, cwd)  # CodeUri: src/app.py
     return Checked(kind, item.name, code, len(files),
                    sum(_size(path) for path in files.values()), dependencies)
 

@@ -329,6 +329,7 @@ class _Reader:
         environment, environment_line = reader.environment()
         layers, layers_line = self._layers(props)
         inline = None if package_type.value == limits.PACKAGE_TYPE_IMAGE else self._inline(props, sam)
+        code, code_file = _one_file(self._code(logical_id, resource, props, sam, package_type, inline))
         function_facts = FunctionFacts(
             template=self.path,
             kind=self.kind,
@@ -336,7 +337,7 @@ class _Reader:
             name=cdk_construct_id(resource) or logical_id,
             line=line,
             key=f"{self.label}: Resources.{logical_id}",
-            code=self._code(logical_id, resource, props, sam, package_type, inline),
+            code=code,
             handler=reader.text("Handler"),
             runtime=reader.text("Runtime"),
             architectures=reader.texts("Architectures"),
@@ -356,6 +357,7 @@ class _Reader:
             async_retries=reader.async_retries("EventInvokeConfig") if sam else None,
             durable=reader.present("DurableConfig"),
             inline=inline,
+            code_file=code_file,
         )
         literal_name = name.value if name is not None and isinstance(name.value, str) else None
         return _Function(function_facts, literal_name)
@@ -408,8 +410,8 @@ class _Reader:
         if folder.suffix.lower() in (".zip", ".jar"):
             return Fact(Unknown(f"a prebuilt archive ({text})"), line)
         if folder.is_file():
-            # One source file (CodeUri: src/app.py): the zip holds it at its top level.
-            return Fact(folder.parent, line, f"the folder of {text}")
+            # One source file (CodeUri: src/app.py): the zip holds it alone, at its top level.
+            return Fact(folder, line, ONE_FILE)
         return Fact(folder, line)
 
     def _cdk_asset(self, resource: MapNode, prop: str) -> Fact[Path | Unknown] | None:
@@ -518,9 +520,20 @@ class _Reader:
                 in_s3: Fact[Path | Unknown] = Fact(Unknown("content in S3"), props.value_line(key))
                 code = self._cdk_asset(resource, "Content") or in_s3
             else:
-                code = self._local_path(value, props.value_line(key))
+                code = _one_file(self._local_path(value, props.value_line(key)))[0]
         return LayerFacts(self.path, str(logical_id), line, f"{self.label}: Resources.{logical_id}", code)
 
+
+
+ONE_FILE = "one file"  # the note of a local path that names a file, not a folder
+
+
+def _one_file(fact: Fact[Path | Unknown]) -> tuple[Fact[Path | Unknown], str | None]:
+    """A local path naming one file as the folder that holds it and the file's name (its
+    handler path is relative to that folder); any other code as it is, with None."""
+    if fact.note != ONE_FILE or not isinstance(fact.value, Path):
+        return fact, None
+    return Fact(fact.value.parent, fact.line, f"the folder of {fact.value.name}"), fact.value.name
 
 
 class _Wiring:

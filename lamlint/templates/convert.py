@@ -164,6 +164,7 @@ def to_function(fn: FunctionFacts, root: Path, name: str, layer_names: dict[str,
         mounts=mounts,
         key=fn.key,
         inline=inline,
+        code_file=fn.code_file,
     )
     return TemplateFunction(config, tuple(origins.items()), fn, skip)
 

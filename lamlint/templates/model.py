@@ -135,6 +135,9 @@ class FunctionFacts:
     # Python code written in the template itself, or why it cannot be read (a !Sub with
     # variables); None when the code is elsewhere. ``code`` is then inline_folder(...).
     inline: InlineCode | Unknown | None = None
+    # The one file of ``code`` its CodeUri names (CodeUri: src/app.py): sam package zips that
+    # file alone; None when it names a folder.
+    code_file: str | None = None
 
     @property
     def triggers(self) -> tuple[str, ...]:
