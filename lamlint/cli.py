@@ -52,6 +52,7 @@ from lamlint.fixes import (
 )
 from lamlint.output import OutputError, write_output
 from lamlint.project_root import default_root
+from lamlint.related import with_related
 from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
 from lamlint.selection import enabled_codes
@@ -488,7 +489,7 @@ def _report(
     unsafe: bool = False,
     to_stderr: bool = False,
 ) -> None:
-    findings = sort_findings(result.findings)
+    findings = with_related(sort_findings(result.findings), result.facts, result.sources.get)
     result.findings = findings
     stream = sys.stderr if to_stderr else sys.stdout
     use_color = color == "always" or (

@@ -45,6 +45,16 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place that explains a finding: ``message`` about ``span`` of ``path`` (a display
+    path, as :attr:`Finding.path`), such as the handler from which the code can run."""
+
+    path: str
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     name: str
@@ -54,6 +64,8 @@ class Finding:
     span: Span
     url: str
     fix: Fix | None = field(default=None, compare=False)
+    # Added after the check (lamlint.related); not part of what makes two findings the same.
+    related: tuple[Related, ...] = field(default=(), compare=False)
 
     @property
     def line(self) -> int:

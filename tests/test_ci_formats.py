@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from lamlint.catalogue import load_catalogue
 from lamlint.cli import main
-from lamlint.findings import Edit, Finding, Fix, Span
+from lamlint.findings import Edit, Finding, Fix, Related, Span
 from lamlint.report import ReportContext, gitlab, sarif
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a test extra: pip install -e '.[test]'")
@@ -70,7 +70,9 @@ def test_sarif_with_fixes_odd_paths_and_every_severity_validates() -> None:
     findings = [
         Finding("LAM401", "missing-timeout", "error", "no timeout", "src/app.py", Span(3, 5, 3, 20),
                 "https://example.invalid/LAM401",
-                Fix("unsafe", (Edit(Span(3, 19, 3, 19), ", timeout=5"),), "add a timeout")),
+                Fix("unsafe", (Edit(Span(3, 19, 3, 19), ", timeout=5"),), "add a timeout"),
+                related=(Related("src/handler.py", Span(7, 1, 7, 1), "reachable from handler api"),
+                         Related("/abs/other.py", Span(2, 5, 2, 9), "reachable from handler jobs"))),
         Finding("LAM612", "deprecated-runtime", "warning", "old", "template.yaml", Span(9, 1, 9, 2), ""),
         Finding("LAM901", "unparsable-file", "info", "x", "dir with space/\udcff.py", Span(1, 1, 1, 1), ""),
         Finding("LAM999", "unknown", "error", "not in the catalogue", "/abs/path.py", Span(1, 1, 2, 1), ""),

@@ -25,7 +25,7 @@ from lamlint.cli import main
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
 JSON_KEYS = {
     "code", "name", "severity", "message", "path", "line", "column",
-    "end_line", "end_column", "url", "fix",
+    "end_line", "end_column", "url", "fix", "related",
 }
 # The one finding of the "configured" project: notify's handler `send` is `async def`.
 NOTIFY = "functions/notify/main.py"

@@ -347,6 +347,7 @@ JSON_KEYS = {
     "end_column",
     "url",
     "fix",
+    "related",
 }
 
 
@@ -368,6 +369,7 @@ def test_json_objects() -> None:
         "end_column": col + 7,
         "url": None,
         "fix": None,
+        "related": [],
     }
     assert handler["fix"] == {
         "applicability": "safe",

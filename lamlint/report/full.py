@@ -7,6 +7,10 @@
         | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
         = error: async-handler
         = help: lamlint rule LAM501
+
+A finding in code that handlers reach elsewhere has a note for each (lamlint.related)::
+
+        = note: reachable from handler orders (functions/orders/app.py:4)
 """
 
 from __future__ import annotations
@@ -131,6 +135,7 @@ def _block(finding: Finding, lines: Sequence[str] | None, color: bool, unsafe: b
     equals = paint("=", color, fg="blue", bold=True)
     # The severity in words: colour alone is lost in CI logs and to screen readers.
     block.append(f"{' ' * help_indent}{equals} {finding.severity}: {finding.name}")
+    block.extend(f"{' ' * help_indent}{equals} note: {related.message}" for related in finding.related)
     # `lamlint rule CODE` works offline; the page's address only when docs-url gives one
     where = f" ({finding.url})" if finding.url else ""
     block.append(f"{' ' * help_indent}{equals} help: lamlint rule {finding.code}{where}")

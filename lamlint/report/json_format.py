@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from lamlint.findings import Edit, Finding, Fix
+from lamlint.findings import Edit, Finding, Fix, Related
 from lamlint.report import ReportContext
 from lamlint.report.summary import span_fields
 
@@ -23,6 +23,10 @@ def fix_to_json(fix: Fix) -> dict[str, Any]:
     }
 
 
+def related_to_json(related: Related) -> dict[str, Any]:
+    return {"message": related.message, "path": related.path, **span_fields(related.span)}
+
+
 def finding_to_json(finding: Finding) -> dict[str, Any]:
     return {
         "code": finding.code,
@@ -33,6 +37,8 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         **span_fields(finding.span),
         "url": finding.url or None,  # null unless docs-url says where rule pages are
         "fix": fix_to_json(finding.fix) if finding.fix is not None else None,
+        # other places that explain the finding: the handlers that reach its code
+        "related": [related_to_json(related) for related in finding.related],
     }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from lamlint.catalogue import Catalogue, RuleMeta
-from lamlint.findings import Finding, Fix, Severity, Span
+from lamlint.findings import Finding, Fix, Related, Severity, Span
 from lamlint.report import ReportContext
 from lamlint.report.summary import posix_path
 
@@ -33,6 +33,20 @@ def region(span: Span) -> dict[str, int]:
         "startColumn": span.column,
         "endLine": span.end_line,
         "endColumn": span.end_column,
+    }
+
+
+def related_location(number: int, related: Related) -> dict[str, Any]:
+    """A ``relatedLocations`` entry; an empty span stands for its whole line."""
+    span = related.span
+    empty = (span.line, span.column) == (span.end_line, span.end_column)
+    return {
+        "id": number,
+        "physicalLocation": {
+            "artifactLocation": artifact_location(related.path),
+            "region": {"startLine": span.line} if empty else region(span),
+        },
+        "message": {"text": related.message},
     }
 
 
@@ -88,6 +102,10 @@ def result_object(finding: Finding, rule_index: Mapping[str, int]) -> dict[str, 
             }
         }
     ]
+    if finding.related:
+        result["relatedLocations"] = [
+            related_location(number, related) for number, related in enumerate(finding.related)
+        ]
     if finding.fix is not None:
         result["fixes"] = [fix_object(finding.path, finding.fix)]
     return result
