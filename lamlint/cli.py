@@ -598,9 +598,13 @@ def lsp_command(tcp_port: int | None) -> None:
 @click.option("--layer", "layers", multiple=True, type=click.Path(path_type=Path), metavar="ZIP",
               help="A layer zip the function uses (repeatable, in the function's order).")
 @click.option("--runtime", metavar="python3.X", default=None,
-              help="The function's runtime (default: from the configuration, else python3.12).")
+              help="Judge the zip for this runtime. Without it: the runtime of the project function "
+                   "the zip is (its template's, or [tool.lamlint]'s), else the configuration's "
+                   "top-level runtime, else python3.12.")
 @click.option("--architecture", metavar="x86_64|arm64", default=None,
-              help="The function's architecture (default: from the configuration, else x86_64).")
+              help="Judge the zip for this architecture. Without it: the architecture of the "
+                   "project function the zip is (its template's, or [tool.lamlint]'s), else the "
+                   "configuration's top-level architecture, else x86_64.")
 @click.option("--handler", default=None,
               help="Check that the zip defines this handler (module.function).")
 @click.option("--function", "function", metavar="NAME", default=None,
@@ -653,6 +657,16 @@ def _trim_kinds(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
               help="Folder for the zips (default: dist/ in the project root); layers go to OUT/layers/.")
 @click.option("--layer", "layer_names", multiple=True, metavar="NAME",
               help="Build this configured layer (repeatable).")
+@click.option("--runtime", metavar="python3.X", default=None,
+              help="Build every function (and its layers) for this runtime. Without it: each "
+                   "function's runtime from its template or [tool.lamlint] entry, else the "
+                   "configuration's top-level runtime, else python3.12; a Runtime the template "
+                   "leaves unknown needs this option.")
+@click.option("--architecture", metavar="x86_64|arm64", default=None,
+              help="Build every function (and its layers) for this architecture. Without it: "
+                   "each function's architecture from its template or [tool.lamlint] entry, else "
+                   "the configuration's top-level architecture, else x86_64; an architecture the "
+                   "template leaves unknown needs this option.")
 @click.option("--installer", type=click.Choice(["pip", "uv"]), default=None,
               help="Install dependencies with pip (default) or uv.")
 @click.option("--index-url", default=None, help="Passed to the installer: the package index to use.")
@@ -685,6 +699,8 @@ def package_command(
     names: tuple[str, ...],
     out: Path | None,
     layer_names: tuple[str, ...],
+    runtime: str | None,
+    architecture: str | None,
     installer: str | None,
     index_url: str | None,
     extra_index_urls: tuple[str, ...],
@@ -722,6 +738,8 @@ def package_command(
         cache=not no_cache,
         cache_dir=cache_dir,
         quiet=quiet,
+        runtime=runtime,
+        architecture=architecture,
     )
     run = run_package_check if check_only else run_package
     try:

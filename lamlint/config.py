@@ -100,6 +100,9 @@ class FunctionConfig:
     # The one file of ``code`` that is packaged, at the zip's top level (a template's CodeUri
     # naming a file, which sam package zips alone); None: the whole folder.
     code_file: str | None = None
+    # The fields the configuration wrote (``memory``, ``exclude_runtime_packages``): an entry
+    # named like a template's function overrides those, and only those (templates/settings.py).
+    given: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class LayerConfig:
     strip: bool | None = None
     include: tuple[str, ...] = ()
     key: str = ""
+    given: frozenset[str] = field(default=frozenset(), compare=False)  # as FunctionConfig.given
 
 
 TRIM_KINDS = ("bytecode", "tests", "docs", "stubs")
@@ -525,7 +529,7 @@ def parse_settings(
             if fields["name"] in names:
                 raise _fail(f"{key}.name", f"duplicate function name {fields['name']!r}")
             names.add(fields["name"])
-            functions.append(FunctionConfig(key=key, **fields))
+            functions.append(FunctionConfig(key=key, given=frozenset(fields), **fields))
         layers = []
         layer_names: set[str] = set()
         for i, entry in enumerate(_tables(f"{prefix}.layers", table.get("layers", []))):
@@ -533,20 +537,14 @@ def parse_settings(
             fields = _check_keys(key, entry, LAYER_KEYS)
             if "name" not in fields:
                 raise _fail(key, "missing required key 'name'")
-            if "code" not in fields and "requirements" not in fields:
-                raise _fail(key, "missing required key 'code' (or 'requirements', for a layer of "
-                                 "dependencies only)")
             if fields["name"] in layer_names:
                 raise _fail(f"{key}.name", f"duplicate layer name {fields['name']!r}")
             layer_names.add(fields["name"])
-            layers.append(LayerConfig(key=key, **fields))
+            layers.append(LayerConfig(key=key, given=frozenset(fields), **fields))
+        # A layer's content and the layers a function names are judged once the templates'
+        # functions and layers are merged in (check_project_model): an entry may override a
+        # template's layer, and a function may use one.
         for fn in functions:
-            for j, layer in enumerate(fn.layers):
-                if layer not in layer_names:
-                    raise _fail(
-                        f"{fn.key}.layers[{j}]",
-                        f"unknown layer {layer!r}{_suggest(layer, sorted(layer_names))}",
-                    )
             if not _valid_handler(fn.handler):
                 raise _fail(
                     f"{fn.key}.handler",
@@ -576,6 +574,28 @@ def parse_settings(
     except ConfigError as exc:
         raise ConfigError(f"{loc}{exc}") from None
     return Settings(root=root, config_path=config_path, **values)
+
+
+def check_project_model(settings: Settings, written: Mapping[str, str] | None = None) -> None:
+    """What the configuration writes that can be judged only with the templates' functions
+    and layers merged in: every layer it writes has content (a folder or a dependency file,
+    its own or the template layer's it overrides), and every layer a function's ``layers``
+    names exists. Raises ConfigError naming the configuration file and key (``written``: a
+    function's name -> the key of its entry, where the function is keyed by its template)."""
+    loc = f"{shown_path(settings.config_path)}: " if settings.config_path else ""
+    names = sorted(layer.name for layer in settings.layers)
+    for layer in settings.layers:
+        if layer.given and layer.code is None and layer.requirements is None:
+            raise ConfigError(f"{loc}{layer.key}: missing required key 'code' (or 'requirements', "
+                              "for a layer of dependencies only)")
+    for fn in settings.functions:
+        if "layers" not in fn.given:
+            continue  # a template's own list: its layers by ARN are not layers of the project
+        for j, layer_name in enumerate(fn.layers):
+            if layer_name not in names:
+                key = (written or {}).get(fn.name, fn.key)
+                raise ConfigError(f"{loc}{key}.layers[{j}]: unknown layer "
+                                  f"{layer_name!r}{_suggest(layer_name, names)}")
 
 
 def code_outside(root: Path, code: str | Path) -> str:

@@ -34,7 +34,8 @@ from lamlint.package.report import render_build_json, render_json, render_text
 from lamlint.package.zipwriter import zip_date_time
 from lamlint.project_root import default_root
 from lamlint.templates.limits import PYTHON_RUNTIME_LIFECYCLE
-from lamlint.templates.model import TemplateFunction, TemplateSet
+from lamlint.templates.model import Fact, TemplateFunction, TemplateSet
+from lamlint.templates.nodes import Unknown
 from lamlint.templates.settings import with_template_functions
 
 EXIT_ACCEPTED, EXIT_REJECTED = 0, 1
@@ -66,6 +67,10 @@ class PackageFlags:
     cache: bool = True
     cache_dir: Path | None = None
     quiet: bool = False
+    # Given: every function (and its layers) is built for it, whatever the template or the
+    # configuration says; a function whose template leaves it unknown needs it.
+    runtime: str | None = None
+    architecture: str | None = None
 
 
 def project_settings(cwd: Path) -> Settings:
@@ -86,28 +91,36 @@ class ProjectModel:
     unknown_layers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Function name -> why it cannot be built (a runtime lamlint does not build for).
     refused: Mapping[str, str] = field(default_factory=dict)
+    # Function name -> (option, why) for each of its runtime and architecture that its
+    # template leaves unknown (a !Ref to a parameter without a default): it is built only
+    # when that option says what to build for.
+    unsettled: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 def project_model(cwd: Path, *, packaging: bool) -> ProjectModel:
-    """The project's settings with the functions and layers of its templates when
-    [tool.lamlint] configures none (as ``lamlint check`` reads them). ``packaging``: a
-    template that cannot be read, or code outside the project, stops the run."""
+    """The project's settings with the functions and layers of its templates merged in (as
+    ``lamlint check`` reads them). ``packaging``: a template that cannot be read, or code
+    outside the project, stops the run."""
     settings = project_settings(cwd)
     found = with_template_functions(settings, packaging=packaging)
-    if settings.functions:
-        return ProjectModel(found.settings)
     if packaging and found.templates.errors:
         raise PackagingError(str(found.templates.errors[0]))
     unknown: dict[str, tuple[str, ...]] = {}
     refused: dict[str, str] = {}
+    unsettled: dict[str, tuple[tuple[str, str], ...]] = {}
     for function in found.functions:
         if not function.lintable:
             continue
-        unknown[function.config.name] = _unknown_layers(function, found.templates, cwd)
-        why = _unbuildable_runtime(function, cwd)
+        given = function.config.given
+        if "layers" not in given:  # the configuration's list replaces the template's, ARNs too
+            unknown[function.config.name] = _unknown_layers(function, found.templates, cwd)
+        why = "" if "runtime" in given else _unbuildable_runtime(function, cwd)
         if why:
             refused[function.config.name] = why
-    return ProjectModel(found.settings, unknown, refused)
+        open_ = _unsettled_platform(function, cwd)
+        if open_:
+            unsettled[function.config.name] = open_
+    return ProjectModel(found.settings, unknown, refused, unsettled)
 
 
 def packaged_settings(cwd: Path) -> Settings:
@@ -157,13 +170,55 @@ def _unbuildable_runtime(function: TemplateFunction, cwd: Path) -> str:
             f"{lifecycle.deprecated}{blocked} ({code}); {supported}: move to {lifecycle.successor}")
 
 
-def _refuse(model: ProjectModel, plan: Plan) -> None:
-    """A planned function whose runtime lamlint does not build for stops the run (exit 2):
-    building it for another Python and saying Accepted would be a lie."""
+def _unsettled_platform(function: TemplateFunction, cwd: Path) -> tuple[tuple[str, str], ...]:
+    """(option, why) for the runtime and the architecture the template writes but does not
+    settle (``Runtime: !Ref PythonRuntime`` with no default, ``Architectures: [!Ref Arch]``
+    with a value Lambda does not know) and the configuration does not set for the function."""
+    name = function.config.name
+    found = []
+    runtime = function.facts.runtime
+    if runtime is not None and isinstance(runtime.value, Unknown) and "runtime" not in function.config.given:
+        why = runtime.value.why
+        found.append(("--runtime", f"function {name!r}: its Runtime is unknown, "
+                      f"{why} ({_written(function, runtime, why, cwd)}), and lamlint "
+                      "package does not guess it: pass --runtime python3.X to build it for that "
+                      "runtime, or set runtime for it in [[tool.lamlint.functions]]"))
+    architectures = function.facts.architectures
+    if (architectures is not None and function.config.architecture is None
+            and "architecture" not in function.config.given):
+        values = architectures.value
+        why = next((v.why for v in values if isinstance(v, Unknown)), "")
+        if not why:
+            why = (f"{len(values)} architectures, where Lambda takes one" if len(values) != 1
+                   else f"{values[0]!r} is not x86_64 or arm64")
+        found.append(("--architecture", f"function {name!r}: its architecture is unknown, "
+                      f"{why} ({_written(function, architectures, why, cwd)}), and lamlint package "
+                      "does not guess it: pass --architecture x86_64 or --architecture arm64 to "
+                      "build it for that one, or set architecture for it in "
+                      "[[tool.lamlint.functions]]"))
+    return tuple(found)
+
+
+def _written(function: TemplateFunction, fact: Fact[Any], why: str, cwd: Path) -> str:
+    """``template.yaml:8, from Globals, parameter Arch's default (line 6)``: where the
+    template writes ``fact``, but for what ``why`` already says."""
+    where = f"{display_path(function.facts.template, cwd)}:{fact.line or function.facts.line}"
+    notes = [note for note in fact.note.split(", ") if note and note not in why]
+    return ", ".join([where, *notes])
+
+
+def _refuse(model: ProjectModel, plan: Plan, flags: PackageFlags) -> None:
+    """A planned function whose runtime lamlint does not build for, or whose runtime or
+    architecture the template leaves unknown, stops the run (exit 2) unless the options say
+    what to build for: building it for another Python and saying Accepted would be a lie."""
+    given = {"--runtime": flags.runtime, "--architecture": flags.architecture}
     for function in plan.functions:
         why = model.refused.get(function.name)
-        if why:
+        if why and flags.runtime is None:
             raise PackagingError(why)
+        for option, why in model.unsettled.get(function.name, ()):
+            if given[option] is None:
+                raise PackagingError(why)
 
 
 def _local(link: str, root: Path) -> str:
@@ -190,6 +245,12 @@ def with_flags(settings: Settings, flags: PackageFlags) -> Settings:
         s3=flags.s3 or package.s3,
     )
     functions, layers = settings.functions, settings.layers
+    if flags.runtime is not None:
+        settings = replace(settings, runtime=flags.runtime)
+        functions = tuple(replace(fn, runtime=flags.runtime) for fn in functions)
+    if flags.architecture is not None:
+        settings = replace(settings, architecture=flags.architecture)
+        functions = tuple(replace(fn, architecture=flags.architecture) for fn in functions)
     if flags.trim is not None:
         package = replace(package, trim=flags.trim)
         functions = tuple(replace(fn, trim=None) for fn in functions)
@@ -254,6 +315,10 @@ def run_inspect(
     title = "lamlint inspect"
     if configured is not None:
         choose_target(runtime, architecture, None)  # the options are checked whatever the project says
+        options = {"--runtime": runtime, "--architecture": architecture}
+        for option, why in model.unsettled.get(configured.name, ()):
+            if options[option] is None:
+                raise PackagingError(why.replace("lamlint package", "lamlint inspect"))
         target = Target(runtime or configured.runtime or settings.runtime,
                         architecture or configured.architecture or settings.architecture)
         handler = handler or configured.handler
@@ -303,11 +368,12 @@ def run_package(
     # Folders given on the command line are relative to where it runs (the installer runs
     # in the dependency file's folder).
     flags = replace(flags, find_links=tuple(_local(link, cwd) for link in flags.find_links))
+    choose_target(flags.runtime, flags.architecture, None)  # unknown values name the option
     model = project_model(cwd, packaging=True)
     settings = with_flags(model.settings, flags)
     package, warnings = _available_installer(settings.package)
     plan = plan_builds(settings, names, layer_names, model.unknown_layers)
-    _refuse(model, plan)
+    _refuse(model, plan, flags)
     options = BuildOptions(
         out=flags.out if flags.out is not None else settings.root / package.out,
         install=InstallOptions(
@@ -341,11 +407,12 @@ def run_package_check(
     judged without installing or zipping anything (see lamlint.package.precheck)."""
     from lamlint.package import precheck
 
+    choose_target(flags.runtime, flags.architecture, None)  # unknown values name the option
     settings = project_settings(cwd)
     model = project_model(cwd, packaging=True)
     packaged = with_flags(model.settings, flags)
     plan = plan_builds(packaged, names, layer_names, model.unknown_layers)
-    _refuse(model, plan)
+    _refuse(model, plan, flags)
     out = flags.out if flags.out is not None else packaged.root / packaged.package.out
     skip = [Path(os.path.abspath(out)), flags.cache_dir or packaged.root / CACHE_FOLDER]
     found, missing = precheck.template_findings(settings, cwd)

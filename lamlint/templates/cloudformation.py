@@ -971,7 +971,10 @@ class _Props:
         value, line, note = found
         if not isinstance(value, list):
             return Fact((as_str(value),), line, note)
-        return Fact(tuple(as_str(self.resolver.resolve(v)) for v in value), line, note)
+        # An item's own note: [!Ref Arch] is "parameter Arch's default (line 6)".
+        notes = [note, *(self.resolver.describe(v) for v in value)]
+        return Fact(tuple(as_str(self.resolver.resolve(v)) for v in value), line,
+                    ", ".join(dict.fromkeys(n for n in notes if n)))
 
     def nested_number(self, key: str, inner: str) -> Fact[int | Unknown] | None:
         found = self._get(key)

@@ -63,6 +63,21 @@ def _origin(fn: FunctionFacts, fact: Fact[Any] | None) -> Origin:
     return Origin(fn.template, fact.line, fact.note)
 
 
+def _unknown_origin(fn: FunctionFacts, fact: Fact[Any] | None, unread: bool, what: str) -> Origin:
+    """Where the runtime (or architecture) was written; when the template writes one lamlint
+    cannot read (a parameter without a default), says that the project's own is shown."""
+    origin = _origin(fn, fact)
+    if fact is None or not unread:
+        return origin
+    values = fact.value if isinstance(fact.value, tuple) else (fact.value,)
+    why = next((v.why for v in values if isinstance(v, Unknown)), "")
+    if not why and what == "runtime":
+        return origin  # a runtime lamlint knows is not Python's, or does not build for
+    why = why or f"{', '.join(map(str, values)) or 'none'} is not one Lambda architecture"
+    note = ", ".join(n for n in (origin.note, f"unknown: {why}; the project's {what} is shown") if n)
+    return replace(origin, note=note)
+
+
 def to_function(fn: FunctionFacts, root: Path, name: str, layer_names: dict[str, str]) -> TemplateFunction:
     """``fn`` as a FunctionConfig (``layer_names``: a template layer's logical id -> the
     LayerConfig name it was given)."""
@@ -78,7 +93,7 @@ def to_function(fn: FunctionFacts, root: Path, name: str, layer_names: dict[str,
             skip = f"its runtime {value} is not Python"
     if fn.package_type.value == limits.PACKAGE_TYPE_IMAGE:
         skip = skip or "it is a container image"
-    origins["runtime"] = _origin(fn, fn.runtime)
+    origins["runtime"] = _unknown_origin(fn, fn.runtime, runtime is None, "runtime")
 
     code = fn.code.value
     code_text = "."
@@ -115,7 +130,7 @@ def to_function(fn: FunctionFacts, root: Path, name: str, layer_names: dict[str,
         known = [a for a in fn.architectures.value if isinstance(a, str) and a in facts.ARCHITECTURES]
         if len(fn.architectures.value) == 1 and known:
             architecture = known[0]
-    origins["architecture"] = _origin(fn, fn.architectures)
+    origins["architecture"] = _unknown_origin(fn, fn.architectures, architecture is None, "architecture")
 
     timeout = fn.timeout.value if isinstance(fn.timeout.value, int) and fn.timeout.value >= 1 else None
     memory = fn.memory.value if isinstance(fn.memory.value, int) and fn.memory.value >= 1 else None
