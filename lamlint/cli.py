@@ -693,6 +693,9 @@ def _trim_kinds(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
               show_default=True, help="A summary for people, or JSON for CI.")
 @click.option("--check", "check_only", is_flag=True,
               help="Check the configuration, templates and code folders; install and zip nothing.")
+@click.option("--template", "template", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write a copy of this SAM/CloudFormation template into the output folder, its "
+                   "functions and layers pointing at the built zips (for sam deploy --template-file).")
 @click.option("-q", "--quiet", is_flag=True, help="Show no progress on standard error.")
 @_guarded
 def package_command(
@@ -716,6 +719,7 @@ def package_command(
     cache_dir: Path | None,
     output_format: str,
     check_only: bool,
+    template: Path | None,
     quiet: bool,
 ) -> None:
     """Build reproducible zips of the configured functions and layers; exit 1 if any is rejected."""
@@ -737,6 +741,7 @@ def package_command(
         s3=s3,
         cache=not no_cache,
         cache_dir=cache_dir,
+        template=template,
         quiet=quiet,
         runtime=runtime,
         architecture=architecture,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -12,7 +13,7 @@ from typing import Any
 from lamlint import lambda_facts as facts
 from lamlint.catalogue import load_catalogue
 from lamlint.config import FunctionConfig, PackageConfig, Settings, find_config, load_settings
-from lamlint.package import PackagingError
+from lamlint.package import PackagingError, template_copy
 from lamlint.package.build import (
     LAYERS_FOLDER,
     BuildOptions,
@@ -22,6 +23,7 @@ from lamlint.package.build import (
     build,
     display_path,
     has_pythonpath,
+    output_folder,
     plan_builds,
 )
 from lamlint.package.cache import CACHE_FOLDER
@@ -66,6 +68,7 @@ class PackageFlags:
     s3: bool = False
     cache: bool = True
     cache_dir: Path | None = None
+    template: Path | None = None  # a SAM/CloudFormation template to copy into the output folder
     quiet: bool = False
     # Given: every function (and its layers) is built for it, whatever the template or the
     # configuration says; a function whose template leaves it unknown needs it.
@@ -390,8 +393,11 @@ def run_package(
         cache=(flags.cache_dir or settings.root / CACHE_FOLDER) if flags.cache else None,
         progress=Progress.to_stderr(flags.quiet),
     )
+    copy = _template_copy(flags, settings, plan, options.out, cwd)  # exit 2 before building
     result = build(plan, options, cwd)
     text = _package_json(result) if output_format == "json" else _package_text(result)
+    if copy is not None:
+        text = _with_template(text, copy, result.accepted, output_format)
     return Outcome(text, EXIT_ACCEPTED if result.accepted else EXIT_REJECTED, warnings)
 
 
@@ -415,6 +421,7 @@ def run_package_check(
     _refuse(model, plan, flags)
     out = flags.out if flags.out is not None else packaged.root / packaged.package.out
     skip = [Path(os.path.abspath(out)), flags.cache_dir or packaged.root / CACHE_FOLDER]
+    _template_copy(flags, packaged, plan, out, cwd)  # prepared and checked, not written
     found, missing = precheck.template_findings(settings, cwd)
     check = precheck.check_plan(plan, cwd, skip, reported=missing)
     check.template_findings = found
@@ -515,3 +522,32 @@ def _package_json(result: BuildResult) -> str:
         for item in result.built
     ]
     return render_build_json(result.accepted, result.inspections, zips)
+
+
+def _template_copy(flags: PackageFlags, settings: Settings, plan: Plan, out: Path,
+                   cwd: Path) -> template_copy.PreparedTemplate | None:
+    """``--template``: the copy of the template pointing at this run's zips, prepared before
+    anything is built: a template that cannot be copied faithfully stops the run first."""
+    if flags.template is None:
+        return None
+    return template_copy.prepare(flags.template, settings, plan, output_folder(out, settings.root), cwd)
+
+
+def _with_template(text: str, copy: template_copy.PreparedTemplate, accepted: bool,
+                   output_format: str) -> str:
+    """The report with what became of the template's copy: written when every zip was
+    accepted; else not written, and an earlier copy removed (it names zips no longer there)."""
+    removed = False
+    if accepted:
+        template_copy.write(copy)
+    else:
+        removed = template_copy.remove_previous(copy)
+    if output_format == "json":
+        data = json.loads(text)
+        data["template"] = {"source": copy.source_display, "path": copy.display, "written": accepted,
+                            "removed_previous": removed}
+        return json.dumps(data, indent=2) + "\n"
+    if accepted:
+        return text + f"wrote {copy.display}\n"
+    stale = " (and removed the previous one)" if removed else ""
+    return text + f"not written: {copy.display}, a zip was rejected{stale}\n"
