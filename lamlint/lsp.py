@@ -2,10 +2,14 @@
 
 Every check is ``lamlint check --stdin-filename`` on the editor's buffer: the settings that
 govern the file are found and read again for each check (so a change to ``pyproject.toml``,
-``lamlint.toml`` or a template counts from the next check on), the rest of the project is read
-from disk, and the buffer stands in for the file. Checks run one at a time in a worker thread,
-never on the thread that reads the editor's messages; while the user types they wait for a
-pause (:data:`DEBOUNCE_SECONDS`), and a check whose buffer has changed since is not published.
+``lamlint.toml`` or a template counts from the next check on), the buffer stands in for the
+file, the other open documents of the project stand in for theirs (unsaved edits count: a
+handler that now calls a helper makes the helper's code reachable), and the rest of the project
+is read from disk. Checks run one at a time in a worker thread, never on the thread that reads
+the editor's messages; while the user types they wait for a pause (:data:`DEBOUNCE_SECONDS`),
+and a check whose buffer has changed since is not published. A change to one document
+re-checks the other open Python documents of its project too, after it (their findings can
+depend on it), and so does closing one (its file on disk counts again).
 
 Positions: lamlint counts lines and characters from 1; the protocol counts from 0, and its
 columns in the code units the client asked for (UTF-16 unless it negotiated another).
@@ -19,7 +23,7 @@ import logging
 import os
 import sys
 import tokenize
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +38,15 @@ from lamlint.check.engine import check_project, display_path
 from lamlint.check.suppress import _LINE_RE
 from lamlint.config import ConfigError
 from lamlint.files import STUB_SUFFIX, FileFilter, PathError
-from lamlint.findings import Edit, Finding, Span
+from lamlint.findings import Edit, Finding, Related, Span
 from lamlint.fixes import apply_fixes, line_starts
+from lamlint.related import with_related
 from lamlint.selection import enabled_codes
 
 DEBOUNCE_SECONDS = 0.3
+# The other open documents of a project are re-checked this much later than the one changed,
+# so that the one being edited goes first (checks run one at a time, in order).
+DEPENDENTS_LAG_SECONDS = 0.05
 SOURCE = "lamlint"
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.lamlint"
 # Saving or changing one of these re-checks the open documents (their settings may have changed).
@@ -57,8 +65,22 @@ class ProjectError(Exception):
     """The project's configuration cannot be used (shown to the user once, not per keystroke)."""
 
 
-def check_buffer(path: Path, text: str) -> list[Finding]:
-    """What ``lamlint check --stdin-filename PATH --force-exclude`` reports for ``text``."""
+@dataclass(frozen=True)
+class BufferCheck:
+    """The findings of a buffer, with their related locations, and the project root their
+    paths are relative to (None when the file is excluded: no project was checked)."""
+
+    findings: tuple[Finding, ...]
+    root: Path | None
+
+
+def _in_project(path: Path, root: Path) -> bool:
+    return path.is_relative_to(root) or Path(os.path.realpath(path)).is_relative_to(root)
+
+
+def check_buffer(path: Path, text: str, open_texts: Mapping[Path, str] | None = None) -> BufferCheck:
+    """What ``lamlint check --stdin-filename PATH --force-exclude`` reports for ``text``, with
+    the files of ``open_texts`` (other open documents) read from there instead of the disk."""
     from lamlint.apis import catalogue_for_project
     from lamlint.cli import UserError, _group_by_settings
 
@@ -70,15 +92,22 @@ def check_buffer(path: Path, text: str) -> list[Finding]:
         file_filter = FileFilter(settings.root, (*settings.exclude, *settings.extend_exclude),
                                  settings.respect_gitignore)
         if path.name.endswith(STUB_SUFFIX) or file_filter.excluded(path, is_dir=False):
-            return []
+            return BufferCheck((), None)
         enabled = enabled_codes(catalogue, settings.select, settings.extend_select, settings.ignore)
         project_catalogue = catalogue_for_project(settings, catalogue)
         cwd = settings.root
-        result = check_project(settings, [path], project_catalogue, enabled, cwd, stdin=(path, data))
+        overrides = {
+            other: source.encode("utf-8", errors="surrogatepass")
+            for other, source in (open_texts or {}).items()
+            if other != path and _in_project(other, settings.root)
+        }
+        result = check_project(settings, [path], project_catalogue, enabled, cwd, stdin=(path, data),
+                               overrides=overrides)
     except (ConfigError, UserError, CatalogueError, PathError) as exc:
         raise ProjectError(str(exc)) from exc
     shown = display_path(path, cwd)
-    return [finding for finding in result.findings if finding.path == shown]
+    own = [finding for finding in result.findings if finding.path == shown]
+    return BufferCheck(tuple(with_related(own, result.facts, result.sources.get)), cwd)
 
 
 # --- positions ---------------------------------------------------------------------------
@@ -150,7 +179,21 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
 # --- diagnostics, code actions, hover ----------------------------------------------------
 
 
-def diagnostic(finding: Finding, lines: Lines) -> types.Diagnostic:
+def related_information(related: Related, root: Path) -> types.DiagnosticRelatedInformation:
+    """A related location as the protocol has it. Its position is counted in characters: its
+    file's text is not at hand (related locations point at the start of a line, where
+    characters and code units agree)."""
+    span = related.span
+    where = types.Range(types.Position(span.line - 1, span.column - 1),
+                        types.Position(span.end_line - 1, span.end_column - 1))
+    uri = (root / related.path).as_uri()
+    return types.DiagnosticRelatedInformation(types.Location(uri, where), related.message)
+
+
+def diagnostic(finding: Finding, lines: Lines, root: Path | None = None) -> types.Diagnostic:
+    """The diagnostic of ``finding``; with a ``root`` (the client shows related information),
+    its related locations as ``relatedInformation``."""
+    related = [related_information(r, root) for r in finding.related] if root is not None else []
     return types.Diagnostic(
         range=lines.range(finding.span),
         message=finding.message,
@@ -159,6 +202,7 @@ def diagnostic(finding: Finding, lines: Lines) -> types.Diagnostic:
         # no link when the project publishes no rule pages (docs-url): href must be a URI
         code_description=types.CodeDescription(href=finding.url) if finding.url else None,
         source=SOURCE,
+        related_information=related or None,
     )
 
 
@@ -285,6 +329,7 @@ class LamlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("lamlint", __version__)
         self.checked: dict[str, Checked] = {}
+        self.roots: dict[str, Path] = {}  # the project root of each document, from its last check
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lamlint-check")
         self.shown_errors: set[str] = set()
@@ -312,16 +357,41 @@ class LamlintServer(LanguageServer):
         for uri in list(self.workspace.text_documents):
             self.schedule(uri, 0)
 
+    def recheck_dependents(self, uri: str) -> None:
+        """Re-check, after ``uri``, the other open Python documents of its project (all of
+        them when its project is not known yet): reachability and the callers of a helper
+        cross files."""
+        root = self.roots.get(uri)
+        for other in list(self.workspace.text_documents):
+            if other != uri and (root is None or self.roots.get(other, root) == root):
+                self.schedule(other, DEBOUNCE_SECONDS + DEPENDENTS_LAG_SECONDS)
+
+    @property
+    def shows_related(self) -> bool:
+        """Whether the client shows a diagnostic's related information."""
+        document = self.client_capabilities.text_document
+        publish = document.publish_diagnostics if document is not None else None
+        return bool(publish is not None and publish.related_information)
+
+    def open_texts(self) -> dict[Path, str]:
+        """The text of every open Python document, by path."""
+        return {
+            _path(uri): document.source
+            for uri, document in self.workspace.text_documents.items()
+            if _is_python(uri)
+        }
+
     async def _check(self, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
         if uri not in self.workspace.text_documents:
             return
         document = self.workspace.get_text_document(uri)
         text, version = document.source, document.version
-        path = Path(os.path.abspath(to_fs_path(uri) or ""))
+        path = _path(uri)
         loop = asyncio.get_running_loop()
         try:
-            findings = await loop.run_in_executor(self.executor, check_buffer, path, text)
+            checked = await loop.run_in_executor(self.executor, check_buffer, path, text,
+                                                 self.open_texts())
         except ProjectError as exc:
             self._show_once(str(exc))
             return
@@ -331,10 +401,14 @@ class LamlintServer(LanguageServer):
             return
         if uri not in self.workspace.text_documents or self.workspace.get_text_document(uri).source != text:
             return  # stale: a newer check is on its way
-        self.checked[uri] = Checked(text, tuple(findings))
+        findings = checked.findings
+        self.checked[uri] = Checked(text, findings)
+        if checked.root is not None:
+            self.roots[uri] = checked.root
         lines = Lines(text, self.encoding)
+        root = checked.root if self.shows_related else None
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, version=version, diagnostics=[diagnostic(f, lines) for f in findings]))
+            uri=uri, version=version, diagnostics=[diagnostic(f, lines, root) for f in findings]))
 
     def _show_once(self, message: str) -> None:
         if message in self.shown_errors:
@@ -348,7 +422,12 @@ class LamlintServer(LanguageServer):
         if task is not None:
             task.cancel()
         self.checked.pop(uri, None)
+        self.roots.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def _path(uri: str) -> Path:
+    return Path(os.path.abspath(to_fs_path(uri) or ""))
 
 
 def _is_python(uri: str) -> bool:
@@ -370,7 +449,10 @@ def create_server() -> LamlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls: LamlintServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, DEBOUNCE_SECONDS)
+        uri = params.text_document.uri
+        ls.schedule(uri, DEBOUNCE_SECONDS)
+        if _is_python(uri):
+            ls.recheck_dependents(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: LamlintServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -381,8 +463,10 @@ def create_server() -> LamlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: LamlintServer, params: types.DidCloseTextDocumentParams) -> None:
-        if _is_python(params.text_document.uri):
-            ls.forget(params.text_document.uri)
+        uri = params.text_document.uri
+        if _is_python(uri):
+            ls.recheck_dependents(uri)  # its file on disk counts again (before forget: its root)
+            ls.forget(uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def watched(ls: LamlintServer, params: types.DidChangeWatchedFilesParams) -> None:

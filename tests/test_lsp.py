@@ -254,3 +254,114 @@ def test_missing_extra_is_one_line_and_exit_2() -> None:
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0
     assert 'pip install "lamlint[lsp]"' in run.stderr
+
+
+# --- other open documents: unsaved edits across modules, related information ------------------
+
+APP = '''\
+import helpers
+
+
+def handler(event, context):
+    return {"statusCode": 200}
+'''
+CALLING = APP.replace('return {"statusCode": 200}', 'return helpers.fetch(event["url"])')
+HELPERS = '''\
+import requests
+
+
+def fetch(url):
+    return requests.get(url).json()
+'''
+
+
+async def settled(client: LanguageClient, uri: str, ready: Callable[[Sequence[types.Diagnostic]], bool],
+                  seconds: float = 1.5) -> Sequence[types.Diagnostic]:
+    """The diagnostics of ``uri`` once ``ready``, checked again after the debounce has passed
+    twice (a later publication must not undo them)."""
+    await wait_for(client, uri, ready)
+    await asyncio.sleep(seconds)
+    return await wait_for(client, uri, ready)
+
+
+@pytest.mark.asyncio
+async def test_an_unsaved_handler_edit_changes_what_a_helper_reports(client: LanguageClient,
+                                                                     tmp_path: Path) -> None:
+    app = open_doc(client, tmp_path / "app.py", APP)
+    helpers = open_doc(client, tmp_path / "helpers.py", HELPERS)
+    await wait_for(client, app, lambda d: len(d) == 0)
+    await wait_for(client, helpers, lambda d: len(d) == 0)  # fetch: no handler runs it
+
+    change(client, app, 2, CALLING)  # unsaved: on disk the handler still calls nothing
+    [timeout] = await wait_for(client, helpers, lambda d: codes(d) == ["LAM401"])
+    assert timeout.range.start == types.Position(4, 11)
+    # the handler it is reachable from, at its def (line 4, 0-based 3)
+    assert list(timeout.related_information or ()) == [types.DiagnosticRelatedInformation(
+        types.Location(app, types.Range(types.Position(3, 0), types.Position(3, 0))),
+        "reachable from handler app.handler (app.py:4)")]
+    assert (tmp_path / "app.py").read_text() == APP
+
+    change(client, app, 3, APP)  # the call removed, unsaved
+    await settled(client, helpers, lambda d: len(d) == 0)
+
+    change(client, app, 4, CALLING)
+    await wait_for(client, helpers, lambda d: codes(d) == ["LAM401"])
+    # closed without saving: the file on disk counts again
+    client.text_document_did_close(types.DidCloseTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=app)))
+    await settled(client, helpers, lambda d: len(d) == 0)
+    assert not [m for m in client.messages if m.type == types.MessageType.Error]
+
+
+CLIENTS = '''\
+import requests
+
+
+def get(url):
+    return requests.get(url)
+'''
+THROUGH_CLIENTS = '''\
+import clients
+
+
+def fetch(url):
+    return clients.get(url).json()
+'''
+
+
+@pytest.mark.asyncio
+async def test_an_unsaved_helper_edit_changes_what_the_code_it_calls_reports(
+        client: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(CALLING)  # on disk and never opened: the handler calls fetch
+    helpers = open_doc(client, tmp_path / "helpers.py", THROUGH_CLIENTS)
+    clients = open_doc(client, tmp_path / "clients.py", CLIENTS)
+    [timeout] = await wait_for(client, clients, lambda d: codes(d) == ["LAM401"])
+    assert timeout.related_information is not None
+    assert [r.message for r in timeout.related_information] == [
+        "reachable from handler app.handler (app.py:4)"]
+    assert timeout.related_information[0].location.uri == (tmp_path / "app.py").as_uri()
+    await wait_for(client, helpers, lambda d: len(d) == 0)
+
+    # fetch no longer calls clients.get (unsaved): get is reached by nothing
+    change(client, helpers, 2, THROUGH_CLIENTS.replace("clients.get(url).json()", "url"))
+    await settled(client, clients, lambda d: len(d) == 0)
+    change(client, helpers, 3, THROUGH_CLIENTS)
+    await settled(client, clients, lambda d: codes(d) == ["LAM401"])
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "lamlint", "lsp"]))
+async def emacs(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A client that does not show related information (eglot)."""
+    (tmp_path / "pyproject.toml").write_text(CONFIG)
+    params = types.InitializeParams(capabilities=client_capabilities("emacs"), root_uri=tmp_path.as_uri())
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_no_related_information_for_a_client_without_it(emacs: LanguageClient, tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(CALLING)
+    helpers = open_doc(emacs, tmp_path / "helpers.py", HELPERS)
+    [timeout] = await wait_for(emacs, helpers, lambda d: codes(d) == ["LAM401"])
+    assert timeout.related_information is None
