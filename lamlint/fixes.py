@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lamlint.check.engine import RunResult
+from lamlint.check.result import RunResult
 from lamlint.findings import Edit, Finding, Fix, Span
 
 MAX_PASSES = 10

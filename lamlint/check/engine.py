@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import itertools
-import os
 import re
 import sys
 import threading
@@ -25,9 +24,22 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from lamlint.apis import inert_code
 from lamlint.catalogue import Catalogue
 from lamlint.check.base import Check, FileContext
-from lamlint.check.graph import ModuleInfo
+from lamlint.check.cache import (
+    CheckCache,
+    FileResult,
+    RunRecord,
+    SummaryEntry,
+    content_hash,
+    digest,
+    iter_import_closure,
+    run_key,
+    tree_state,
+)
+from lamlint.check.graph import ModuleInfo, import_edges
 from lamlint.check.inert import inert_handler, never_fails
 from lamlint.check.registry import CHECKS
+from lamlint.check.result import RunResult as RunResult
+from lamlint.check.result import display_path as display_path
 from lamlint.check.scope import ScopeEnter, ScopeLeave
 from lamlint.check.summary import ModuleSummary, summarize
 from lamlint.check.suppress import parse_suppressions, statement_first_lines
@@ -82,24 +94,8 @@ class ParsedFile:
     summary: ModuleSummary | None = None
     error: str | None = None
     error_span: Span = field(default_factory=lambda: Span(1, 1, 1, 1))
-
-
-@dataclass
-class RunResult:
-    findings: list[Finding] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)
-    files_checked: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    facts: list[tuple[Settings, ProjectFacts]] = field(default_factory=list)
-    templates: list[TemplateSettings] = field(default_factory=list)
-
-
-def display_path(path: Path, cwd: Path) -> str:
-    try:
-        return path.relative_to(cwd).as_posix()
-    except ValueError:
-        rel = os.path.relpath(path, cwd)
-        return Path(rel).as_posix() if not rel.startswith("..") else path.as_posix()
+    sha: str | None = None  # SHA-256 of the bytes, when a cache is used
+    data: bytes | None = None  # the bytes of a requested file whose summary came from the cache
 
 
 # Runs of opening brackets or unary operators deep enough to crash libcst's native parser
@@ -361,6 +357,86 @@ def parse_file(
     return parsed
 
 
+def _parse_with_cache(
+    path: Path, display: str, data: bytes | None, budget: FileBudget, cache: CheckCache, requested: bool
+) -> ParsedFile:
+    """``parse_file``, or the file's summary from the cache: an unchanged file that is not
+    requested is not even read (its size and time are those last seen)."""
+    if data is None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return parse_file(path, display, None, budget)  # reports why
+        if stat.st_size > budget.max_bytes:
+            return parse_file(path, display, None, budget)  # over budget: nothing to read
+        sha = cache.known_hash(path, stat.st_size, stat.st_mtime_ns)
+        if sha is None or requested:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return parse_file(path, display, None, budget)
+            sha = content_hash(data)
+            cache.saw(path, stat.st_size, stat.st_mtime_ns, sha)
+    else:
+        sha = content_hash(data)
+    key = f"{sha}:{budget.max_bytes}:{budget.max_tokens}"
+    entry = cache.summary(key)
+    if entry is not None and entry.error is None:
+        return ParsedFile(path, display, summary=entry.summary, sha=sha, data=data if requested else None)
+    if entry is not None and not requested:
+        return ParsedFile(path, display, error=entry.error, error_span=entry.error_span, sha=sha)
+    one = parse_file(path, display, data, budget)
+    one.sha = sha
+    cache.keep_summary(key, SummaryEntry(one.summary, one.error, one.error_span))
+    return one
+
+
+def _with_tree(parsed: ParsedFile, budget: FileBudget) -> ParsedFile:
+    """A requested file whose summary came from the cache, parsed now that it is checked."""
+    if parsed.wrapper is not None or parsed.error is not None or parsed.data is None:
+        return parsed
+    fresh = parse_file(parsed.path, parsed.display, parsed.data, budget)
+    fresh.sha, fresh.summary = parsed.sha, parsed.summary
+    return fresh
+
+
+def file_digests(
+    facts: ProjectFacts,
+    parsed: Mapping[Path, ParsedFile],
+    paths: Iterable[Path],
+    run: str,
+) -> dict[Path, str]:
+    """For each of ``paths``, a digest of everything its findings depend on besides its own
+    bytes: the run's settings (``run``), the project's handlers and modules, and the bytes of
+    every module it imports (transitively) and of every module that the handlers running its
+    code load or reach. A change elsewhere in the project changes the digest only of the files
+    whose analysis can see it."""
+    shas = {one.display: one.sha or "" for one in parsed.values()}
+    index_modules = sorted((one.display, one.summary is not None) for one in parsed.values())
+    project = digest(run, facts.handlers, facts.missing_handlers, facts.skipped, index_modules)
+    edges = import_edges(facts.index) if facts.index is not None else {}
+    served: dict[str, set[str]] = {}  # module -> handlers that load it or run its functions
+    reach: dict[str, set[str]] = {}  # handler -> modules it loads or whose functions it runs
+    for module, names in facts.loaded_by.items():
+        for name in names:
+            served.setdefault(module, set()).add(name)
+            reach.setdefault(name, set()).add(module)
+    for (module, _), names in facts.reachable.items():
+        for name in names:
+            served.setdefault(module, set()).add(name)
+            reach.setdefault(name, set()).add(module)
+    for handler in facts.handlers:
+        served.setdefault(handler.key[0], set()).add(handler.name)
+    digests = {}
+    for path in paths:
+        display = parsed[path].display
+        seen = set(iter_import_closure(display, edges))
+        for name in served.get(display, ()):
+            seen |= reach.get(name, set())
+        digests[path] = digest(project, sorted((module, shas.get(module, "")) for module in seen))
+    return digests
+
+
 def _decode_leniently(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
@@ -533,10 +609,13 @@ def parse_project(
     stdin: tuple[Path, bytes] | None = None,
     overrides: Mapping[Path, bytes] | None = None,
     virtual: Mapping[Path, bytes] | None = None,
+    cache: CheckCache | None = None,
 ) -> tuple[dict[Path, ParsedFile], list[ModuleInfo]]:
     """Parse every file of the project once; keep trees only for the requested files.
     ``overrides`` replaces the content of some files (the text ``--fix`` made so far);
-    ``virtual`` adds files that exist only in memory (inline code of the templates)."""
+    ``virtual`` adds files that exist only in memory (inline code of the templates). With a
+    ``cache``, a file whose summary is cached is not parsed (a requested one keeps its bytes,
+    to be parsed if its findings are not cached either: see _with_tree)."""
     all_files, _ = project_files(settings, requested)
     if virtual:
         all_files = sorted({*all_files, *virtual})
@@ -550,7 +629,10 @@ def parse_project(
             data = overrides[path]
         if virtual and path in virtual:
             data = virtual[path]
-        one = parse_file(path, display_path(path, cwd), data, budget)
+        if cache is None:
+            one = parse_file(path, display_path(path, cwd), data, budget)
+        else:
+            one = _parse_with_cache(path, display_path(path, cwd), data, budget, cache, path in wanted)
         if path not in wanted:
             one.wrapper = None  # only the summary is needed from files we do not check
         parsed[path] = one
@@ -571,6 +653,7 @@ def check_project(
     scope: Sequence[Path] = (),
     overrides: Mapping[Path, bytes] | None = None,
     inline_code: bool = True,
+    cache: CheckCache | None = None,
 ) -> RunResult:
     """Check ``requested`` files of one project; the rest of the project feeds the facts.
 
@@ -578,8 +661,16 @@ def check_project(
     does not; their own findings are reported when a folder in ``scope`` (the folders named on
     the command line) contains them, and so are those of the Python code written in them
     (unless not ``inline_code``), at the template's lines.
+
+    With a ``cache``, unchanged files are not parsed again for the facts, a file whose bytes
+    and digest (file_digests) are unchanged keeps its findings, and a run on files as they are
+    on disk leaves a record that answers the next run on the same tree whole
+    (lamlint.check.cached_run).
     """
     result = result if result is not None else RunResult()
+    recording = cache is not None and stdin is None and not overrides
+    tree = tree_state(settings.root, _outside(settings)) if recording else ""
+    run = run_key(settings, enabled, cwd, inline_code)
     project = with_template_functions(settings)
     settings = project.settings
     inline = _inline_modules(project, settings)  # parsed always: the handlers are in them
@@ -589,7 +680,8 @@ def check_project(
     inline_checked = [path for path, module in inline.items() if inline_code and (
         _in_scope(module.template, scope) or module.template.resolve() in named)]
     texts = {path: module.code.text.encode("utf-8", errors="replace") for path, module in inline.items()}
-    parsed, modules = parse_project(settings, [*requested, *inline_checked], cwd, stdin, overrides, texts)
+    parsed, modules = parse_project(settings, [*requested, *inline_checked], cwd, stdin, overrides, texts,
+                                    cache)
     unparsable = {path for path, one in parsed.items() if one.summary is None}
     lenient = {f.config.key for f in project.functions}
     if stdin is not None:
@@ -600,35 +692,70 @@ def check_project(
     result.facts.append((settings, facts))
     result.templates.append(project)
     by_path = {m.path: m for m in modules}
+    record = RunRecord(tree, run, facts_skipped=sorted(facts.skipped.items()),
+                       templates=[str(path) for path in template_paths(project.templates)],
+                       inline_templates={str(path): str(m.template) for path, m in inline.items()})
     for display, reason in sorted(facts.skipped.items()):
         result.skipped.append((display, reason))
     foreign = _not_lambda_folders(project, settings)
+    budget = FileBudget.of(settings)
+    digests = file_digests(facts, parsed, requested, run) if cache is not None else {}
     for path in requested:
         one = parsed[path]
         if one.display in facts.skipped:
+            record.skipped[str(path)] = ""
             continue
         not_lambda = next((why for folder, why in foreign if folder in path.parents), None)
         if not_lambda:
             result.skipped.append((one.display, not_lambda))
+            record.skipped[str(path)] = not_lambda
             continue
         result.files_checked += 1
+        cached = cache.result(path, one.sha, digests[path]) if cache is not None and one.sha else None
+        if cached is not None:
+            result.files_cached += 1
+            if cached.source is not None:
+                result.sources[one.display] = cached.source
+            result.findings.extend(cached.findings)
+            record.digests[str(path)] = digests[path]
+            continue
+        one = _with_tree(one, budget)
+        result.files_analysed += 1
         if one.source is not None:
             result.sources[one.display] = one.source
-        result.findings.extend(
-            check_file(one, settings, catalogue, enabled, facts, by_path.get(path))
-        )
+        found = check_file(one, settings, catalogue, enabled, facts, by_path.get(path))
+        result.findings.extend(found)
+        if cache is not None and one.sha:
+            cache.keep_result(path, FileResult(one.sha, digests[path], tuple(found),
+                                               one.source if found else None))
+            record.digests[str(path)] = digests[path]
     for path in inline_checked:
         one = parsed[path]
         if one.display in facts.skipped:
             continue
         result.files_checked += 1
         found = check_file(one, settings, catalogue, enabled, facts, by_path.get(path))
-        result.findings.extend(_in_template(inline[path], found, settings, catalogue, cwd, result))
+        moved = _in_template(inline[path], found, settings, catalogue, cwd, result)
+        result.findings.extend(moved)
+        record.inline[str(path)] = tuple(moved)
     if scope:
-        result.findings.extend(
-            _template_findings(project, facts, settings, catalogue, enabled, cwd, scope, result)
-        )
+        found = _template_findings(project, facts, settings, catalogue, enabled, cwd, scope, result)
+        result.findings.extend(found)
+        for template in template_paths(project.templates):
+            if _in_scope(template, scope):
+                shown = display_path(template, cwd)
+                record.template_findings[str(template)] = tuple(f for f in found if f.path == shown)
+    if cache is not None and recording:
+        cache.keep_record(record)
     return result
+
+
+def _outside(settings: Settings) -> list[Path]:
+    """Files the run reads from outside the project root: a configuration file given by path."""
+    config = settings.config_path
+    if config is not None and settings.root not in config.parents:
+        return [config]
+    return []
 
 
 def _not_lambda_folders(project: TemplateSettings, settings: Settings) -> list[tuple[Path, str]]:
@@ -763,7 +890,3 @@ def _template_findings(
             with contextlib.suppress(OSError):
                 result.sources[finding.path] = path.read_text(encoding="utf-8", errors="replace")
     return kept
-
-
-def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(set(findings), key=Finding.sort_key)

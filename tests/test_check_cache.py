@@ -1,0 +1,160 @@
+"""The check cache (lamlint.check.cache): a warm run says what a cold run says, a changed file
+re-analyses what it can affect and nothing else, and a broken cache is never trusted."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import FIXTURES, settings_for
+
+from lamlint.catalogue import load_catalogue
+from lamlint.check import engine
+from lamlint.check.cache import CACHE_FOLDER, CheckCache, default_folder
+from lamlint.check.engine import check_project
+from lamlint.cli import main
+from lamlint.files import FileFilter, collect_python_files
+from lamlint.selection import enabled_codes
+
+SHOP = FIXTURES / "cache" / "shop"
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("LAMLINT_NO_CACHE", raising=False)
+    monkeypatch.delenv("LAMLINT_CACHE_DIR", raising=False)
+    root = tmp_path / "shop"
+    shutil.copytree(SHOP, root)
+    monkeypatch.chdir(root)
+    return root
+
+
+def _json(*args: str) -> tuple[int, list[dict[str, object]]]:
+    result = CliRunner().invoke(main, ["check", "--output-format", "json", *args])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _codes(findings: list[dict[str, object]]) -> set[tuple[object, object]]:
+    return {(f["path"], f["code"]) for f in findings}
+
+
+def _engine_run(root: Path) -> engine.RunResult:
+    """One run through the engine with the project's cache, to count what was analysed."""
+    settings = settings_for(root)
+    catalogue = load_catalogue()
+    files, _ = collect_python_files([settings.root], FileFilter(settings.root, (), True))
+    cache = CheckCache(default_folder(settings.root), settings.root, settings.config_path)
+    result = check_project(settings, files, catalogue, enabled_codes(catalogue, ("LAM",)), root,
+                           cache=cache, scope=[root])
+    cache.save()
+    return result
+
+
+def test_a_warm_run_answers_whole_without_the_analyser(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold_exit, cold = _json()
+    assert _codes(cold) == {("src/orders/client.py", "LAM401"), ("src/reports/app.py", "LAM301")}
+
+    def no_analysis(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the analyser ran on an unchanged tree")
+
+    monkeypatch.setattr(engine, "check_project", no_analysis)
+    warm_exit, warm = _json()
+    assert (warm_exit, warm) == (cold_exit, cold)
+    # One file of the same tree, as pre-commit asks: answered from the same record.
+    _, one = _json("src/orders/client.py")
+    assert one == [f for f in cold if f["path"] == "src/orders/client.py"]
+
+
+def test_a_changed_file_reanalyses_only_what_it_can_affect(shop: Path) -> None:
+    first = _engine_run(shop)
+    assert first.files_analysed == first.files_checked == 7
+    again = _engine_run(shop)
+    assert (again.files_analysed, again.files_cached) == (0, 7)
+    assert sorted(map(str, again.findings)) == sorted(map(str, first.findings))
+
+    client = shop / "src" / "orders" / "client.py"
+    client.write_text(client.read_text().replace(
+        'requests.get(f"{PARTNER_URL}/orders/{order_id}")',
+        'requests.get(f"{PARTNER_URL}/orders/{order_id}", timeout=3)'))
+    edited = _engine_run(shop)
+    # The edited module and what the orders handler loads or runs; not the reports handler's
+    # code, nor modules only that handler reaches.
+    assert 0 < edited.files_analysed < 7
+    assert edited.files_analysed + edited.files_cached == 7
+    assert {f.code for f in edited.findings} == {"LAM301"}
+    # The same as a run with no cache at all.
+    _, fresh = _json("--no-cache")
+    assert _codes(fresh) == {("src/reports/app.py", "LAM301")}
+
+
+def test_a_module_another_handler_starts_to_import_changes_that_handlers_files(shop: Path) -> None:
+    _engine_run(shop)
+    (shop / "src" / "common" / "partner.py").write_text(
+        "import requests\n\n\ndef ping():\n    return requests.get('https://partner.example.com/ping')\n")
+    app = shop / "src" / "reports" / "app.py"
+    app.write_text("from common.partner import ping\n" + app.read_text().replace(
+        'return {"written": True}', 'ping()\n    return {"written": True}'))
+    _, warm = _json()
+    _, fresh = _json("--no-cache")
+    assert warm == fresh
+    assert ("src/common/partner.py", "LAM401") in _codes(warm)
+
+
+def test_a_corrupt_or_foreign_cache_is_ignored(shop: Path) -> None:
+    _, cold = _json()
+    files = list((shop / CACHE_FOLDER / "check").iterdir())
+    assert files
+    for number, path in enumerate(files):
+        path.write_bytes(b"not a pickle" if number % 2 else b"\x80\x04N.")  # garbage; a pickled None
+    _, again = _json()
+    assert again == cold
+    for path in (shop / CACHE_FOLDER / "check").iterdir():
+        path.write_bytes(path.read_bytes()[:20])  # truncated
+    _, third = _json()
+    assert third == cold
+
+
+def test_the_cache_folder_ignores_itself_and_no_cache_writes_nothing(shop: Path) -> None:
+    _json("--no-cache")
+    assert not (shop / CACHE_FOLDER).exists()
+    _json()
+    assert (shop / CACHE_FOLDER / ".gitignore").read_text().splitlines()[-1] == "*"
+    tag = (shop / CACHE_FOLDER / "CACHEDIR.TAG").read_text()
+    assert tag.startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_cache_dir_and_clean(shop: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    _json("--cache-dir", str(elsewhere))
+    assert not (shop / CACHE_FOLDER).exists()
+    assert any((elsewhere / "check").iterdir())
+    result = CliRunner().invoke(main, ["clean", "--cache-dir", str(elsewhere)])
+    assert result.exit_code == 0 and not elsewhere.exists()
+
+    _json()
+    assert (shop / CACHE_FOLDER).is_dir()
+    result = CliRunner().invoke(main, ["clean"])
+    assert result.exit_code == 0, result.output
+    assert not (shop / CACHE_FOLDER).exists()
+    assert "removed .lamlint_cache" in result.stderr
+
+    not_a_cache = tmp_path / "precious"
+    not_a_cache.mkdir()
+    (not_a_cache / "data.txt").write_text("keep me")
+    refused = CliRunner().invoke(main, ["clean", "--cache-dir", str(not_a_cache)])
+    assert refused.exit_code == 2
+    assert "not a lamlint cache folder" in refused.stderr
+    assert (not_a_cache / "data.txt").exists()
+
+
+def test_editing_lamlint_itself_makes_the_cache_stale(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _engine_run(shop)
+    from lamlint.check import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "tool_fingerprint", lambda: "another lamlint")
+    again = _engine_run(shop)
+    assert again.files_cached == 0 and again.files_analysed == 7
