@@ -16,10 +16,10 @@ from fixtures.package.offline import offline_installers
 from fixtures.package.sdists import build_sdist
 from fixtures.package.wheels import build_all, build_wheel
 
-from lamlint.package import PackagingError
+from lamlint.package import PackagingError, available
 from lamlint.package import install as installing
 from lamlint.package.cache import cache_key
-from lamlint.package.dependencies import Dependencies
+from lamlint.package.dependencies import Dependencies, read_dependencies
 from lamlint.package.install import (
     PORTABLE_SHEBANG,
     InstallOptions,
@@ -43,6 +43,9 @@ NO_WHEEL = "; lamlint installs wheels only (--allow-sdist builds pure-Python sdi
 X86_312_TAGS = (
     "python3.12, x86_64: cp312/abi3/none, manylinux_2_5..2_34, manylinux2014/2010/1 and linux x86_64"
 )
+NO_PLATFORM = f"no wheel for Lambda ({X86_312_TAGS})"
+MACOS = "cp312-cp312-macosx_11_0_arm64"
+SDIST_ONLY = f"only a source distribution (purepkg-1.0.tar.gz), no wheel{NO_WHEEL}"
 
 
 @pytest.fixture(scope="session")
@@ -113,13 +116,19 @@ def run(tmp_path: Path, installer: str, links: list[Path], *requirements: str, t
     return destination
 
 
-def refusal(tmp_path: Path, installer: str, links: list[Path], *requirements: str, target: Target = X86_312,
-            allow_sdist: bool = False, complete: bool = False) -> str:
+def refusals(tmp_path: Path, installer: str, links: list[Path], *requirements: str, target: Target = X86_312,
+             allow_sdist: bool = False, complete: bool = False) -> list[str]:
+    """The lines of the refusal: one per requirement that cannot be installed."""
     with pytest.raises(PackagingError) as raised:
         run(tmp_path, installer, links, *requirements, target=target, allow_sdist=allow_sdist,
             complete=complete)
-    message = str(raised.value)
-    assert "\n" not in message
+    return str(raised.value).split("\n")
+
+
+def refusal(tmp_path: Path, installer: str, links: list[Path], *requirements: str, target: Target = X86_312,
+            allow_sdist: bool = False, complete: bool = False) -> str:
+    [message] = refusals(tmp_path, installer, links, *requirements, target=target, allow_sdist=allow_sdist,
+                         complete=complete)
     return message
 
 
@@ -254,8 +263,9 @@ def test_uv_is_asked_for_glibc_2_17_on_amazon_linux_2(tmp_path: Path, wheelhouse
     installed = run(tmp_path, "pip", [wheelhouse], "glibc-224", target=old)
     assert (installed / "glibc_224" / "__init__.py").is_file()
     assert refusal(tmp_path / "uv", "uv", [wheelhouse], "glibc-224", target=old) == (
-        f"{WHAT}: no wheel for Lambda (python3.11, x86_64: cp311/abi3/none, manylinux_2_5..2_17, "
-        f"manylinux2014/2010/1 and linux x86_64) of: glibc-224{NO_WHEEL}"
+        f"{WHAT}: requirements.txt:1: glibc-224: no wheel for Lambda (python3.11, x86_64: cp311/abi3/none, "
+        "manylinux_2_5..2_17, manylinux2014/2010/1 and linux x86_64); glibc-224 1.0 has wheels for "
+        "cp311-cp311-manylinux_2_24_x86_64"
     )
 
 
@@ -264,27 +274,34 @@ def test_uv_is_asked_for_glibc_2_17_on_amazon_linux_2(tmp_path: Path, wheelhouse
 
 @pytest.mark.parametrize("installer", INSTALLERS)
 def test_every_requirement_without_a_wheel_is_named(tmp_path: Path, wheelhouse: Path, installer: str) -> None:
-    message = refusal(tmp_path, installer, [wheelhouse], "purelib", "maconly", "oldpy==1.0", "usesmacdep")
-    assert message == (
-        f"{WHAT}: no wheel for Lambda ({X86_312_TAGS}) of: maconly, oldpy==1.0, macdep{NO_WHEEL}"
-    )
+    lines = refusals(tmp_path, installer, [wheelhouse], "purelib", "maconly", "oldpy==1.0", "usesmacdep")
+    assert lines == [
+        f"{WHAT}: requirements.txt:2: maconly: {NO_PLATFORM}; maconly 1.0 has wheels for {MACOS}",
+        f"{WHAT}: requirements.txt:3: oldpy==1.0: {NO_PLATFORM}; oldpy 1.0 has wheels for "
+        "cp311-cp311-manylinux_2_17_x86_64",
+        f"{WHAT}: requirements.txt: macdep (a dependency): {NO_PLATFORM}; macdep 1.0 has wheels for {MACOS}",
+    ]
 
 
 @pytest.mark.parametrize("installer", INSTALLERS)
 def test_every_pinned_requirement_of_a_lock_without_a_wheel_is_named(
     tmp_path: Path, wheelhouse: Path, installer: str
 ) -> None:
-    message = refusal(tmp_path, installer, [wheelhouse], "oldpy==1.0", "purelib==1.0", "maconly==1.0",
-                      "nosuch==2.0", complete=True)
-    assert message.endswith(f"of: oldpy==1.0, maconly==1.0, nosuch==2.0{NO_WHEEL}")
+    lines = refusals(tmp_path, installer, [wheelhouse], "oldpy==1.0", "purelib==1.0", "maconly==1.0",
+                     "nosuch==2.0", complete=True)
+    assert [line.split(": ", 3)[1:3] for line in lines] == [
+        ["requirements.txt:1", "oldpy==1.0"], ["requirements.txt:3", "maconly==1.0"],
+        ["requirements.txt:4", "nosuch==2.0"],
+    ]
+    assert lines[2].endswith(f"nosuch==2.0: no project named nosuch in {wheelhouse}")
 
 
 def test_the_search_for_every_missing_wheel_is_capped(
     tmp_path: Path, wheelhouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(installing, "PROBES", 1)
-    message = refusal(tmp_path, "pip", [wheelhouse], "maconly", "oldpy", "macdep", complete=True)
-    assert message.endswith(f"of: maconly, oldpy{NO_WHEEL}")
+    lines = refusals(tmp_path, "pip", [wheelhouse], "maconly", "oldpy", "macdep", complete=True)
+    assert [line.split(": ")[2] for line in lines] == ["maconly", "oldpy"]
 
 
 @pytest.mark.parametrize("installer", INSTALLERS)
@@ -325,7 +342,7 @@ def test_a_pure_sdist_is_built_only_when_allowed(
     tmp_path: Path, wheelhouse: Path, sdists: Path, installer: str
 ) -> None:
     message = refusal(tmp_path / "refused", installer, [wheelhouse, sdists], "purelib", "purepkg")
-    assert message.endswith(f"of: purepkg{NO_WHEEL}")
+    assert message == f"{WHAT}: requirements.txt:2: purepkg: {SDIST_ONLY}"
     installed = run(tmp_path, installer, [wheelhouse, sdists], "purelib", "purepkg", allow_sdist=True)
     assert (installed / "purepkg" / "__init__.py").read_bytes() == b"X = 1\n"
     assert {"purepkg-1.0.dist-info/WHEEL", "purelib/__init__.py"} <= files(installed)
@@ -384,7 +401,8 @@ def test_an_sdist_with_native_code_is_refused_even_when_allowed(
 @pytest.mark.parametrize("installer", INSTALLERS)
 def test_no_wheel_and_no_sdist(tmp_path: Path, wheelhouse: Path, sdists: Path, installer: str) -> None:
     message = refusal(tmp_path, installer, [wheelhouse, sdists], "purepkg", "maconly", allow_sdist=True)
-    assert message == f"{WHAT}: no wheel for Lambda ({X86_312_TAGS}) and no sdist of: maconly"
+    assert message == f"{WHAT}: requirements.txt:2: maconly: {NO_PLATFORM}; maconly 1.0 has wheels for " \
+                      f"{MACOS}"
 
 
 def test_what_makes_a_wheel_pure() -> None:
@@ -410,3 +428,81 @@ def test_the_cache_key_tells_installers_their_versions_and_sdists_apart(
     assert len({pip_key, uv_key, cache_key(deps, X86_312, InstallOptions(allow_sdist=True))}) == 3
     monkeypatch.setattr("lamlint.package.cache.installer_version", lambda name: "99.0")
     assert cache_key(deps, X86_312, InstallOptions(installer="uv")) != uv_key
+
+
+# --- why nothing can be installed ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_each_requirement_that_cannot_be_installed_says_why(
+    tmp_path: Path, wheelhouse: Path, sdists: Path, installer: str
+) -> None:
+    """A typo, a version that does not exist, wheels for other platforms only and an sdist
+    only are four different failures, each on its own line naming the requirement's line."""
+    lines = refusals(tmp_path, installer, [wheelhouse, sdists], "purelib", "purelbi", "oldpy==9.9",
+                     "maconly", "purepkg")
+    assert lines == [
+        f"{WHAT}: requirements.txt:2: purelbi: no project named purelbi in {wheelhouse}, {sdists} "
+        "(did you mean purelib?)",
+        f"{WHAT}: requirements.txt:3: oldpy==9.9: no version matches ==9.9; oldpy has 1.0",
+        f"{WHAT}: requirements.txt:4: maconly: {NO_PLATFORM}; maconly 1.0 has wheels for {MACOS}",
+        f"{WHAT}: requirements.txt:5: purepkg: {SDIST_ONLY}",
+    ]
+
+
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_an_unknown_project_far_from_every_name_gets_no_suggestion(
+    tmp_path: Path, wheelhouse: Path, installer: str
+) -> None:
+    message = refusal(tmp_path, installer, [wheelhouse], "zzz-nothing-like-it")
+    assert message == (f"{WHAT}: requirements.txt:1: zzz-nothing-like-it: no project named "
+                       f"zzz-nothing-like-it in {wheelhouse}")
+
+
+def test_the_line_is_found_in_an_included_requirements_file(tmp_path: Path, wheelhouse: Path) -> None:
+    (tmp_path / "base.txt").write_text("purelib\n\npurelbi  # typo\n")
+    (tmp_path / "requirements.txt").write_text("-r base.txt\n")
+    options = InstallOptions(no_index=True, find_links=(str(wheelhouse),))
+    with pytest.raises(PackagingError) as raised:
+        install(read_dependencies(tmp_path / "requirements.txt", X86_312), tmp_path / "installed", X86_312,
+                options, WHAT)
+    assert str(raised.value) == f"{WHAT}: base.txt:3: purelbi: no project named purelbi in {wheelhouse} " \
+                                "(did you mean purelib?)"
+
+
+def test_newest_versions_are_named_and_the_closest_wheels_first(tmp_path: Path) -> None:
+    for version in ("1.0", "1.1", "2.0", "2.1", "2.2", "3.0rc1", "3.0"):
+        build_wheel(tmp_path, "many", version, "py3-none-any", {"many/__init__.py": b""})
+    for tags in ("cp312-cp312-win_amd64", "cp312-cp312-macosx_11_0_arm64",
+                 "cp313-cp313-manylinux_2_17_x86_64", "cp312-cp312-musllinux_1_2_aarch64",
+                 "cp312-cp312-manylinux_2_39_x86_64"):
+        build_wheel(tmp_path, "native", "1.0", tags, {"native/__init__.py": b""})
+    listing = available.Listing(available.Places(find_links=(str(tmp_path),)))
+    target = available.platform((3, 12), installing.platform_tags(X86_312), "TAGS", "x86_64")
+    assert available.explain("many>5", listing, target) == (
+        "no version matches >5; many has 3.0, 3.0rc1, 2.2, 2.1, 2.0 (newest 5 of 7)"
+    )
+    assert available.explain("native", listing, target) == (
+        "no wheel for Lambda (TAGS); native 1.0 has wheels for cp312-cp312-manylinux_2_39_x86_64, "
+        "cp313-cp313-manylinux_2_17_x86_64, cp312-cp312-musllinux_1_2_aarch64 and 2 more"
+    )
+    assert available.explain("many", listing, target) is None  # a wheel fits: not for this module to say
+
+
+def test_nothing_is_claimed_when_a_place_cannot_be_read(tmp_path: Path) -> None:
+    """An index or page that cannot be read might hold the project: no verdict at all."""
+    listing = available.Listing(available.Places(find_links=(str(tmp_path), "http://127.0.0.1:9/wheels/")))
+    target = available.platform((3, 12), installing.platform_tags(X86_312), "TAGS", "x86_64")
+    assert available.explain("purelbi", listing, target) is None
+
+
+def test_where_the_installer_looks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line's options, the requirements text's and the installer's configuration."""
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "https://mirror.example/simple")
+    found = available.places("pip", None, (), ("links",), False, ("--find-links /abs/wheels",), tmp_path)
+    assert found == available.Places((str(tmp_path / "links"), "/abs/wheels"),
+                                     ("https://pypi.org/simple", "https://mirror.example/simple"))
+    assert available.places("pip", None, (), (), False, ("--no-index",), tmp_path) == available.Places()
+    uv = available.places("uv", None, (), (), False, (), tmp_path,
+                          {"UV_DEFAULT_INDEX": "https://private.example/simple", "UV_FIND_LINKS": "/w"})
+    assert uv == available.Places(("/w",), ("https://private.example/simple",))

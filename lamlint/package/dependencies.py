@@ -18,6 +18,7 @@ nor its own extras), following each edge whose marker holds for the target.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shlex
 import sys
@@ -978,3 +979,55 @@ def _poetry_clause(clause: str) -> list[str] | None:
     if clause[0].isdigit():
         return [f"=={clause}"]
     return [clause]
+
+
+# --- where a requirement is written --------------------------------------------------------------
+
+_QUOTED_NAME_RE = re.compile(r"""["']\s*([A-Za-z0-9][A-Za-z0-9._-]*)""")
+_LOCK_NAME_RE = re.compile(r"""^\s*name\s*=\s*["']([^"']+)["']""")
+
+
+def requirement_origin(dependencies: Dependencies, name: str) -> str | None:
+    """Where the requirement of ``name`` (canonical) is written, as ``FILE:LINE`` (the file
+    relative to the dependency file's folder); None when it is not written there (a
+    dependency of a dependency) or cannot be read."""
+    source = dependencies.source
+    if dependencies.kind == "requirements":
+        return _requirements_origin(source, source.parent, name, (source.resolve(),))
+    try:
+        lines = source.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = _QUOTED_NAME_RE if dependencies.kind == "pyproject" else _LOCK_NAME_RE
+    for number, line in enumerate(lines, 1):
+        if any(canonicalize_name(found) == name for found in pattern.findall(line)):
+            return f"{source.name}:{number}"
+    return None
+
+
+def _requirements_origin(path: Path, base: Path, name: str, stack: tuple[Path, ...]) -> str | None:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in _logical_lines(text):
+        if line.startswith("-"):
+            found = _OPTION_RE.match(line)
+            if found is None or found.group("flag") not in INCLUDE_FLAGS:
+                continue
+            value = _option_value(found.group("value"))
+            included = path.parent / value
+            if _is_url(value) or not included.is_file() or included.resolve() in stack:
+                continue
+            origin = _requirements_origin(included, base, name, (*stack, included.resolve()))
+            if origin is not None:
+                return origin
+            continue
+        written = _REQUIREMENT_OPTIONS_RE.split(line, 1)[0].strip()
+        try:
+            if canonicalize_name(Requirement(written).name) == name:
+                shown = path.name if path.parent == base else os.path.relpath(path, base)
+                return f"{shown}:{number}"
+        except InvalidRequirement:
+            continue
+    return None

@@ -36,8 +36,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from lamlint import lambda_facts as facts
-from lamlint.package import PackagingError, elf
-from lamlint.package.dependencies import Dependencies, marker_environment
+from lamlint.package import PackagingError, available, elf
+from lamlint.package.dependencies import Dependencies, marker_environment, requirement_origin
 from lamlint.package.native import Target
 from lamlint.package.resolution import settle, top_level_requirements
 
@@ -601,13 +601,45 @@ class _Job:
                               f"{self.dependencies.source.name}: {_summary(output, done.returncode)}")
 
     def no_wheel(self, missing: Sequence[Missing]) -> PackagingError:
+        explained = self.explained(missing, "no wheel for Lambda ({platform}); lamlint installs wheels only "
+                                            "(--allow-sdist builds pure-Python sdists)")
+        if explained is not None:
+            return PackagingError(explained)
         shown = ", ".join(m.shown for m in missing)
         return PackagingError(f"{self.what}: no wheel for Lambda ({self.platform}) of: {shown}; lamlint "
                               "installs wheels only (--allow-sdist builds pure-Python sdists)")
 
     def no_sdist(self, shown: Sequence[str]) -> PackagingError:
+        missing = [Missing(name, text) for name, text in ((requirement_name(s), s) for s in shown) if name]
+        explained = self.explained(missing, "no wheel for Lambda ({platform}) and no sdist")
+        if explained is not None and len(missing) == len(shown):
+            return PackagingError(explained)
         return PackagingError(f"{self.what}: no wheel for Lambda ({self.platform}) and no sdist of: "
                               f"{', '.join(shown)}")
+
+    def explained(self, missing: Sequence[Missing], otherwise: str) -> str | None:
+        """One line per requirement saying why it has nothing to install (an unknown project,
+        no such version, no wheel for the platform, an sdist only), from the files where the
+        installer looked; None when not one of them can be told (``otherwise`` is said of those
+        that cannot, beside some that can)."""
+        options = self.options
+        listing = available.Listing(available.places(
+            self.installer.name, options.index_url, options.extra_index_urls, options.find_links,
+            options.no_index, self.written.options, self.dependencies.folder, self.installer.environment(),
+        ))
+        tags = installer_platform_tags(self.target, self.installer.name)
+        platform = available.platform(self.target.python, tags, self.platform,
+                                      facts.WHEEL_ARCH[self.target.architecture])
+        whys = [available.explain(m.shown, listing, platform) for m in missing]
+        if not any(whys):
+            return None
+        lines = []
+        for item, why in zip(missing, whys, strict=True):
+            origin = requirement_origin(self.dependencies, item.name)
+            where = f"{origin}: {item.shown}" if origin else \
+                f"{self.dependencies.source.name}: {item.shown} (a dependency)"
+            lines.append(f"{self.what}: {where}: {why or otherwise.format(platform=self.platform)}")
+        return "\n".join(lines)
 
     def native(self, found: Sequence[tuple[str, str]]) -> PackagingError:
         shown = ", ".join(f"{name} ({why})" if why else name for name, why in found)
