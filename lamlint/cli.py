@@ -52,6 +52,7 @@ from lamlint.fixes import (
 )
 from lamlint.output import OutputError, write_output
 from lamlint.project_root import default_root
+from lamlint.related import with_related
 from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
 from lamlint.selection import enabled_codes
@@ -490,7 +491,7 @@ def _report(
     unsafe: bool = False,
     to_stderr: bool = False,
 ) -> None:
-    findings = sort_findings(result.findings)
+    findings = with_related(sort_findings(result.findings), result.facts, result.sources.get)
     result.findings = findings
     stream = sys.stderr if to_stderr else sys.stdout
     use_color = color == "always" or (
@@ -599,9 +600,13 @@ def lsp_command(tcp_port: int | None) -> None:
 @click.option("--layer", "layers", multiple=True, type=click.Path(path_type=Path), metavar="ZIP",
               help="A layer zip the function uses (repeatable, in the function's order).")
 @click.option("--runtime", metavar="python3.X", default=None,
-              help="The function's runtime (default: from the configuration, else python3.12).")
+              help="Judge the zip for this runtime. Without it: the runtime of the project function "
+                   "the zip is (its template's, or [tool.lamlint]'s), else the configuration's "
+                   "top-level runtime, else python3.12.")
 @click.option("--architecture", metavar="x86_64|arm64", default=None,
-              help="The function's architecture (default: from the configuration, else x86_64).")
+              help="Judge the zip for this architecture. Without it: the architecture of the "
+                   "project function the zip is (its template's, or [tool.lamlint]'s), else the "
+                   "configuration's top-level architecture, else x86_64.")
 @click.option("--handler", default=None,
               help="Check that the zip defines this handler (module.function).")
 @click.option("--function", "function", metavar="NAME", default=None,
@@ -654,6 +659,16 @@ def _trim_kinds(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
               help="Folder for the zips (default: dist/ in the project root); layers go to OUT/layers/.")
 @click.option("--layer", "layer_names", multiple=True, metavar="NAME",
               help="Build this configured layer (repeatable).")
+@click.option("--runtime", metavar="python3.X", default=None,
+              help="Build every function (and its layers) for this runtime. Without it: each "
+                   "function's runtime from its template or [tool.lamlint] entry, else the "
+                   "configuration's top-level runtime, else python3.12; a Runtime the template "
+                   "leaves unknown needs this option.")
+@click.option("--architecture", metavar="x86_64|arm64", default=None,
+              help="Build every function (and its layers) for this architecture. Without it: "
+                   "each function's architecture from its template or [tool.lamlint] entry, else "
+                   "the configuration's top-level architecture, else x86_64; an architecture the "
+                   "template leaves unknown needs this option.")
 @click.option("--installer", type=click.Choice(["pip", "uv"]), default=None,
               help="Install dependencies with pip (default) or uv.")
 @click.option("--index-url", default=None, help="Passed to the installer: the package index to use.")
@@ -680,12 +695,17 @@ def _trim_kinds(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
               show_default=True, help="A summary for people, or JSON for CI.")
 @click.option("--check", "check_only", is_flag=True,
               help="Check the configuration, templates and code folders; install and zip nothing.")
+@click.option("--template", "template", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write a copy of this SAM/CloudFormation template into the output folder, its "
+                   "functions and layers pointing at the built zips (for sam deploy --template-file).")
 @click.option("-q", "--quiet", is_flag=True, help="Show no progress on standard error.")
 @_guarded
 def package_command(
     names: tuple[str, ...],
     out: Path | None,
     layer_names: tuple[str, ...],
+    runtime: str | None,
+    architecture: str | None,
     installer: str | None,
     index_url: str | None,
     extra_index_urls: tuple[str, ...],
@@ -701,6 +721,7 @@ def package_command(
     cache_dir: Path | None,
     output_format: str,
     check_only: bool,
+    template: Path | None,
     quiet: bool,
 ) -> None:
     """Build reproducible zips of the configured functions and layers; exit 1 if any is rejected."""
@@ -722,7 +743,10 @@ def package_command(
         s3=s3,
         cache=not no_cache,
         cache_dir=cache_dir,
+        template=template,
         quiet=quiet,
+        runtime=runtime,
+        architecture=architecture,
     )
     run = run_package_check if check_only else run_package
     try:
