@@ -125,6 +125,11 @@ SAM_TEMPLATE = TEMPLATE.replace(
     Properties:
       DefinitionUri: statemachine/flow.asl.json   # a local file sam deploy uploads
       Role: !GetAtt MachineRole.Arn
+  NodeFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
   MachineRole:
     Type: AWS::IAM::Role
     Properties:
@@ -169,6 +174,7 @@ def without_code(tree: Any) -> Any:
     copy = json.loads(json.dumps(tree))
     for (resource, key) in CODE_VALUES:
         del copy["Resources"][resource]["Properties"][key]
+    copy["Resources"]["NodeFunction"]["Properties"].pop("CodeUri", None)  # SAM's default, written
     return copy
 
 
@@ -187,6 +193,8 @@ def assert_points_at_the_zips(project: Path, written: Path, report: dict[str, An
             assert shown in zips
             assert hashlib.sha256(target.read_bytes()).hexdigest() == hashes[shown]
     assert without_code(copy) == without_code(load(project / written.name))
+    # Not packaged, its code SAM's default (the template's folder): named from the copy's folder.
+    assert copy["Resources"]["NodeFunction"]["Properties"]["CodeUri"] == ".."
 
 
 def test_the_copy_points_at_the_checked_zips_and_keeps_everything_else(sam: Path, wheelhouse: Path) -> None:
@@ -203,7 +211,7 @@ def test_the_copy_points_at_the_checked_zips_and_keeps_everything_else(sam: Path
                  "Value: !GetAtt WorkerFunction.Arn", "!Sub \"arn:${AWS::Partition}", "  # the workers\n",
                  "# a local file sam deploy uploads", "AssumeRolePolicyDocument: {Version: '2012-10-17'"):
         assert kept in text
-    assert len(text.splitlines()) == len(SAM_TEMPLATE.splitlines())
+    assert len(text.splitlines()) == len(SAM_TEMPLATE.splitlines()) + 1  # NodeFunction's CodeUri
     assert load(written)["Outputs"]["WorkerArn"]["Value"] == {"Fn::GetAtt": ["WorkerFunction", "Arn"]}
     # The text report says it too; the template itself is untouched.
     again = package(wheelhouse, "--template", "template.yaml")
@@ -226,7 +234,9 @@ def test_a_json_template_is_copied_as_json(sam: Path, wheelhouse: Path) -> None:
     written = sam / "dist" / "template.json"
     assert_points_at_the_zips(sam, written, json.loads(built.stdout))
     raw = written.read_bytes().decode()
-    assert raw.count("\r\n") == text.count("\r\n") and "\n\t\t\"WorkerFunction\": {" in raw.replace("\r", "")
+    assert raw.count("\r\n") == text.count("\r\n") + 1 == raw.count("\n")  # + NodeFunction's CodeUri
+    assert "\n\t\t\"WorkerFunction\": {" in raw.replace("\r", "")
+    assert '\t\t\t"Properties": {\r\n\t\t\t\t"CodeUri": "..",\r\n\t\t\t\t"Runtime": "nodejs20.x",' in raw
     assert '"CodeUri": "WorkerFunction.zip"' in raw
 
 

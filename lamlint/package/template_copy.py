@@ -320,8 +320,16 @@ class _Editor:
             raise self.fail(subject, "its Properties are not written where the resource is")
         start = span[0]
         entry_value = self.scalar(value)
+        newline = "\r\n" if "\r\n" in self.text else "\n"
         if self.text[start] == "{":
             entry = f"{_json_string(key) if self.json else key}: {entry_value}"
+            first = self.spans.of(next(iter(mapping))) if mapping else None
+            if first is not None and first[0] > start:
+                before = self.text[start + 1:first[0]]
+                if "\n" in before and not before.strip():  # one key a line: the same indentation
+                    indent = before[before.rfind("\n") + 1:]
+                    self.edits.append(_Edit(first[0], first[0], f"{entry},{newline}{indent}", path, value))
+                    return
             self.edits.append(_Edit(start + 1, start + 1, entry + (", " if mapping else ""), path, value))
             return
         line_start = max(self.text.rfind("\n", 0, start), self.text.rfind("\r", 0, start)) + 1
@@ -329,7 +337,6 @@ class _Editor:
         if self.json or indent.strip(" ") or not mapping:
             raise self.fail(subject, f"its Properties ({self.template.name}:{self.line(start)}) are not "
                             f"written one key a line, where lamlint could add its {key}")
-        newline = "\r\n" if "\r\n" in self.text else "\n"
         entry = f"{indent}{key}: {entry_value}{newline}"
         self.edits.append(_Edit(line_start, line_start, entry, path, value))
 
@@ -392,6 +399,11 @@ def rewrite(text: str, source: Path, artifacts: Sequence[Artifact], folder: Path
             continue
         if not isinstance(props, MapNode):
             continue
+        if kind == SAM_FUNCTION and _sam_default_code(document, props):
+            # SAM packages the template's folder: from the copy's, that folder has to be named.
+            code = Path(os.path.relpath(base, folder)).as_posix()
+            editor.insert(props, "CodeUri", code, ("Resources", str(logical_id), "Properties", "CodeUri"),
+                          f"function {logical_id!s}")
         for dotted in LOCAL_PATHS.get(str(kind), ()):
             *parents, key = dotted.split(".")
             holder: Any = props
@@ -413,6 +425,17 @@ def rewrite(text: str, source: Path, artifacts: Sequence[Artifact], folder: Path
     edited = editor.applied()
     _verify(document, edited, source, editor.edits, what)
     return edited
+
+
+def _sam_default_code(document: MapNode, props: MapNode) -> bool:
+    """A SAM function lamlint does not package whose code is SAM's default, the template's
+    folder: no CodeUri, InlineCode or ImageUri of its own or from Globals."""
+    if any(key in props for key in ("CodeUri", "InlineCode", "ImageUri", "PackageType")):
+        return False
+    sections = document.get("Globals")
+    shared = sections.get("Function") if isinstance(sections, MapNode) else None
+    return not (isinstance(shared, MapNode) and any(key in shared for key in ("CodeUri", "InlineCode",
+                                                                               "ImageUri", "PackageType")))
 
 
 def _rebase(editor: _Editor, holder: MapNode, key: str, base: Path, folder: Path, path: tuple[str, ...],
