@@ -12,14 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from lamlint import __version__
-from lamlint.apis import catalogue_for_project
 from lamlint.catalogue import Catalogue, CatalogueError, load_catalogue
-from lamlint.check.engine import RunResult, check_project, display_path, sort_findings
+from lamlint.check.cache import CheckCache, answer_from_record, remove_cache
+from lamlint.check.cache import default_folder as default_cache_folder
+from lamlint.check.result import RunResult, display_path, sort_findings
 from lamlint.config import (
     FAIL_ON_LEVELS,
     ConfigError,
@@ -52,12 +53,12 @@ from lamlint.fixes import (
 )
 from lamlint.output import OutputError, write_output
 from lamlint.project_root import default_root
-from lamlint.related import with_related
 from lamlint.report import FORMATS, ReportContext, renderer_for
 from lamlint.rule_docs import rule_markdown
 from lamlint.selection import enabled_codes
-from lamlint.templates.model import InlineCode, TemplateFunction
-from lamlint.templates.settings import with_template_functions
+
+if TYPE_CHECKING:
+    from lamlint.templates.model import TemplateFunction
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,9 +69,7 @@ class UserError(Exception):
 
 
 def _fail(message: str) -> None:
-    """Each line of ``message`` is one error (several requirements that cannot be installed)."""
-    for line in message.splitlines() or [""]:
-        click.echo(f"lamlint: error: {line}", err=True)
+    click.echo(f"lamlint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -162,6 +161,12 @@ def main() -> None:
               help="Apply the safe fixes and rewrite the files; report what is left.")
 @click.option("--unsafe-fixes", is_flag=True,
               help="With --fix or --diff: apply the fixes that may change behaviour too.")
+@click.option("--no-cache", is_flag=True, envvar="LAMLINT_NO_CACHE",
+              help="Analyse every file afresh; read and write no cache (env LAMLINT_NO_CACHE).")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              envvar="LAMLINT_CACHE_DIR",
+              help="Where results are kept between runs (default: .lamlint_cache/ at the project "
+                   "root; env LAMLINT_CACHE_DIR).")
 @click.option("--diff", is_flag=True,
               help="Print a diff of what --fix would change, and change nothing (exit 1 if any).")
 @_guarded
@@ -187,6 +192,8 @@ def check(
     quiet: bool,
     fix: bool,
     unsafe_fixes: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
     diff: bool,
 ) -> None:
     """Check Python files for what breaks or misbehaves on AWS Lambda."""
@@ -234,6 +241,8 @@ def check(
                 click.echo(f"lamlint: warning: skipped {display_path(entry.path, cwd)}: "
                            f"{entry.reason}", err=True)
         if show_files:
+            from lamlint.templates.settings import with_template_functions
+
             for path in files:
                 click.echo(display_path(path, cwd))
             for model in with_template_functions(settings).templates.models:
@@ -245,16 +254,28 @@ def check(
             (*settings.extend_select, *_codes(extend_select)),
             (*settings.ignore, *_codes(ignore)),
         )
-        project_catalogue = catalogue_for_project(settings, catalogue)
         scope = [Path(os.path.abspath(p)) for p in group_paths if stdin is None and (
             Path(p).is_dir() or Path(p).name.lower().endswith(TEMPLATE_FILE_SUFFIXES))]
+        cache = None if no_cache or fixing is not None else CheckCache(
+            Path(os.path.abspath(cache_dir)) if cache_dir else default_cache_folder(settings.root),
+            settings.root, settings.config_path)
+        if cache is not None and stdin is None and not show_settings and \
+                answer_from_record(cache, settings, files, enabled, cwd, scope, result):
+            continue
+        # The analyser is imported only when the cache cannot answer (a second of start-up).
+        from lamlint.apis import catalogue_for_project
+        from lamlint.check.engine import check_project
+
+        project_catalogue = catalogue_for_project(settings, catalogue)
         if fixing is not None:
             fixing.run(partial(check_project, settings, files, project_catalogue, enabled, cwd,
                                stdin=stdin, scope=scope),
                        files, stdin, cwd, result)
         else:
             check_project(settings, files, project_catalogue, enabled, cwd, stdin=stdin,
-                          result=result, scope=scope)
+                          result=result, scope=scope, cache=cache)
+            if cache is not None:
+                cache.save()
         if stdin is not None and not quiet and not show_settings:
             for function, why in result.facts[-1][1].missing_handlers:
                 click.echo(f"lamlint: warning: function {function.name}: handler {function.handler!r} "
@@ -326,6 +347,8 @@ def _group_by_settings(
 def _handler_place(display: str, line: int, template: TemplateFunction | None, cwd: Path) -> str:
     """``app.py:12``; for inline code, where the template writes that line."""
     code = template.facts.inline if template is not None else None
+    from lamlint.templates.model import InlineCode
+
     if template is None or not isinstance(code, InlineCode) or not template.config.inline:
         return f"{display}:{line}"
     return f"{display_path(template.facts.template, cwd)}:{code.position(line, 1)[0] if line else code.line}"
@@ -491,7 +514,7 @@ def _report(
     unsafe: bool = False,
     to_stderr: bool = False,
 ) -> None:
-    findings = with_related(sort_findings(result.findings), result.facts, result.sources.get)
+    findings = sort_findings(result.findings)  # with their related locations (engine)
     result.findings = findings
     stream = sys.stderr if to_stderr else sys.stdout
     use_color = color == "always" or (
@@ -530,6 +553,31 @@ def _statistics(findings: Sequence[Any], catalogue: Catalogue, fmt: str) -> str:
         return json.dumps(rows, indent=2) + "\n"
     width = max((len(str(r["count"])) for r in rows), default=1)
     return "".join(f"{r['count']:>{width}}\t{r['code']}\t{r['name']}\n" for r in rows)
+
+
+@main.command("clean")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              envvar="LAMLINT_CACHE_DIR",
+              help="The cache folder to remove (default: .lamlint_cache/ at the project root).")
+@_guarded
+def clean_command(paths: tuple[Path, ...], cache_dir: Path | None) -> None:
+    """Remove the cache of `lamlint check` and `lamlint package` (.lamlint_cache/)."""
+    if cache_dir is not None:
+        folders = [Path(os.path.abspath(cache_dir))]
+    else:
+        folders = []
+        for given in paths or (Path("."),):
+            config = find_config(Path(os.path.abspath(given)))
+            root = config.parent if config is not None else default_root(Path(os.path.abspath(given)))
+            folders.append(default_cache_folder(root))
+    for folder in dict.fromkeys(folders):
+        try:
+            removed = remove_cache(folder)
+        except (ValueError, OSError) as exc:
+            raise UserError(str(exc)) from None
+        shown = display_path(folder, Path.cwd())
+        click.echo(f"removed {shown}" if removed else f"no cache at {shown}", err=True)
 
 
 @main.command("rules")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 from lamlint.catalogue import load_catalogue
@@ -83,8 +84,10 @@ def test_function_ranges_name_functions_as_the_summaries_do() -> None:
 
 def test_without_facts_or_source_findings_are_unchanged() -> None:
     result = run_on(PROJECT)
-    assert with_related(result.findings, [], result.sources.get) == result.findings
-    unchanged = with_related(result.findings, result.facts, lambda _: None)
+    assert any(f.related for f in result.findings)  # the engine adds them
+    plain = [replace(f, related=()) for f in result.findings]
+    assert with_related(plain, [], result.sources.get) == plain
+    unchanged = with_related(plain, result.facts, lambda _: None)
     assert all(f.related == () for f in unchanged)
 
 

@@ -47,6 +47,7 @@ from lamlint.config import DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_FILE_TOKENS, Setti
 from lamlint.files import FileFilter, Skipped, collect_python_files, make_spec
 from lamlint.findings import Finding, Span
 from lamlint.project import ProjectFacts, build_facts
+from lamlint.related import with_related
 from lamlint.templates import check_template_set
 from lamlint.templates.model import INLINE_MODULE, InlineCode
 from lamlint.templates.settings import TemplateSettings, template_paths, with_template_functions
@@ -724,6 +725,8 @@ def check_project(
         if one.source is not None:
             result.sources[one.display] = one.source
         found = check_file(one, settings, catalogue, enabled, facts, by_path.get(path))
+        # The handlers that reach each finding's code: part of the finding, cached with it.
+        found = with_related(found, [(settings, facts)], {one.display: one.source}.get)
         result.findings.extend(found)
         if cache is not None and one.sha:
             cache.keep_result(path, FileResult(one.sha, digests[path], tuple(found),
