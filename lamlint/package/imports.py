@@ -1,4 +1,5 @@
-"""LAM722: what the handler's module imports when Lambda loads it must be importable there.
+"""LAM722: what the handler's module imports when Lambda loads it must be importable there;
+LAM723: and every module of the function's own code it loads must parse for the runtime's Python.
 
 The handler's module is read from the zip (or a layer), with the packages above it, and every
 module of the function's own code that it imports at load time, transitively. An import is
@@ -18,6 +19,14 @@ The check stays silent where it cannot know: a function with layers that are not
 module (``_name``), a relative import, a module that does not parse here or is too large to.
 Installed dependencies are never read: a package with a ``.dist-info`` RECORD is trusted to
 import what it needs (its installer resolved that).
+
+The modules read this way (the handler's module, the packages above it, the project modules it
+loads) are also parsed for the runtime's Python version (``ast.parse(feature_version=...)``):
+one that parses for the Python lamlint runs on but not for an older runtime's uses syntax that
+runtime does not have (a ``match`` statement on python3.9) and fails every cold start with
+``Runtime.UserCodeSyntaxError``. Where the Python lamlint runs on cannot tell (a runtime as new
+as it or newer, a module it cannot parse itself), nothing is said; ``feature_version`` also
+misses some changes (see docs/rules/LAM723.md).
 """
 
 from __future__ import annotations
@@ -224,6 +233,15 @@ def _absolute(site: Site, module: str, is_package: bool) -> str | None:
 def check_imports(handler: str, function: Artifact, layers: Sequence[Artifact], runtime: str,
                   python: tuple[int, int]) -> list[ArtifactFinding]:
     """LAM722 findings for the function (see the module's docstring)."""
+    return check_load(handler, function, layers, runtime, python, syntax=False)
+
+
+def check_load(handler: str, function: Artifact, layers: Sequence[Artifact], runtime: str,
+               python: tuple[int, int], *, imports: bool = True,
+               syntax: bool = True) -> list[ArtifactFinding]:
+    """What the function's cold start loads, judged: LAM722 for the imports nothing provides
+    (when ``imports``: every layer is inspected), LAM723 for the modules of the function's own
+    code (or a layer's) that do not parse for the runtime's Python (when ``syntax``)."""
     spec = HandlerSpec.parse(handler)
     if spec is None:
         return []
@@ -237,6 +255,7 @@ def check_imports(handler: str, function: Artifact, layers: Sequence[Artifact], 
             return []  # LAM715 says it; a sourceless module is not read
         everywhere = frozenset().union(*(root.tops for root in roots))
         missing: dict[str, tuple[_Root, str, int]] = {}
+        too_new: list[ArtifactFinding] = []
         queue = _chain(spec.module.replace("/", "."))
         seen: set[str] = set()
         while queue and len(seen) < MODULES_FOLLOWED:
@@ -253,7 +272,12 @@ def check_imports(handler: str, function: Artifact, layers: Sequence[Artifact], 
             source = _bounded_read(archives[root.artifact.display],
                                    archives[root.artifact.display].getinfo(root.prefix + name))
             tree = _parse(source)
-            if source is None or tree is None or any(word in source for word in _PATH_CHANGES):
+            if source is None or tree is None:
+                continue
+            newer = _newer_syntax(source, tree, python) if syntax else None
+            if newer is not None:
+                too_new.append(_syntax_finding(newer, root, name, function, runtime))
+            if any(word in source for word in _PATH_CHANGES):
                 continue
             is_package = name.endswith("/__init__.py")
             for site in load_time_imports(tree.body):
@@ -267,7 +291,45 @@ def check_imports(handler: str, function: Artifact, layers: Sequence[Artifact], 
                     queue += [*_chain(site.module), *(f"{site.module}.{n}" for n in site.names if n != "*")]
                 elif top not in stdlib and top not in provided and not top.startswith("_"):
                     missing.setdefault(top, (root, name, site.line))
-    return [_finding(top, where, function, runtime) for top, where in sorted(missing.items())]
+    unresolved = [_finding(top, where, function, runtime) for top, where in sorted(missing.items())]
+    return (unresolved if imports else []) + too_new
+
+
+# Compound statements whose version check CPython's parser makes once the statement is read,
+# pointing at the token after it: their first line is where the syntax is.
+_CHECKED_AFTER = (("Pattern matching", "Match"), ("Exception groups", "TryStar"))
+
+
+def _newer_syntax(source: bytes, tree: ast.Module, python: tuple[int, int]) -> tuple[int, str] | None:
+    """(line, what) when ``source`` (``tree``, as it parses for the Python lamlint runs on)
+    does not parse for ``python``; None when it does, or when this Python cannot tell
+    (``python`` is as new as it or newer)."""
+    if python >= sys.version_info[:2]:
+        return None
+    try:
+        ast.parse(source, feature_version=python)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        kind = next((node for words, node in _CHECKED_AFTER if exc.msg.startswith(words)), None)
+        lines = [n.lineno for n in ast.walk(tree)
+                 if isinstance(n, ast.stmt) and type(n).__name__ == kind and n.lineno <= line]
+        return min(lines, default=line), exc.msg
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
+
+
+def _syntax_finding(newer: tuple[int, str], root: _Root, name: str,
+                    function: Artifact, runtime: str) -> ArtifactFinding:
+    line, what = newer
+    where = f"{root.prefix}{name}:{line}"
+    if root.artifact is not function:
+        where += f" in layer {root.artifact.display}"
+    message = (f"{where} does not parse for {runtime} ({what}), and the function loads it: every "
+               "cold start fails with Runtime.UserCodeSyntaxError; write it for the function's "
+               "Python, or move the function to a runtime that has this syntax")
+    member = f"{root.prefix}{name}" if root.artifact is function else None
+    return finding("LAM723", message, artifact=function.display, member=member)
 
 
 def _parse(source: bytes | None) -> ast.Module | None:

@@ -57,7 +57,8 @@ def inspect_artifacts(
     ``known``: findings about them made while building (links refused); ``unknown_layers``:
     the other layers the function uses, not inspected (given by ARN), as they are shown.
     The handler's imports are checked (LAM722) when ``check_imports`` and every layer is
-    inspected (a PYTHONPATH set for the function is a reason not to)."""
+    inspected (a PYTHONPATH set for the function is a reason not to), and the modules of its
+    own code it loads must parse for the runtime's Python (LAM723) when ``check_imports``."""
     found: list[ArtifactFinding] = list(known)
     function_artifact = None
     if function is not None:
@@ -71,9 +72,9 @@ def inspect_artifacts(
     if function_artifact is not None and handler:
         missing = check_handler(handler, function_artifact, layer_artifacts, target.python)
         found += missing
-        if not missing and check_imports and not unknown_layers:
-            found += imports.check_imports(handler, function_artifact, layer_artifacts, target.runtime,
-                                           target.python)
+        if not missing and check_imports:
+            found += imports.check_load(handler, function_artifact, layer_artifacts, target.runtime,
+                                        target.python, imports=not unknown_layers)
     found += check_shadowing(function_artifact, layer_artifacts)
     limits, limit_findings = check_limits(function_artifact, layer_artifacts, s3=s3,
                                           unknown_layers=len(unknown_layers))
