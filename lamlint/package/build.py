@@ -23,7 +23,12 @@ from lamlint.config import FunctionConfig, LayerConfig, PackageConfig, Settings
 from lamlint.output import current_umask
 from lamlint.package import PackagingError
 from lamlint.package.cache import cached_install
-from lamlint.package.dependencies import find_dependencies, read_dependencies
+from lamlint.package.dependencies import (
+    direct_requirements,
+    find_dependencies,
+    marker_environment,
+    read_dependencies,
+)
 from lamlint.package.findings import ArtifactFinding, finding
 from lamlint.package.inspect import Inspection, inspect_artifacts
 from lamlint.package.install import InstallOptions, install
@@ -460,7 +465,8 @@ def _install(requirements: Path | None, target: Target, contents: Contents, opti
     else:
         folder = scratch / "installed"
         install(dependencies, folder, target, options.install, what)
-    asked = TrimOptions(contents.trim, contents.exclude_runtime_packages)
+    asked = TrimOptions(contents.trim, contents.exclude_runtime_packages,
+                        tuple(sorted(marker_environment(target).items())), direct_requirements(dependencies))
     files, trimmed = trim(installed_files(folder), asked, code)
     stripped = None
     if contents.strip:

@@ -33,6 +33,7 @@ from lamlint.package.limits import mib
 from lamlint.package.native import Target
 from lamlint.package.progress import Progress
 from lamlint.package.report import render_build_json, render_json, render_text
+from lamlint.package.trim import Dropped
 from lamlint.package.zipwriter import zip_date_time
 from lamlint.project_root import default_root
 from lamlint.templates.limits import PYTHON_RUNTIME_LIFECYCLE
@@ -456,6 +457,8 @@ def _package_text(result: BuildResult) -> str:
             lines.append(f"not written: {item.display} was rejected{stale}")
         if item.dependencies is not None:
             lines.append(f"  {_dependencies_text(item.dependencies)}")
+            if item.dependencies.trimmed.dropped:
+                lines.append(f"  {_dropped_text(item.dependencies.trimmed.dropped)}")
     return "\n".join(parts) + "\n" + "\n".join(lines) + "\n"
 
 
@@ -485,6 +488,16 @@ def _dependencies_text(installed: Installed) -> str:
     return text
 
 
+def _dropped_text(dropped: Sequence[Dropped]) -> str:
+    """The distributions left out with the runtime's packages, grouped by why."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for item in dropped:
+        groups.setdefault(item.required_by, []).append(item.name)
+    parts = [f"{', '.join(names)} ({'in the runtime' if not why else 'required only by ' + ', '.join(why)})"
+             for why, names in sorted(groups.items(), key=lambda group: (bool(group[0]), group[0]))]
+    return f"left out as runtime packages: {'; '.join(parts)}"
+
+
 def _dependencies_data(installed: Installed | None) -> dict[str, Any] | None:
     if installed is None:
         return None
@@ -499,6 +512,10 @@ def _dependencies_data(installed: Installed | None) -> dict[str, Any] | None:
             "kinds": [
                 {"kind": item.kind, "files": item.files, "bytes": item.bytes}
                 for item in installed.trimmed.removed
+            ],
+            "dropped": [
+                {"name": item.name, "required_by": list(item.required_by)}
+                for item in installed.trimmed.dropped
             ],
         },
         "stripped": None if installed.stripped is None else {

@@ -81,6 +81,7 @@ class Dependencies:
     text: str  # a requirements file's content: markers already evaluated for the target
     folder: Path  # where the installer runs (relative paths in ``text`` are relative to it)
     complete: bool = False  # a lock: every package is listed, install with --no-deps
+    direct: tuple[str, ...] | None = None  # a lock: what the project itself requires (canonical)
 
 
 def find_dependencies(code: Path) -> Path | None:
@@ -606,7 +607,8 @@ def _read_uv_lock(path: Path, target: Target) -> Dependencies:
     entries = _array(data.get("package"), f"{path}: package")
     lock = _Lock(path, tuple(_uv_package(path, index, entry) for index, entry in enumerate(entries)), target)
     environment = marker_environment(target)
-    selected = _walk(lock, _uv_root(lock), environment)
+    root = _uv_root(lock)
+    selected = _walk(lock, root, environment)
     _one_version_each(lock, selected)
     folder = path.parent.resolve()
     options: list[str] = []
@@ -617,7 +619,9 @@ def _read_uv_lock(path: Path, target: Target) -> Dependencies:
             lines.append((package, line))
             options += _uv_options(folder, package)
     hashed = all(p.source_value("registry") is not None and p.hashes for p, _ in lines)
-    return Dependencies(path, "uv.lock", _lock_text(options, lines, hashed), folder, complete=True)
+    direct = tuple(sorted({edge.name for edge in root.dependencies if _holds(edge.marker, environment)}))
+    return Dependencies(path, "uv.lock", _lock_text(options, lines, hashed), folder, complete=True,
+                        direct=direct)
 
 
 def _source(value: Any, where: str) -> tuple[tuple[str, str], ...]:
@@ -979,6 +983,24 @@ def _poetry_clause(clause: str) -> list[str] | None:
     if clause[0].isdigit():
         return [f"=={clause}"]
     return [clause]
+
+
+def direct_requirements(dependencies: Dependencies) -> tuple[str, ...] | None:
+    """The canonical names the dependency file itself asks for (not what they pull in); None
+    when that is unknown (a Poetry lock lists everything it installs)."""
+    if dependencies.direct is not None:
+        return dependencies.direct
+    if dependencies.complete:
+        return None
+    names = set()
+    for line in _logical_lines(dependencies.text):
+        if not line[1].startswith("-"):
+            written = _REQUIREMENT_OPTIONS_RE.split(line[1], 1)[0].strip()
+            try:
+                names.add(canonicalize_name(Requirement(written).name))
+            except InvalidRequirement:
+                continue
+    return tuple(sorted(names))
 
 
 # --- where a requirement is written --------------------------------------------------------------

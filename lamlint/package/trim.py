@@ -16,7 +16,10 @@ come from a shared cache folder). Kinds of removal, all opt-in:
 - ``stubs``: ``*.pyi`` files (``py.typed`` stays).
 - runtime packages: boto3, botocore, s3transfer and jmespath (Lambda's Python runtimes have
   them), their ``*.dist-info`` folders and every other file their ``RECORD`` lists, except
-  files a kept distribution's ``RECORD`` lists too.
+  files a kept distribution's ``RECORD`` lists too; and with them the distributions only they
+  required (``python-dateutil``, ``six``, ``urllib3``... by ``Requires-Dist``, see
+  ``depgraph``), unless the requirements name one, a kept distribution may require it, or the
+  zip's own code imports it.
 
 Nothing inside a ``*.dist-info/`` or ``*.data/`` folder is removed, but for the whole
 ``dist-info`` folder of a runtime package.
@@ -27,12 +30,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from lamlint.config import TRIM_KINDS
-from lamlint.package import PackagingError
+from lamlint.package import PackagingError, depgraph
 from lamlint.package.sources import SourceFile
 
 RUNTIME_KIND = "runtime-packages"
@@ -67,6 +70,8 @@ _QUOTES = "'\""
 class TrimOptions:
     kinds: tuple[str, ...] = ()  # a subset of TRIM_KINDS
     exclude_runtime_packages: bool = False
+    environment: tuple[tuple[str, str], ...] = ()  # the target's marker values, for Requires-Dist
+    direct: tuple[str, ...] | None = None  # what the requirements name (canonical); None: unknown
 
     def __post_init__(self) -> None:
         unknown = [kind for kind in self.kinds if kind not in TRIM_KINDS]
@@ -88,8 +93,17 @@ class Trimmed:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """A distribution left out with the runtime's packages, and why."""
+
+    name: str  # canonical
+    required_by: tuple[str, ...]  # the left-out distributions that required it; () for a runtime package
+
+
+@dataclass(frozen=True)
 class TrimSummary:
     removed: tuple[Trimmed, ...] = ()  # only kinds that removed something, in REMOVAL_ORDER
+    dropped: tuple[Dropped, ...] = ()  # distributions left out as runtime packages, by name
 
     @property
     def files(self) -> int:
@@ -106,11 +120,15 @@ class TrimSummary:
     def total(summaries: Iterable[TrimSummary]) -> TrimSummary:
         """Several summaries as one (a function and its layers, several installs)."""
         counts: dict[str, tuple[int, int]] = {}
+        dropped: dict[str, set[str]] = {}
         for summary in summaries:
             for item in summary.removed:
                 files, size = counts.get(item.kind, (0, 0))
                 counts[item.kind] = (files + item.files, size + item.bytes)
-        return TrimSummary(tuple(Trimmed(kind, *counts[kind]) for kind in _ordered(counts)))
+            for gone in summary.dropped:
+                dropped.setdefault(gone.name, set()).update(gone.required_by)
+        return TrimSummary(tuple(Trimmed(kind, *counts[kind]) for kind in _ordered(counts)),
+                           tuple(Dropped(name, tuple(sorted(dropped[name]))) for name in sorted(dropped)))
 
 
 def _ordered(kinds: Iterable[str]) -> list[str]:
@@ -127,8 +145,14 @@ def trim(files: Sequence[SourceFile], options: TrimOptions,
         return ordered, TrimSummary()
     by_name = {source.name: source for source in ordered}
     kinds: dict[str, str] = {}  # name of a removed file -> its kind
+    dropped: tuple[Dropped, ...] = ()
     if options.exclude_runtime_packages:
-        _claim(kinds, RUNTIME_KIND, _runtime_files(by_name))
+        alone = _only_for_runtime(by_name, options, importers)
+        _claim(kinds, RUNTIME_KIND, _runtime_files(by_name, set(alone)))
+        present = set(_dist_infos(by_name).values())
+        runtime = [Dropped(_normalise(p), ()) for p in RUNTIME_PACKAGES if _normalise(p) in present]
+        dropped = tuple(sorted([*runtime, *(Dropped(name, why) for name, why in alone.items())],
+                               key=lambda d: d.name))
     folder_kinds = [kind for kind in ("tests", "docs") if kind in options.kinds]
     if folder_kinds:
         for name, kind in _folder_files(by_name, folder_kinds, set(kinds), importers).items():
@@ -138,7 +162,7 @@ def trim(files: Sequence[SourceFile], options: TrimOptions,
     if "stubs" in options.kinds:
         _claim(kinds, "stubs", (n for n in by_name if n.endswith(".pyi") and not _in_metadata(n)))
     kept = [source for source in ordered if source.name not in kinds]
-    return kept, _summary(by_name, kinds)
+    return kept, replace(_summary(by_name, kinds), dropped=dropped)
 
 
 def _claim(kinds: dict[str, str], kind: str, names: Iterable[str]) -> None:
@@ -216,8 +240,40 @@ def _record_paths(source: SourceFile) -> set[str]:
     return paths
 
 
-def _runtime_files(by_name: dict[str, SourceFile]) -> set[str]:
-    runtime = {_normalise(package) for package in RUNTIME_PACKAGES}
+_IMPORT_LINE_RE = re.compile(rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import|import[ \t]+([\w., \t]+))",
+                             re.MULTILINE)
+
+
+def _imported_tops(importers: Sequence[SourceFile]) -> set[str]:
+    """The top-level names the zip's own code imports (absolute imports, by their text)."""
+    tops: set[str] = set()
+    for importer in importers:
+        if importer.name.endswith(".py"):
+            for found in _IMPORT_LINE_RE.finditer(_read(importer)):
+                if found[1]:
+                    tops.add(found[1].decode().split(".", 1)[0])
+                else:
+                    tops.update(part.split()[0].split(".", 1)[0] for part in found[2].decode().split(",")
+                                if part.split())
+    return tops
+
+
+def _only_for_runtime(by_name: dict[str, SourceFile], options: TrimOptions,
+                      importers: Sequence[SourceFile]) -> dict[str, tuple[str, ...]]:
+    """The distributions only the runtime's packages required -> those that did."""
+    read = {name: _read(source) for name, source in by_name.items()
+            if name.count("/") == 1 and name.split("/")[0].endswith(".dist-info")
+            and name.rsplit("/", 1)[1] in (depgraph.METADATA, depgraph.RECORD, depgraph.REQUESTED)}
+    dists = depgraph.read_tree(read, dict(options.environment))
+    direct = options.direct if options.direct is not None else [d.name for d in dists.values() if d.requested]
+    imported = _imported_tops(importers)
+    protected = [d.name for d in dists.values() if d.modules & imported]
+    return depgraph.only_required_by(dists, RUNTIME_PACKAGES, direct, protected)
+
+
+def _runtime_files(by_name: dict[str, SourceFile], alone: Collection[str] = ()) -> set[str]:
+    """The files of the runtime's packages and of ``alone`` (what only they required)."""
+    runtime = {_normalise(package) for package in RUNTIME_PACKAGES} | set(alone)
     removed: set[str] = set()
     protected: set[str] = set()
     for folder, project in _dist_infos(by_name).items():
