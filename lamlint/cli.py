@@ -69,7 +69,9 @@ class UserError(Exception):
 
 
 def _fail(message: str) -> None:
-    click.echo(f"lamlint: error: {message}", err=True)
+    """Each line of ``message`` is one error (several requirements that cannot be installed)."""
+    for line in message.splitlines() or [""]:
+        click.echo(f"lamlint: error: {line}", err=True)
     sys.exit(EXIT_ERROR)
 
 

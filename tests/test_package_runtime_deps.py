@@ -19,6 +19,7 @@ from fixtures.package.wheels import build_wheel
 from lamlint.cli import main
 from lamlint.package import depgraph
 from lamlint.package.dependencies import marker_environment
+from lamlint.package.install import find_uv
 from lamlint.package.native import Target
 
 ANY = "py3-none-any"
@@ -198,3 +199,23 @@ def test_markers_are_judged_for_the_target_and_extras_keep_but_never_drop() -> N
     assert depgraph.only_required_by(dists, ["boto3"], direct=[]) == {"six": ("boto3",)}
     assert depgraph.only_required_by(dists, ["boto3"], direct=["six"]) == {}
     assert depgraph.only_required_by(dists, ["boto3"], direct=[], protected=["six"]) == {}
+
+
+# --- install failures through the command ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("installer", ["pip", pytest.param("uv", marks=pytest.mark.skipif(
+    find_uv() is None, reason="uv not installed"))])
+def test_each_failed_requirement_is_its_own_error_line(
+    tmp_path: Path, wheels: Path, monkeypatch: pytest.MonkeyPatch, installer: str
+) -> None:
+    root = project(tmp_path, "# the API's dependencies\nreqeusts\nboto3==99.0\n")
+    result = package(root, wheels, monkeypatch, "--installer", installer)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "lamlint: error: function 'api': requirements.txt:2: reqeusts: no project named reqeusts in "
+        f"{wheels} (did you mean requests?)",
+        "lamlint: error: function 'api': requirements.txt:3: boto3==99.0: no version matches ==99.0; "
+        "boto3 has 1.35.0",
+    ]
+    assert not (root / "dist" / "api.zip").exists()
