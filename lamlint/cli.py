@@ -163,6 +163,8 @@ def main() -> None:
               help="Apply the safe fixes and rewrite the files; report what is left.")
 @click.option("--unsafe-fixes", is_flag=True,
               help="With --fix or --diff: apply the fixes that may change behaviour too.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, envvar="LAMLINT_JOBS", metavar="N",
+              help="Worker processes for the files to analyse (default 0: one per usable CPU).")
 @click.option("--no-cache", is_flag=True, envvar="LAMLINT_NO_CACHE",
               help="Analyse every file afresh; read and write no cache (env LAMLINT_NO_CACHE).")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
@@ -194,6 +196,7 @@ def check(
     quiet: bool,
     fix: bool,
     unsafe_fixes: bool,
+    jobs: int,
     no_cache: bool,
     cache_dir: Path | None,
     diff: bool,
@@ -275,7 +278,7 @@ def check(
                        files, stdin, cwd, result)
         else:
             check_project(settings, files, project_catalogue, enabled, cwd, stdin=stdin,
-                          result=result, scope=scope, cache=cache)
+                          result=result, scope=scope, cache=cache, jobs=jobs or _usable_cpus())
             if cache is not None:
                 cache.save()
         if stdin is not None and not quiet and not show_settings:
@@ -301,6 +304,14 @@ def check(
         click.echo("lamlint: warning: no Python files found to check", err=True)
     failed = any(failing(f.severity, threshold or "warning") for f in result.findings)
     sys.exit(EXIT_FINDINGS if failed and not exit_zero else EXIT_OK)
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (``taskset``, container limits), else all of them."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _cli_patterns(option: str, values: Sequence[str]) -> tuple[str, ...]:

@@ -158,3 +158,32 @@ def test_editing_lamlint_itself_makes_the_cache_stale(shop: Path, monkeypatch: p
     monkeypatch.setattr(cache_module, "tool_fingerprint", lambda: "another lamlint")
     again = _engine_run(shop)
     assert again.files_cached == 0 and again.files_analysed == 7
+
+
+def test_worker_processes_find_what_one_process_finds(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 2)
+    settings = settings_for(shop)
+    catalogue = load_catalogue()
+    files, _ = collect_python_files([settings.root], FileFilter(settings.root, (), True))
+    enabled = enabled_codes(catalogue, ("ALL",))
+    alone = check_project(settings, files, catalogue, enabled, shop, scope=[shop], jobs=1)
+    forked = check_project(settings, files, catalogue, enabled, shop, scope=[shop], jobs=2)
+    assert forked.findings == alone.findings
+    assert [f.related for f in forked.findings] == [f.related for f in alone.findings]
+    assert forked.sources == alone.sources and forked.files_checked == alone.files_checked == 7
+    # With a cache too: summaries made in the workers are kept, a second run parses nothing.
+    cache = CheckCache(default_folder(settings.root), settings.root, settings.config_path)
+    first = check_project(settings, files, catalogue, enabled, shop, cache=cache, jobs=2)
+    cache.save()
+    assert first.findings == alone.findings
+    cache = CheckCache(default_folder(settings.root), settings.root, settings.config_path)
+    parsed, _ = engine.parse_project(settings, files, shop, cache=cache, jobs=2)
+    assert all(one.wrapper is None and one.summary is not None for one in parsed.values())
+
+
+def test_jobs_option(shop: Path) -> None:
+    _, two = _json("--no-cache", "--jobs", "2")
+    _, one = _json("--no-cache", "-j", "1")
+    assert two == one
+    bad = CliRunner().invoke(main, ["check", "--jobs", "-1"])
+    assert bad.exit_code == 2 and "--jobs" in bad.stderr

@@ -263,7 +263,7 @@ def test_glibc_too_new_on_the_right_cpu(shop: Path, wheelhouse: Path) -> None:
     assert zipped == {"kind": "function", "name": "worker", "path": "dist/worker.zip",
                       "written": False, "removed_previous": False}
     assert dependencies["source"] == "requirements/worker.txt" and dependencies["installer"] == "pip"
-    assert dependencies["trimmed"] == {"files": 0, "bytes": 0, "kinds": []}
+    assert dependencies["trimmed"] == {"files": 0, "bytes": 0, "kinds": [], "dropped": []}
 
 
 def test_a_wrong_handler_rejects_the_function_but_not_its_layers(shop: Path, wheelhouse: Path) -> None:

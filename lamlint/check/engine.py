@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import itertools
+import multiprocessing
 import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -358,24 +363,36 @@ def parse_file(
     return parsed
 
 
-def _parse_with_cache(
+@dataclass(frozen=True)
+class _ToParse:
+    """A file to parse, with its bytes when already read, and its cache key."""
+
+    path: Path
+    display: str
+    data: bytes | None
+    requested: bool
+    sha: str | None = None
+    key: str | None = None  # of its summary in the cache
+
+
+def _from_cache(
     path: Path, display: str, data: bytes | None, budget: FileBudget, cache: CheckCache, requested: bool
-) -> ParsedFile:
-    """``parse_file``, or the file's summary from the cache: an unchanged file that is not
+) -> ParsedFile | _ToParse:
+    """The file's summary from the cache, or what to parse: an unchanged file that is not
     requested is not even read (its size and time are those last seen)."""
     if data is None:
         try:
             stat = path.stat()
         except OSError:
-            return parse_file(path, display, None, budget)  # reports why
+            return _ToParse(path, display, None, requested)  # parse_file says why
         if stat.st_size > budget.max_bytes:
-            return parse_file(path, display, None, budget)  # over budget: nothing to read
+            return _ToParse(path, display, None, requested)  # over budget: nothing to read
         sha = cache.known_hash(path, stat.st_size, stat.st_mtime_ns)
         if sha is None or requested:
             try:
                 data = path.read_bytes()
             except OSError:
-                return parse_file(path, display, None, budget)
+                return _ToParse(path, display, None, requested)
             sha = content_hash(data)
             cache.saw(path, stat.st_size, stat.st_mtime_ns, sha)
     else:
@@ -386,10 +403,59 @@ def _parse_with_cache(
         return ParsedFile(path, display, summary=entry.summary, sha=sha, data=data if requested else None)
     if entry is not None and not requested:
         return ParsedFile(path, display, error=entry.error, error_span=entry.error_span, sha=sha)
-    one = parse_file(path, display, data, budget)
-    one.sha = sha
-    cache.keep_summary(key, SummaryEntry(one.summary, one.error, one.error_span))
+    return _ToParse(path, display, data, requested, sha, key)
+
+
+def _parse_job(job: _ToParse, budget: FileBudget, keep_tree: bool) -> ParsedFile:
+    """``parse_file`` of one file; without ``keep_tree`` (in a worker process, whose trees
+    cannot travel), a requested file keeps its bytes instead, to be parsed where it is checked."""
+    one = parse_file(job.path, job.display, job.data, budget)
+    one.sha = job.sha
+    if not job.requested:
+        one.wrapper = None  # only the summary is needed from files we do not check
+    elif not keep_tree and one.wrapper is not None:
+        one.wrapper = None
+        try:
+            one.data = job.data if job.data is not None else job.path.read_bytes()
+        except OSError as exc:
+            one.error = f"cannot read file: {exc.strerror or exc}"
     return one
+
+
+def _parsed_files(jobs_to_do: Sequence[_ToParse], budget: FileBudget, jobs: int) -> list[ParsedFile]:
+    """``_parse_job`` of each, in order: in ``jobs`` worker processes when the platform can
+    fork them and there is enough to do, else here (keeping the requested files' trees)."""
+    if not _in_workers(len(jobs_to_do), jobs):
+        return [_parse_job(job, budget, keep_tree=True) for job in jobs_to_do]
+    parse = partial(_parse_job, budget=budget, keep_tree=False)
+    try:
+        return _forked_map(parse, jobs_to_do, jobs)
+    except BrokenProcessPool:  # a worker died (killed, out of memory): do the work here
+        return [_parse_job(job, budget, keep_tree=True) for job in jobs_to_do]
+
+
+def _forked_map(function: Callable[[Any], T], items: Sequence[Any], jobs: int) -> list[T]:
+    """``function`` of each item in worker processes forked from this one, in order. The
+    collector is frozen while they start: the objects the workers inherit stay shared
+    instead of being copied page by page when a collection in a worker touches them."""
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(items)),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(function, items, chunksize=_chunk(len(items), jobs)))
+    finally:
+        gc.unfreeze()
+
+
+def _in_workers(count: int, jobs: int) -> bool:
+    """Whether ``count`` files go to ``jobs`` worker processes: only where processes can be
+    forked (the workers inherit the run's data instead of receiving it), and only when there
+    are enough files for the workers' start to pay."""
+    return jobs > 1 and count >= PARALLEL_MIN_FILES and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _chunk(count: int, jobs: int) -> int:
+    return max(1, min(16, count // (jobs * 8)))
 
 
 def _with_tree(parsed: ParsedFile, budget: FileBudget) -> ParsedFile:
@@ -611,6 +677,7 @@ def parse_project(
     overrides: Mapping[Path, bytes] | None = None,
     virtual: Mapping[Path, bytes] | None = None,
     cache: CheckCache | None = None,
+    jobs: int = 1,
 ) -> tuple[dict[Path, ParsedFile], list[ModuleInfo]]:
     """Parse every file of the project once; keep trees only for the requested files.
     ``overrides`` replaces the content of some files (the text ``--fix`` made so far);
@@ -622,21 +689,29 @@ def parse_project(
         all_files = sorted({*all_files, *virtual})
     budget = FileBudget.of(settings)
     wanted = set(requested)
-    parsed: dict[Path, ParsedFile] = {}
-    modules: list[ModuleInfo] = []
+    found: dict[Path, ParsedFile] = {}
+    to_parse: list[_ToParse] = []
     for path in all_files:
         data = stdin[1] if stdin and path == stdin[0] else None
         if overrides and path in overrides:
             data = overrides[path]
         if virtual and path in virtual:
             data = virtual[path]
-        if cache is None:
-            one = parse_file(path, display_path(path, cwd), data, budget)
+        display = display_path(path, cwd)
+        one = _ToParse(path, display, data, path in wanted) if cache is None else \
+            _from_cache(path, display, data, budget, cache, path in wanted)
+        if isinstance(one, ParsedFile):
+            found[path] = one
         else:
-            one = _parse_with_cache(path, display_path(path, cwd), data, budget, cache, path in wanted)
-        if path not in wanted:
-            one.wrapper = None  # only the summary is needed from files we do not check
-        parsed[path] = one
+            to_parse.append(one)
+    for job, one in zip(to_parse, _parsed_files(to_parse, budget, jobs), strict=True):
+        if cache is not None and job.key is not None:
+            cache.keep_summary(job.key, SummaryEntry(one.summary, one.error, one.error_span))
+        found[job.path] = one
+    parsed: dict[Path, ParsedFile] = {}
+    modules: list[ModuleInfo] = []
+    for path in all_files:
+        parsed[path] = one = found[path]
         if one.summary is not None:
             modules.append(ModuleInfo(path, one.display, one.summary))
     return parsed, modules
@@ -655,6 +730,7 @@ def check_project(
     overrides: Mapping[Path, bytes] | None = None,
     inline_code: bool = True,
     cache: CheckCache | None = None,
+    jobs: int = 1,
 ) -> RunResult:
     """Check ``requested`` files of one project; the rest of the project feeds the facts.
 
@@ -682,7 +758,7 @@ def check_project(
         _in_scope(module.template, scope) or module.template.resolve() in named)]
     texts = {path: module.code.text.encode("utf-8", errors="replace") for path, module in inline.items()}
     parsed, modules = parse_project(settings, [*requested, *inline_checked], cwd, stdin, overrides, texts,
-                                    cache)
+                                    cache, jobs)
     unparsable = {path for path, one in parsed.items() if one.summary is None}
     lenient = {f.config.key for f in project.functions}
     if stdin is not None:
@@ -701,6 +777,7 @@ def check_project(
     foreign = _not_lambda_folders(project, settings)
     budget = FileBudget.of(settings)
     digests = file_digests(facts, parsed, requested, run) if cache is not None else {}
+    todo: list[Path] = []
     for path in requested:
         one = parsed[path]
         if one.display in facts.skipped:
@@ -720,24 +797,24 @@ def check_project(
             result.findings.extend(cached.findings)
             record.digests[str(path)] = digests[path]
             continue
-        one = _with_tree(one, budget)
+        todo.append(path)
+    work = _FileWork(parsed, settings, catalogue, enabled, facts, by_path, budget)
+    for path, (found, source) in zip(todo, _checked_files(work, todo, jobs), strict=True):
+        one = parsed[path]
         result.files_analysed += 1
-        if one.source is not None:
-            result.sources[one.display] = one.source
-        found = check_file(one, settings, catalogue, enabled, facts, by_path.get(path))
-        # The handlers that reach each finding's code: part of the finding, cached with it.
-        found = with_related(found, [(settings, facts)], {one.display: one.source}.get)
+        if source is not None:
+            result.sources[one.display] = source
         result.findings.extend(found)
         if cache is not None and one.sha:
-            cache.keep_result(path, FileResult(one.sha, digests[path], tuple(found),
-                                               one.source if found else None))
+            kept = FileResult(one.sha, digests[path], tuple(found), source if found else None)
+            cache.keep_result(path, kept)
             record.digests[str(path)] = digests[path]
     for path in inline_checked:
         one = parsed[path]
         if one.display in facts.skipped:
             continue
         result.files_checked += 1
-        found = check_file(one, settings, catalogue, enabled, facts, by_path.get(path))
+        found = check_file(_with_tree(one, budget), settings, catalogue, enabled, facts, by_path.get(path))
         moved = _in_template(inline[path], found, settings, catalogue, cwd, result)
         result.findings.extend(moved)
         record.inline[str(path)] = tuple(moved)
@@ -751,6 +828,55 @@ def check_project(
     if cache is not None and recording:
         cache.keep_record(record)
     return result
+
+
+@dataclass(frozen=True)
+class _FileWork:
+    """What checking one requested file needs, shared with worker processes by fork."""
+
+    parsed: Mapping[Path, ParsedFile]
+    settings: Settings
+    catalogue: Catalogue
+    enabled: frozenset[str]
+    facts: ProjectFacts
+    modules: Mapping[Path, ModuleInfo]
+    budget: FileBudget
+
+    def check(self, path: Path) -> tuple[list[Finding], str | None]:
+        """The file's findings, with the handlers that reach their code (part of the finding,
+        cached with it), and its text."""
+        one = _with_tree(self.parsed[path], self.budget)
+        module = self.modules.get(path)
+        found = check_file(one, self.settings, self.catalogue, self.enabled, self.facts, module)
+        found = with_related(found, [(self.settings, self.facts)], {one.display: one.source}.get)
+        return found, one.source
+
+
+# The work of the run that forked the worker processes (inherited, never pickled).
+_FORKED: list[_FileWork] = []
+# Below this many files, starting workers costs more than it saves.
+PARALLEL_MIN_FILES = 8
+
+
+def _check_forked(path: Path) -> tuple[list[Finding], str | None]:
+    return _FORKED[-1].check(path)
+
+
+def _checked_files(
+    work: _FileWork, paths: Sequence[Path], jobs: int
+) -> Iterable[tuple[list[Finding], str | None]]:
+    """``work.check`` of each path, in order: in ``jobs`` worker processes when the platform
+    can fork them and there is enough to do, else here. The workers inherit the parsed files
+    and the project facts; only paths go to them and findings come back."""
+    if not _in_workers(len(paths), jobs):
+        return [work.check(path) for path in paths]
+    _FORKED.append(work)
+    try:
+        return _forked_map(_check_forked, paths, jobs)
+    except BrokenProcessPool:  # a worker died (killed, out of memory): do the work here
+        return [work.check(path) for path in paths]
+    finally:
+        _FORKED.pop()
 
 
 def _outside(settings: Settings) -> list[Path]:
