@@ -34,13 +34,14 @@ from pygls.uris import to_fs_path
 
 from lamlint import __version__
 from lamlint.catalogue import CatalogueError, load_catalogue
+from lamlint.check.cache import CheckCache
+from lamlint.check.cache import default_folder as default_cache_folder
 from lamlint.check.engine import check_project, display_path
 from lamlint.check.suppress import _LINE_RE
 from lamlint.config import ConfigError
 from lamlint.files import STUB_SUFFIX, FileFilter, PathError
 from lamlint.findings import Edit, Finding, Related, Span
 from lamlint.fixes import apply_fixes, line_starts
-from lamlint.related import with_related
 from lamlint.selection import enabled_codes
 
 DEBOUNCE_SECONDS = 0.3
@@ -78,9 +79,18 @@ def _in_project(path: Path, root: Path) -> bool:
     return path.is_relative_to(root) or Path(os.path.realpath(path)).is_relative_to(root)
 
 
-def check_buffer(path: Path, text: str, open_texts: Mapping[Path, str] | None = None) -> BufferCheck:
+def check_buffer(
+    path: Path,
+    text: str,
+    open_texts: Mapping[Path, str] | None = None,
+    caches: dict[tuple[Path, Path | None], CheckCache] | None = None,
+) -> BufferCheck:
     """What ``lamlint check --stdin-filename PATH --force-exclude`` reports for ``text``, with
-    the files of ``open_texts`` (other open documents) read from there instead of the disk."""
+    the files of ``open_texts`` (other open documents) read from there instead of the disk.
+    With ``caches`` (the server's, one per project, kept in memory between checks), the
+    project's other files come from their cached summaries: a check parses the buffers, not
+    the project, and files whose findings depend on nothing that changed are not checked
+    again."""
     from lamlint.apis import catalogue_for_project
     from lamlint.cli import UserError, _group_by_settings
 
@@ -101,13 +111,22 @@ def check_buffer(path: Path, text: str, open_texts: Mapping[Path, str] | None = 
             for other, source in (open_texts or {}).items()
             if other != path and _in_project(other, settings.root)
         }
+        cache = None
+        if caches is not None and not os.environ.get("LAMLINT_NO_CACHE"):
+            key = (settings.root, settings.config_path)
+            if key not in caches:
+                caches[key] = CheckCache(default_cache_folder(settings.root), settings.root,
+                                         settings.config_path)
+            cache = caches[key]
         result = check_project(settings, [path], project_catalogue, enabled, cwd, stdin=(path, data),
-                               overrides=overrides)
+                               overrides=overrides, cache=cache)
+        if cache is not None:
+            cache.save(results=False)
     except (ConfigError, UserError, CatalogueError, PathError) as exc:
         raise ProjectError(str(exc)) from exc
     shown = display_path(path, cwd)
     own = [finding for finding in result.findings if finding.path == shown]
-    return BufferCheck(tuple(with_related(own, result.facts, result.sources.get)), cwd)
+    return BufferCheck(tuple(own), cwd)  # with their related locations (engine)
 
 
 # --- positions ---------------------------------------------------------------------------
@@ -333,6 +352,8 @@ class LamlintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lamlint-check")
         self.shown_errors: set[str] = set()
+        # Each project's check cache, kept in memory (used by the one checking thread only).
+        self.caches: dict[tuple[Path, Path | None], CheckCache] = {}
 
     @property
     def encoding(self) -> str:
@@ -391,7 +412,7 @@ class LamlintServer(LanguageServer):
         loop = asyncio.get_running_loop()
         try:
             checked = await loop.run_in_executor(self.executor, check_buffer, path, text,
-                                                 self.open_texts())
+                                                 self.open_texts(), self.caches)
         except ProjectError as exc:
             self._show_once(str(exc))
             return

@@ -187,3 +187,27 @@ def test_jobs_option(shop: Path) -> None:
     assert two == one
     bad = CliRunner().invoke(main, ["check", "--jobs", "-1"])
     assert bad.exit_code == 2 and "--jobs" in bad.stderr
+
+
+def test_the_language_server_keeps_summaries_not_buffers(shop: Path) -> None:
+    from lamlint.lsp import check_buffer
+
+    client = shop / "src" / "orders" / "client.py"
+    text = client.read_text()
+    caches: dict[tuple[Path, Path | None], CheckCache] = {}
+    plain = check_buffer(client, text)
+    cached = check_buffer(client, text, caches=caches)
+    assert [f.code for f in cached.findings] == [f.code for f in plain.findings] == ["LAM401"]
+    assert cached.findings == plain.findings
+    (cache,) = caches.values()
+    assert cache.summaries_path.is_file() and not cache.results_path.exists()
+    fixed = text.replace('order_id}")', 'order_id}", timeout=3)')
+    for extra in range(3):  # typing: each version is checked, none is kept
+        edited = check_buffer(client, fixed + "#" * extra, caches=caches)
+        assert edited.findings == ()
+    assert check_buffer(client, text, caches=caches).findings == plain.findings
+    kept = CheckCache(cache.folder, cache_root := shop.resolve(), cache_root / "pyproject.toml")
+    kept._summary_data()
+    # The files read from disk only: three empty __init__.py (one entry), responses.py and
+    # the two app.py; none of the buffer's five texts.
+    assert kept._summaries is not None and len(kept._summaries) == 4

@@ -325,9 +325,10 @@ class CheckCache:
 
     # --- writing ------------------------------------------------------------------------
 
-    def save(self) -> None:
-        """Write what changed; a cache that cannot be written is left as it was (the run's
-        findings do not depend on it)."""
+    def save(self, results: bool = True) -> None:
+        """Write what changed (the results too unless not ``results``: the language server
+        keeps its buffers' results in memory); a cache that cannot be written is left as it
+        was (the run's findings do not depend on it)."""
         with contextlib.suppress(OSError):
             if self.summaries_changed and self._summaries is not None:
                 prepare(self.folder)
@@ -335,7 +336,7 @@ class CheckCache:
                 # Keep only what this run used: a file's older versions go.
                 kept = {k: v for k, v in self._summaries.items() if k in self.used_summaries}
                 self._write(self.summaries_path, {"summaries": kept, "stats": self._stats})
-            if self.results_changed and self._results is not None:
+            if results and self.results_changed and self._results is not None:
                 prepare(self.folder)
                 self.results_path.parent.mkdir(exist_ok=True)
                 self._write(self.results_path, {"results": self._results, "record": self._record})

@@ -379,7 +379,10 @@ def _from_cache(
     path: Path, display: str, data: bytes | None, budget: FileBudget, cache: CheckCache, requested: bool
 ) -> ParsedFile | _ToParse:
     """The file's summary from the cache, or what to parse: an unchanged file that is not
-    requested is not even read (its size and time are those last seen)."""
+    requested is not even read (its size and time are those last seen). The summary of text
+    that is not on disk (an editor's buffer, inline code) is looked up but never kept: an
+    editor would leave one per keystroke."""
+    on_disk = data is None
     if data is None:
         try:
             stat = path.stat()
@@ -403,7 +406,7 @@ def _from_cache(
         return ParsedFile(path, display, summary=entry.summary, sha=sha, data=data if requested else None)
     if entry is not None and not requested:
         return ParsedFile(path, display, error=entry.error, error_span=entry.error_span, sha=sha)
-    return _ToParse(path, display, data, requested, sha, key)
+    return _ToParse(path, display, data, requested, sha, key if on_disk else None)
 
 
 def _parse_job(job: _ToParse, budget: FileBudget, keep_tree: bool) -> ParsedFile:
