@@ -672,8 +672,11 @@ def lsp_command(tcp_port: int | None) -> None:
               help="Check that the zip defines this handler (module.function).")
 @click.option("--function", "function", metavar="NAME", default=None,
               help="Judge the zip as this project function (default: the function the zip is "
-                   "named after, dist/NAME.zip): its runtime, architecture, handler and layers.")
-@click.option("--s3", is_flag=True, help="The zips are uploaded through S3: no 50 MiB zipped limit.")
+                   "named after, dist/NAME.zip): its runtime, architecture, handler and layers. "
+                   "A zip named after a project layer in a layers/ folder (dist/layers/NAME.zip) "
+                   "is judged as that layer, for its functions' platform.")
+@click.option("--s3", is_flag=True, help="The zips are uploaded through S3: no 50 MiB zipped limit "
+                                         "(default: s3 of [tool.lamlint.package]).")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A summary for people, or JSON for CI.")
 @_guarded

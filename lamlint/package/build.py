@@ -229,22 +229,12 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
     for name in wanted:
         layer = layers[name]
         layer_code = root / layer.code if layer.code is not None else None
-        # Every function using the layer decides its platform, built now or not.
-        using = [fn for fn in settings.functions if name in fn.layers]
-        users = {_target(settings, fn) for fn in using}
-        if len(users) > 1:
-            shown = ", ".join(f"{fn.name} ({_target(settings, fn).shown})" for fn in using)
-            raise PackagingError(
-                f"layer {name!r} is used by functions for different platforms: {shown}; "
-                "a layer zip holds native code for one platform"
-            )
-        target = users.pop() if users else Target(settings.runtime, settings.architecture)
         layer_plans.append(
             LayerPlan(
                 _check_name("layer", name),
                 layer_code,
                 _requirements(root, layer.requirements, layer_code),
-                target,
+                layer_target(settings, name),
                 _contents(package, layer),
                 layer.layout,
             )
@@ -256,6 +246,21 @@ def plan_builds(settings: Settings, names: Sequence[str], layer_names: Sequence[
         (*settings.exclude, *settings.extend_exclude),
         settings.respect_gitignore,
     )
+
+
+def layer_target(settings: Settings, name: str) -> Target:
+    """The platform layer ``name`` is built (and inspected) for: that of every function using
+    it, built now or not; the project's when none does. Functions of different platforms
+    sharing it are an error, since one zip holds native code for one platform."""
+    using = [fn for fn in settings.functions if name in fn.layers]
+    users = {_target(settings, fn) for fn in using}
+    if len(users) > 1:
+        shown = ", ".join(f"{fn.name} ({_target(settings, fn).shown})" for fn in using)
+        raise PackagingError(
+            f"layer {name!r} is used by functions for different platforms: {shown}; "
+            "a layer zip holds native code for one platform"
+        )
+    return users.pop() if users else Target(settings.runtime, settings.architecture)
 
 
 def has_pythonpath(fn: FunctionConfig) -> bool:

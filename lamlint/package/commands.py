@@ -12,7 +12,7 @@ from typing import Any
 
 from lamlint import lambda_facts as facts
 from lamlint.catalogue import load_catalogue
-from lamlint.config import FunctionConfig, PackageConfig, Settings, find_config, load_settings
+from lamlint.config import FunctionConfig, LayerConfig, PackageConfig, Settings, find_config, load_settings
 from lamlint.package import PackagingError, template_copy
 from lamlint.package.build import (
     LAYERS_FOLDER,
@@ -23,6 +23,7 @@ from lamlint.package.build import (
     build,
     display_path,
     has_pythonpath,
+    layer_target,
     output_folder,
     plan_builds,
 )
@@ -296,6 +297,35 @@ def inspected_function(settings: Settings, function_zip: Path, name: str | None)
     return None
 
 
+def inspected_layer(settings: Settings, layer_zip: Path) -> LayerConfig | None:
+    """The project's layer ``layer_zip`` is the zip of, as ``lamlint package`` writes it
+    (``OUT/layers/NAME.zip``); None for any other zip."""
+    if layer_zip.suffix != ".zip" or layer_zip.parent.name != LAYERS_FOLDER:
+        return None
+    return next((layer for layer in settings.layers if layer.name == layer_zip.stem), None)
+
+
+def _inspect_layer(model: ProjectModel, layer: LayerConfig, layer_zip: Path, *, runtime: str | None,
+                   architecture: str | None, s3: bool, output_format: str, cwd: Path) -> Outcome:
+    """A project layer's zip judged alone, for the platform ``lamlint package`` builds it for
+    (that of the functions using it), as ``lamlint package`` judges a layer."""
+    settings = model.settings
+    choose_target(runtime, architecture, None)  # the options are checked whatever the project says
+    options = {"--runtime": runtime, "--architecture": architecture}
+    for fn in settings.functions:
+        if layer.name in fn.layers:
+            for option, why in model.unsettled.get(fn.name, ()):
+                if options[option] is None:
+                    raise PackagingError(why.replace("lamlint package", "lamlint inspect"))
+    built_for = layer_target(settings, layer.name)
+    target = Target(runtime or built_for.runtime, architecture or built_for.architecture)
+    inspection = inspect_artifacts(None, [(layer_zip, display_path(layer_zip, cwd))], target,
+                                   s3=s3 or settings.package.s3)
+    title = f"lamlint inspect: layer {layer.name}"
+    text = render_json(inspection) if output_format == "json" else render_text(inspection, title)
+    return Outcome(text, EXIT_ACCEPTED if inspection.accepted else EXIT_REJECTED)
+
+
 def run_inspect(
     function_zip: Path,
     layer_zips: Sequence[Path],
@@ -313,6 +343,11 @@ def run_inspect(
     ``lamlint inspect`` agree on every zip they both see."""
     model = project_model(cwd, packaging=False)
     settings = model.settings
+    s3 = s3 or settings.package.s3  # as lamlint package judges the zips it writes
+    layer = None if function or handler or layer_zips else inspected_layer(settings, function_zip)
+    if layer is not None:
+        return _inspect_layer(model, layer, function_zip, runtime=runtime, architecture=architecture,
+                              s3=s3, output_format=output_format, cwd=cwd)
     configured = inspected_function(settings, function_zip, function)
     layers = [(path, display_path(path, cwd)) for path in layer_zips]
     unknown: tuple[str, ...] = ()
