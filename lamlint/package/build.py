@@ -22,7 +22,7 @@ from pathlib import Path
 from lamlint.config import FunctionConfig, LayerConfig, PackageConfig, Settings
 from lamlint.output import current_umask
 from lamlint.package import PackagingError
-from lamlint.package.cache import cached_install
+from lamlint.package.cache import StreamCache, cached_install
 from lamlint.package.dependencies import (
     direct_requirements,
     find_dependencies,
@@ -429,14 +429,33 @@ def _temp_zip(partial: Path, name: str) -> Path:
     return Path(path)
 
 
-def _write(partial: Path, name: str, sources: list[ZipSource], options: BuildOptions, display: str) -> Path:
+@dataclass(frozen=True)
+class _Dependencies:
+    """The installed files that go into one zip, by their name there, and the streams kept
+    for them in the cache (None: no cache, or stored files)."""
+
+    files: dict[str, SourceFile]
+    streams: StreamCache | None
+
+    def sources(self) -> list[ZipSource]:
+        streams = self.streams
+        return [ZipSource(name, path=f.path, executable=f.executable,
+                          deflated=streams.deflated(f) if streams is not None else None)
+                for name, f in self.files.items()]
+
+
+def _write(partial: Path, name: str, sources: list[ZipSource], options: BuildOptions, display: str,
+           dependencies: _Dependencies | None = None) -> Path:
     temp = _temp_zip(partial, name)
     on_progress = options.progress.counter(f"compressing {display}")
     try:
-        write_zip(temp, sources, level=options.level, date_time=options.date_time, on_progress=on_progress)
+        written = write_zip(temp, sources, level=options.level, date_time=options.date_time,
+                            on_progress=on_progress)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    if dependencies is not None and dependencies.streams is not None:
+        dependencies.streams.save(written, dependencies.files)
     return temp
 
 
@@ -455,18 +474,21 @@ def _zip_sources(files: list[SourceFile], prefix: str = "") -> list[ZipSource]:
 
 
 def _install(requirements: Path | None, target: Target, contents: Contents, options: BuildOptions, what: str,
-             scratch: Path, code: Sequence[SourceFile]) -> tuple[list[SourceFile], Installed | None]:
-    """The installed files that go into the zip (trimmed as asked, never of what ``code``,
-    named as on the import path, imports), and what they are."""
+             scratch: Path, code: Sequence[SourceFile],
+             prefix: str = "") -> tuple[_Dependencies, Installed | None]:
+    """The installed files that go into the zip under ``prefix`` (trimmed as asked, never of
+    what ``code``, named as on the import path, imports), and what they are."""
     if requirements is None:
-        return [], None
+        return _Dependencies({}, None), None
     if not requirements.is_file():
         raise PackagingError(f"{what}: {requirements}: no such requirements file")
     dependencies = read_dependencies(requirements, target)
     options.progress.step(f"dependencies of {what}: {requirements.name} for {target.shown} "
                           f"({options.install.installer})")
+    streams = None
     if options.cache is not None:
         folder = cached_install(options.cache, dependencies, target, options.install, what)
+        streams = StreamCache(folder, options.level) if options.level else None
     else:
         folder = scratch / "installed"
         install(dependencies, folder, target, options.install, what)
@@ -481,7 +503,8 @@ def _install(requirements: Path | None, target: Target, contents: Contents, opti
         files, stripped = strip_libraries(files, target, copies, what)
     shown = display_path(requirements, Path.cwd())
     installer = options.install.installer
-    return files, Installed(shown, dependencies.kind, installer, len(files), trimmed, stripped)
+    chosen = _Dependencies({prefix + f.name: f for f in files}, streams)
+    return chosen, Installed(shown, dependencies.kind, installer, len(files), trimmed, stripped)
 
 
 def _code(plan: Plan, folder: Path, contents: Contents, options: BuildOptions, what: str,
@@ -531,8 +554,8 @@ def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, p
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
         installed, report = _install(function.requirements, function.target, function.contents, options, what,
                                      Path(scratch), code)
-        sources = _combine(what, _zip_sources(code), _zip_sources(installed))
-        written = _write(partial, function.name, sources, options, display)
+        sources = _combine(what, _zip_sources(code), installed.sources())
+        written = _write(partial, function.name, sources, options, display, installed)
         return written, report, refused_links(collected, display)
 
 
@@ -561,7 +584,7 @@ def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, partial: P
     importable = code if prefix else [replace(f, name=f.name.removeprefix("python/")) for f in code]
     with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
         installed, report = _install(layer.requirements, layer.target, layer.contents, options, what,
-                                     Path(scratch), importable)
-        sources = _combine(what, _zip_sources(code, prefix), _zip_sources(installed, layer.prefix))
-        return (_write(partial, f"layer-{layer.name}", sources, options, display), report,
+                                     Path(scratch), importable, layer.prefix)
+        sources = _combine(what, _zip_sources(code, prefix), installed.sources())
+        return (_write(partial, f"layer-{layer.name}", sources, options, display, installed), report,
                 refused_links(collected, display, prefix))

@@ -10,6 +10,12 @@ the zlib library's deflate implementation, which ``level=0`` (stored) avoids.
 Files up to ``PARALLEL_MAX_SIZE`` are read and compressed by a pool of threads (zlib
 releases the GIL) while the archive is written in order; each file is fed to zlib in the
 same chunks either way, so the bytes do not depend on the number of threads.
+
+A source may come with its deflate stream already made (``Deflated``: by this writer, at
+this level, with this zlib, for these bytes; the caller vouches for that, the package cache
+keeps such streams for installed dependencies). The stream is copied instead of compressing
+the file, once it reads back whole (its length and CRC-32); otherwise the file is compressed
+as any other. The archive's bytes are the same either way.
 """
 
 from __future__ import annotations
@@ -59,6 +65,20 @@ class ZipWriteError(PackagingError):
 
 
 @dataclass(frozen=True)
+class Deflated:
+    """A file's deflate stream made earlier (by ``write_zip`` at ``level``, with this zlib),
+    kept in ``blob`` at ``offset``: what the writer copies instead of compressing the file."""
+
+    blob: Path
+    offset: int
+    length: int
+    check: int  # CRC-32 of the stream's own bytes: a damaged copy is not used
+    crc: int  # CRC-32 of the file's bytes
+    size: int  # the file's size
+    level: int
+
+
+@dataclass(frozen=True)
 class ZipSource:
     """One file of the archive: its name inside the zip and where its bytes come from."""
 
@@ -66,6 +86,19 @@ class ZipSource:
     path: Path | None = None
     data: bytes | None = None
     executable: bool = False
+    deflated: Deflated | None = None  # its stream already made: copied when it reads back whole
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    """Where one file's stream lies in the written archive."""
+
+    name: str
+    data_offset: int  # the first byte of its (compressed) data
+    compressed: int
+    crc: int
+    size: int
+    reused: bool  # copied from its ``Deflated`` stream rather than compressed
 
 
 class Sha256Digest:
@@ -90,7 +123,7 @@ class ZipResult(Sha256Digest):
     sha256: bytes
     files: int
     unzipped: int
-
+    entries: tuple[ZipEntry, ...] = ()  # the files (not the folders), in the archive's order
 
 
 def zip_date_time(environ: Mapping[str, str]) -> tuple[int, int, int, int, int, int]:
@@ -134,6 +167,7 @@ class _Written:
     size: int
     mode: int
     offset: int
+    reused: bool = False
 
 
 def _check_name(name: str) -> None:
@@ -199,6 +233,11 @@ def write_zip(
         sha256=file_sha256(target),
         files=len(by_name),
         unzipped=sum(w.size for w in written),
+        entries=tuple(
+            ZipEntry(w.name.decode("utf-8"), w.offset + _LOCAL.size + len(w.name), w.compressed, w.crc,
+                     w.size, w.reused)
+            for w in written if not stat.S_ISDIR(w.mode)
+        ),
     )
 
 
@@ -220,6 +259,7 @@ class _Compressed:
     crc: int
     size: int
     pieces: tuple[bytes, ...]
+    reused: bool = False
 
 
 class _Deflater:
@@ -238,7 +278,27 @@ class _Deflater:
             yield self.compressor.flush()
 
 
+def _reuse(source: ZipSource, level: int) -> _Compressed | None:
+    """The source's stream made earlier, when there is one for ``level`` and it reads back
+    whole; else None (the file is compressed)."""
+    deflated = source.deflated
+    if deflated is None or deflated.level != level or not level:
+        return None
+    try:
+        with deflated.blob.open("rb") as handle:
+            handle.seek(deflated.offset)
+            stream = handle.read(deflated.length)
+    except (OSError, ValueError):
+        return None
+    if len(stream) != deflated.length or zlib.crc32(stream) != deflated.check:
+        return None
+    return _Compressed(deflated.crc, deflated.size, (stream,), reused=True)
+
+
 def _compress_whole(source: ZipSource, level: int) -> _Compressed:
+    reused = _reuse(source, level)
+    if reused is not None:
+        return reused
     deflater = _Deflater(level)
     pieces = tuple(deflater.pieces(source))
     return _Compressed(deflater.crc, deflater.size, pieces)
@@ -306,6 +366,8 @@ def _write_entry(
     out.write(_local_header(entry, dos_time, dos_date))
     compressed = 0
     if ready is None:
+        ready = _reuse(source, level)
+    if ready is None:
         deflater = _Deflater(level)
         for data in deflater.pieces(source):
             compressed += len(data)
@@ -316,6 +378,7 @@ def _write_entry(
             compressed += len(data)
             out.write(data)
         crc, size = ready.crc, ready.size
+        entry.reused = ready.reused
     if size > _MAX_U32 or compressed > _MAX_U32:
         raise ZipWriteError(f"{name}: a file over 4 GiB cannot be in a Lambda zip")
     entry.crc, entry.size, entry.compressed = crc, size, compressed
