@@ -19,8 +19,11 @@ from click.testing import CliRunner, Result
 from fixtures.package.native import EM_AARCH64, elf64
 from fixtures.package.offline import offline_installers
 from fixtures.package.wheels import build_all, build_wheel
+from fixtures.package.zips import make_zip
 
 from lamlint.cli import main
+from lamlint.package.inspect import inspect_artifacts
+from lamlint.package.native import Target
 from lamlint.templates.yaml_loader import load_yaml
 
 FIXTURE = Path(__file__).parent / "fixtures" / "package" / "sam_orders"
@@ -212,6 +215,8 @@ NOTIFY = (FIXTURE / "src" / "notify" / "notify.py").read_text()
 @pytest.mark.parametrize(("old", "new", "module", "line"), [
     ("import boto3  #", "import requests\nimport boto3  #", "requests", 8),
     ("except ImportError:", "except KeyError:", "ujson", 15),  # not a guard against a missing module
+    # A module of the function's own package that is not there (left out by an ignore file, say).
+    ("from notify_lib.render import render", "from notify_lib.mail import render", "notify_lib.mail", 12),
 ])
 def test_a_missing_top_level_import_rejects_the_zip_in_package_and_inspect_alike(
     project: Path, wheelhouse: Path, old: str, new: str, module: str, line: int
@@ -232,7 +237,9 @@ def test_a_missing_top_level_import_rejects_the_zip_in_package_and_inspect_alike
     [finding] = [f for f in build["findings"] if f["code"] != "LAM717"]
     assert finding["code"] == "LAM722" and finding["severity"] == "error"
     assert f"{module!r}, imported when the function loads (notify.py:{line})" in finding["message"]
-    assert "add it to the function's requirements, or to a layer it uses" in finding["message"]
+    fix = ("check that its file is not left out of the zip" if "." in module
+           else "add it to the function's requirements, or to a layer it uses")
+    assert fix in finding["message"]
     assert not zip_path(project, "NotifyFunction").exists()
     # The zip package would have written, made by hand: inspect rejects it for the same reason.
     target = zip_path(project, "NotifyFunction")
@@ -335,3 +342,64 @@ def test_inspect_takes_s3_from_the_package_table_as_package_does(project: Path) 
     data = json.loads(run("inspect", "dist/ResizeFunction.zip", "--output-format", "json").stdout)
     assert data["s3"] is True and data["accepted"] is True
     assert next(u for u in data["limits"] if u["limit"] == "zipped")["status"] == "not-applicable"
+
+
+# --- LAM722 for a submodule of the function's own packages, on zips made by hand ----------------
+
+HANDLER = b"\n\ndef handler(event, context):\n    return {}\n"
+RECORD = b"libpkg/__init__.py,,\nlibpkg-1.0.dist-info/RECORD,,\n"
+
+
+def submodule_findings(tmp_path: Path, app: str, files: dict[str, bytes],
+                       layer: dict[str, bytes] | None = None) -> list[str]:
+    entries = [("app.py", app.encode() + HANDLER), *files.items()]
+    function = make_zip(tmp_path / "function.zip", entries)
+    layers = [(make_zip(tmp_path / "layer.zip", list(layer.items())), "layer.zip")] if layer else []
+    inspection = inspect_artifacts((function, "function.zip"), layers, Target("python3.12", "x86_64"),
+                                   handler="app.handler")
+    return [f.message for f in inspection.findings if f.code == "LAM722"]
+
+
+PACKAGE = {"shop/__init__.py": b"", "shop/model.py": b"from . import util\n", "shop/util.py": b""}
+
+
+@pytest.mark.parametrize(("app", "files", "layer", "missing"), [
+    ("from shop.mail import send\n", PACKAGE, None, ("shop.mail", "app.py:1", "shop")),
+    ("import shop.orders.deep\n", {**PACKAGE, "shop/orders/__init__.py": b""}, None,
+     ("shop.orders.deep", "app.py:1", "shop.orders")),
+    ("import shop.model\n", {**PACKAGE, "shop/model.py": b"from .mail import send\n"}, None,
+     ("shop.mail", "shop/model.py:1", "shop")),
+    ("import shop.util\nimport shop.plugins.csv\n", {**PACKAGE, "shop/plugins/readme.txt": b""}, None,
+     ("shop.plugins.csv", "app.py:2", "shop.plugins")),
+])
+def test_a_missing_submodule_of_the_functions_own_package_is_reported(
+    tmp_path: Path, app: str, files: dict[str, bytes], layer: dict[str, bytes] | None,
+    missing: tuple[str, str, str],
+) -> None:
+    module, where, package = missing
+    [message] = submodule_findings(tmp_path, app, files, layer)
+    assert message.startswith(f"{module!r}, imported when the function loads ({where}), is not in the zip "
+                              f"or its layers, though its package {package!r} is: ")
+    assert "(.gitignore, .lamlintignore, exclude; include puts it back)" in message
+
+
+@pytest.mark.parametrize(("app", "files", "layer"), [
+    ("from shop import mail\n", PACKAGE, None),  # may be a name shop/__init__.py defines
+    ("import shop.model\nfrom shop.util import x\n", PACKAGE, None),
+    ("import shop.fast\nimport shop.old\nimport shop.data\n",
+     {**PACKAGE, "shop/fast.cpython-312-x86_64-linux-gnu.so": b"", "shop/old.pyc": b"",
+      "shop/data/rows.csv": b""}, None),  # an extension, a sourceless module, a namespace folder
+    ("import shop.extra\n", PACKAGE, {"python/shop/extra.py": b""}),  # the rest of it in a layer
+    ("import shop.mail\n", {**PACKAGE, "shop/__init__.py": b"__path__.append('/opt/shop')\n"}, None),
+    ("import shop.mail\n", {**PACKAGE, "shop/__init__.py": b"import sys\nsys.modules['shop.mail'] = sys\n"},
+     None),
+    ("import shop._speedups\n", PACKAGE, None),  # private: built or optional, as for top-level names
+    ("import helpers.mail\n", {"helpers.py": b""}, None),  # a module, not a package: not judged here
+    ("import libpkg.missing\n", {"libpkg/__init__.py": b"", "libpkg-1.0.dist-info/RECORD": RECORD}, None),
+    ("import email.mime.text\nimport json.tool\n", {}, None),  # the standard library
+    ("import botocore.exceptions\n", {}, None),  # the runtime's own
+])
+def test_what_is_there_or_cannot_be_known_is_not_reported(
+    tmp_path: Path, app: str, files: dict[str, bytes], layer: dict[str, bytes] | None
+) -> None:
+    assert submodule_findings(tmp_path, app, files, layer) == []

@@ -12,7 +12,9 @@ A required import's top-level name must be in the function's zip, in one of its 
 (``python/`` or ``python/lib/pythonX.Y/site-packages/``), in the standard library of the
 runtime's Python, or among the packages the runtime itself provides (boto3 and its
 dependencies: ``[runtime_python]`` in ``rules/lam7_package.toml``). Anything else fails the
-first invocation with ``Runtime.ImportModuleError``.
+first invocation with ``Runtime.ImportModuleError``. A required submodule of the function's own
+packages (``from orders.model import Order``, ``from .model import Order``) must be there too:
+a file left out by an ignore pattern fails the same way.
 
 The check stays silent where it cannot know: a function with layers that are not inspected
 (given by ARN), a module that changes ``sys.path`` or a package's ``__path__``, a private
@@ -50,6 +52,7 @@ MODULES_FOLLOWED = 500  # project modules read for one function, at most
 RECORD_LIMIT = 4 << 20  # bytes of one .dist-info/RECORD read to learn what it installed
 _GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _PATH_CHANGES = (b"sys.path", b"__path__", b"addsitedir", b"extend_path")
+_SUBMODULE_MAGIC = (*_PATH_CHANGES, b"sys.modules", b"importlib", b"__import__")
 _NOT_PACKAGES = ("__pycache__", "bin")
 
 
@@ -145,6 +148,21 @@ class _Root:
     names: frozenset[str]  # the zip's entries under it, without the prefix
     tops: frozenset[str]  # top-level names importable from it
     installed: frozenset[str]  # top-level names a .dist-info RECORD lists (dependencies)
+    folders: frozenset[str] = frozenset()  # "a", "a/b": every folder under it
+    modules: frozenset[str] = frozenset()  # "a/b" for a/b.py, a/b.pyc, a/b.*.so, a/b/: what imports
+
+
+def _module_paths(names: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(folders, modules) of a root's entries, as slash-separated module paths."""
+    folders: set[str] = set()
+    modules: set[str] = set()
+    for name in names:
+        parts = name.split("/")
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+        base = parts[-1]
+        if base.endswith((".py", ".pyc", ".so", ".pyd")):
+            modules.add("/".join([*parts[:-1], base.split(".", 1)[0]]))
+    return frozenset(folders), frozenset(modules | folders)
 
 
 def _tops(names: frozenset[str]) -> frozenset[str]:
@@ -194,7 +212,8 @@ def _roots(artifacts: Sequence[Artifact], archives: dict[str, zipfile.ZipFile],
         # sys.path order: /var/task, then site-packages before python/ in a layer
         for prefix in sorted(grouped, key=lambda p: (-len(p), p)):
             names = frozenset(grouped[prefix])
-            roots.append(_Root(artifact, prefix, names, _tops(names), _installed(archive, prefix, names)))
+            roots.append(_Root(artifact, prefix, names, _tops(names), _installed(archive, prefix, names),
+                               *_module_paths(names)))
     return roots
 
 
@@ -255,6 +274,7 @@ def check_load(handler: str, function: Artifact, layers: Sequence[Artifact], run
             return []  # LAM715 says it; a sourceless module is not read
         everywhere = frozenset().union(*(root.tops for root in roots))
         missing: dict[str, tuple[_Root, str, int]] = {}
+        submodules: dict[str, tuple[_Root, str, int]] = {}  # dotted modules of the project's packages
         too_new: list[ArtifactFinding] = []
         queue = _chain(spec.module.replace("/", "."))
         seen: set[str] = set()
@@ -285,14 +305,66 @@ def check_load(handler: str, function: Artifact, layers: Sequence[Artifact], run
                     target = _absolute(site, module, is_package)
                     if target is not None:
                         queue += [*_chain(target), *(f"{target}.{n}" for n in site.names if n != "*")]
+                        submodules.setdefault(target, (root, name, site.line))
                     continue
                 top = site.module.split(".", 1)[0]
                 if top in everywhere:
                     queue += [*_chain(site.module), *(f"{site.module}.{n}" for n in site.names if n != "*")]
+                    if top not in stdlib and top not in provided:
+                        submodules.setdefault(site.module, (root, name, site.line))
                 elif top not in stdlib and top not in provided and not top.startswith("_"):
                     missing.setdefault(top, (root, name, site.line))
+        absent: dict[tuple[str, str], tuple[_Root, str, int]] = {}
+        for module, where in submodules.items():
+            gap = _missing_submodule(roots, archives, module)
+            if gap is not None:
+                absent.setdefault(gap, where)
     unresolved = [_finding(top, where, function, runtime) for top, where in sorted(missing.items())]
+    unresolved += [_submodule_finding(gap, where, function) for gap, where in sorted(absent.items())]
     return (unresolved if imports else []) + too_new
+
+
+def _missing_submodule(roots: Sequence[_Root], archives: dict[str, zipfile.ZipFile],
+                       module: str) -> tuple[str, str] | None:
+    """(the first submodule of dotted ``module`` that no root has, its package), when that
+    package is a folder of the function's (or a layer's) own code and nothing in it can make
+    the submodule appear otherwise (a package ``__init__`` that touches ``__path__``,
+    ``sys.path``, ``sys.modules`` or imports dynamically); None when every part is there or
+    when that cannot be known."""
+    parts = module.split(".")
+    if any(parts[0] in root.installed for root in roots):
+        return None  # an installed dependency: its installer resolved its imports
+    for i in range(1, len(parts)):
+        package, sub = "/".join(parts[:i]), "/".join(parts[: i + 1])
+        if any(sub in root.modules for root in roots):
+            continue
+        if parts[i].startswith("_") or not any(package in root.folders for root in roots):
+            return None  # private, or the parent is a module whose attributes are unknown
+        for j in range(1, i + 1):
+            init = "/".join(parts[:j]) + "/__init__.py"
+            for root in roots:
+                if init not in root.names:
+                    continue
+                archive = archives[root.artifact.display]
+                source = _bounded_read(archive, archive.getinfo(root.prefix + init))
+                if source is None or any(word in source for word in _SUBMODULE_MAGIC):
+                    return None
+        return ".".join(parts[: i + 1]), ".".join(parts[:i])
+    return None
+
+
+def _submodule_finding(gap: tuple[str, str], where: tuple[_Root, str, int],
+                       function: Artifact) -> ArtifactFinding:
+    (module, package), (root, name, line) = gap, where
+    importer = f"{root.prefix}{name}:{line}"
+    if root.artifact is not function:
+        importer += f" in layer {root.artifact.display}"
+    message = (f"{module!r}, imported when the function loads ({importer}), is not in the zip or its "
+               f"layers, though its package {package!r} is: every cold start fails with "
+               "Runtime.ImportModuleError; check that its file is not left out of the zip "
+               "(.gitignore, .lamlintignore, exclude; include puts it back), or fix the import")
+    member = f"{root.prefix}{name}" if root.artifact is function else None
+    return finding("LAM722", message, artifact=function.display, member=member)
 
 
 # Compound statements whose version check CPython's parser makes once the statement is read,
