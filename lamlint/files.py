@@ -100,10 +100,19 @@ def ignore_file_spec(path: Path, lines: list[str]) -> pathspec.GitIgnoreSpec:
 
 
 def _relative(path: Path, root: Path) -> str | None:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return None
+    """``path`` relative to ``root`` in POSIX form ("." for ``root`` itself), or None when it
+    is not under it. By string on POSIX systems: it runs for every file and every folder above
+    it, where pathlib's relative_to was most of a cached run's time."""
+    if os.sep != "/":
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            return None
+    text, base = str(path), str(root)
+    if text == base:
+        return "."
+    prefix = base if base.endswith("/") else base + "/"
+    return text[len(prefix):] if text.startswith(prefix) else None
 
 
 class FileFilter:
@@ -114,6 +123,7 @@ class FileFilter:
         self.spec = make_spec([*DEFAULT_EXCLUDES, *patterns])
         self.respect_gitignore = respect_gitignore
         self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._chains: dict[Path, list[tuple[Path, pathspec.GitIgnoreSpec]]] = {}
 
     def _gitignore(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
         if folder not in self._gitignores:
@@ -137,15 +147,30 @@ class FileFilter:
             return True
         if not self.respect_gitignore:
             return False
-        folder = path.parent
-        while True:
-            spec = self._gitignore(folder)
+        for folder, spec in self._ignore_files(path.parent):
             sub = _relative(path, folder)
-            if spec is not None and sub and spec.match_file(sub + suffix):
+            if sub and spec.match_file(sub + suffix):
                 return True
-            if folder == self.root or folder.parent == folder or _exists(folder / ".git"):
-                return False
-            folder = folder.parent
+        return False
+
+    def _ignore_files(self, folder: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
+        """The ``.gitignore`` files that apply in ``folder``: its own, then its parents' up to
+        the root, the top of the file system or a git repository's top (once per folder)."""
+        below: list[Path] = []  # folders without a chain yet, deepest first
+        here = folder
+        chain: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
+        while here not in self._chains:
+            below.append(here)
+            if here == self.root or here.parent == here or _exists(here / ".git"):
+                break
+            here = here.parent
+        else:
+            chain = self._chains[here]
+        for here in reversed(below):
+            spec = self._gitignore(here)
+            chain = [(here, spec), *chain] if spec is not None else chain
+            self._chains[here] = chain
+        return chain
 
 
 def _exists(path: Path) -> bool:
