@@ -4,6 +4,7 @@ Usage:
     python bench/package.py [--runs 5] [--lamlint PATH] [--wheels DIR] [--only PATTERN ...]
                             [--skip PATTERN ...] [--threads N ...] [--json OUT]
     python bench/package.py --tree FOLDER [--runs 5] [--threads N ...]   # compression alone
+    python bench/package.py --baseline /tmp/old-lamlint ...   # before/after in the same run
 
 The function is a small handler with realistic dependencies (REQUIREMENTS below: about 60 MB
 installed, numpy and pydantic-core among them) for python3.12 on x86_64. Their wheels are
@@ -18,12 +19,19 @@ Scenarios (see docs/performance.md):
     lamlint uv cold/warm  the same with ``--installer uv`` (when uv is installed)
     pip + zip -r          ``pip install --target`` for the same platform, the code copied in, ``zip -qr``
     uv + zip -r           ``uv pip install --target`` likewise (when uv is installed)
+    baseline pip cold/warm  with ``--baseline SRC``: the same lamlint command importing lamlint
+                          from SRC (a ``git archive`` of another commit) through PYTHONPATH, with
+                          a cache of its own, interleaved with the others: before/after figures
+                          from one run, under the same load
 
 The ratios compare lamlint with the tool it drives: lamlint pip with pip + zip, lamlint uv with
 uv + zip (the targets: warm at most 0.3x, cold at most 1.1x). Then the compression alone:
 lamlint's zip writer with 1 thread and with every core, against the standard library's
 ``zipfile`` on one thread, on the installed dependency tree (same deflate level), or on
-``--tree FOLDER`` alone (an entry of .lamlint_cache/packages/, a virtualenv's site-packages).
+``--tree FOLDER`` alone (an entry of .lamlint_cache/packages/, a virtualenv's site-packages);
+and the writer copying the streams a first build kept (what a warm ``lamlint package`` does),
+with the files checked by their stat as lamlint does, and by hashing every file. Those streams
+are kept in a scratch folder, never beside ``--tree``.
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -155,7 +163,8 @@ def tree_size(folder: Path) -> tuple[int, int]:
     return files, size
 
 
-def build_scenarios(lamlint: str, python: str, uv: str | None, wheels: Path, work: Path) -> list[Scenario]:
+def build_scenarios(lamlint: str, python: str, uv: str | None, wheels: Path, work: Path,
+                    baseline: Path | None = None) -> list[Scenario]:
     project = work / "project"
     code = project / "src" / "orders"
     code.mkdir(parents=True)
@@ -173,13 +182,15 @@ def build_scenarios(lamlint: str, python: str, uv: str | None, wheels: Path, wor
 
         return run
 
-    def warm_up(extra: list[str]) -> Callable[[], None]:
+    def warm_up(extra: list[str], command: list[str] | None = None, filled: Path = cache,
+                env: dict[str, str] | None = None) -> Callable[[], None]:
         """Empty the output; fill lamlint's cache if it is empty (once per installer)."""
         def run() -> None:
             clean(out, uv_cache)()
-            marker = cache / f".bench-filled{'-'.join(extra)}"
+            marker = filled / f".bench-filled{'-'.join(extra)}"
             if not marker.exists():
-                subprocess.run([*lamlint_cmd, *extra], cwd=project, check=True, stdout=subprocess.DEVNULL)
+                subprocess.run([*(command or lamlint_cmd), *extra], cwd=project, check=True,
+                               stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
                 marker.write_text("")
                 clean(out)()
 
@@ -205,6 +216,16 @@ def build_scenarios(lamlint: str, python: str, uv: str | None, wheels: Path, wor
                  compare_with="pip + zip -r"),
         Scenario("lamlint pip warm", lamlint_cmd, warm_up([]), uv_env, compare_with="pip + zip -r"),
     ]
+    if baseline is not None:
+        old_cache = work / "baseline-cache"
+        old_cmd = [*lamlint_cmd[:4], "--cache-dir", str(old_cache), *lamlint_cmd[6:]]
+        old_env = {**uv_env, "PYTHONPATH": str(baseline)}
+        scenarios += [
+            Scenario("baseline pip cold", [*old_cmd, "--no-cache"], clean(out), old_env,
+                     compare_with="pip + zip -r"),
+            Scenario("baseline pip warm", old_cmd, warm_up([], old_cmd, old_cache, old_env), old_env,
+                     compare_with="pip + zip -r"),
+        ]
     if uv:
         uv_install = (
             f"{shlex.quote(uv)} pip install --quiet --target {shlex.quote(str(target))} "
@@ -268,13 +289,57 @@ def compression(folder: Path, runs: int, threads: list[int]) -> list[dict[str, o
                             "mib_per_s": size / 2**20 / seconds})
         if len(digests) != 1:
             raise SystemExit("lamlint's zip writer wrote different bytes with different thread counts")
+        results += kept_streams(folder, Path(scratch), runs, max(threads), digests.pop())
     print(f"\ncompression of {len(sources)} files, {size / 2**20:.1f} MiB "
           f"(deflate level 6, median of {runs}):")
     for row in results:
         speed = baseline / float(row["median_s"])  # type: ignore[arg-type]
-        print(f"  {row['writer']:<22} {row['median_s']:.2f} s  {row['mib_per_s']:.1f} MiB/s  "
+        print(f"  {row['writer']:<40} {row['median_s']:.2f} s  {row['mib_per_s']:.1f} MiB/s  "
               f"{speed:.2f}x zipfile")
     return results
+
+
+def kept_streams(
+    folder: Path, scratch: Path, runs: int, threads: int, expected: bytes
+) -> list[dict[str, object]]:
+    """Median seconds to write the zip from the streams a first build kept, as a warm build
+    does: the files checked by their stat, and by hashing every file (times changed)."""
+    try:
+        from lamlint.package.cache import StreamCache
+        from lamlint.package.sources import installed_files
+        from lamlint.package.zipwriter import ZipSource, write_zip
+    except ImportError as exc:
+        print(f"kept streams: skipped ({exc})")
+        return []
+    entry = scratch / "entry"  # the streams file goes beside it, in the scratch folder
+    entry.symlink_to(folder.resolve(), target_is_directory=True)
+    files = installed_files(entry)
+    target = scratch / "kept.zip"
+    size = sum(f.path.stat().st_size for f in files)
+
+    def build(rehash: bool = False) -> bytes:
+        streams = StreamCache(entry, 6)
+        if rehash:  # as if the times had changed (a cache restored elsewhere): every file hashed
+            streams.kept = {n: replace(k, mtime_ns=k.mtime_ns + 1) for n, k in streams.kept.items()}
+        sources = [ZipSource(f.name, path=f.path, executable=f.executable, deflated=streams.deflated(f))
+                   for f in files]
+        result = write_zip(target, sources, level=6, threads=threads)
+        if not rehash:
+            streams.save(result, {f.name: f for f in files})
+        return result.sha256
+
+    start = time.perf_counter()
+    if build() != expected:  # the first build compresses and keeps the streams
+        raise SystemExit("lamlint's zip writer wrote different bytes when it kept its streams")
+    first = time.perf_counter() - start
+    rows: list[dict[str, object]] = [{"writer": f"lamlint, {threads} thread(s), keeping streams",
+                                      "median_s": first, "mib_per_s": size / 2**20 / first}]
+    for label, rehash in (("kept streams, stat", False), ("kept streams, hashing", True)):
+        if build(rehash) != expected:
+            raise SystemExit(f"lamlint's zip writer wrote different bytes from {label}")
+        seconds = median_seconds(lambda r=rehash: build(r), runs)  # type: ignore[misc]
+        rows.append({"writer": f"lamlint, {label}", "median_s": seconds, "mib_per_s": size / 2**20 / seconds})
+    return rows
 
 
 # -- main ---------------------------------------------------------------------------------------------
@@ -293,6 +358,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="thread counts for the compression comparison (empty: skip it)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--tree", type=Path, help="only compare compression, on this folder")
+    parser.add_argument("--baseline", type=Path, metavar="SRC",
+                        help="also time lamlint imported from this source tree (another commit)")
     args = parser.parse_args(argv)
     if args.tree:
         compression(args.tree, args.runs, args.threads or [1, os.cpu_count() or 1])
@@ -305,7 +372,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="lamlint-package-bench-") as scratch:
         work = Path(scratch)
         rows = [
-            s for s in build_scenarios(lamlint, args.python, uv, args.wheels.resolve(), work)
+            s for s in build_scenarios(lamlint, args.python, uv, args.wheels.resolve(), work,
+                                       args.baseline.resolve() if args.baseline else None)
             if (not args.only or any(fnmatch.fnmatch(s.name, p) for p in args.only))
             and not any(fnmatch.fnmatch(s.name, p) for p in args.skip)
         ]

@@ -205,11 +205,16 @@ class StreamCache:
         self.path = streams_file(entry, level)
         self.kept = _read_index(self.path, level)
         self.rehashed: set[str] = set()  # same bytes, other times: their record is renewed
+        self._root = os.fspath(entry)
+
+    def _own(self, file: SourceFile) -> bool:
+        """``file`` is the entry's own (not a stripped copy): strings compared, not paths, for speed."""
+        return os.fspath(file.path) == os.path.join(self._root, *file.name.split("/"))
 
     def deflated(self, file: SourceFile) -> Deflated | None:
         """``file``'s stream, when it was made from these bytes."""
         kept = self.kept.get(file.name)
-        if kept is None or file.path != self.entry / file.name:
+        if kept is None or not self._own(file):
             return None
         try:
             status = file.path.stat()
@@ -230,7 +235,7 @@ class StreamCache:
         entries = {entry.name: entry for entry in archive.entries}
         made = {
             file.name: entries[name] for name, file in files.items()
-            if name in entries and file.path == self.entry / file.name
+            if name in entries and self._own(file)
         }
         if all(entry.reused for entry in made.values()) and not self.rehashed & made.keys():
             return

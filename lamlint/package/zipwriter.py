@@ -363,30 +363,32 @@ def _write_entry(
     mode = stat.S_IFREG | (facts.EXECUTABLE_MODE if source.executable else facts.FILE_MODE)
     method = _DEFLATED if level else _STORED
     entry = _Written(encoded, flags, method, 0, 0, 0, mode, offset)
-    out.write(_local_header(entry, dos_time, dos_date))
-    compressed = 0
     if ready is None:
         ready = _reuse(source, level)
-    if ready is None:
-        deflater = _Deflater(level)
-        for data in deflater.pieces(source):
-            compressed += len(data)
-            out.write(data)
-        crc, size = deflater.crc, deflater.size
-    else:
-        for data in ready.pieces:
-            compressed += len(data)
-            out.write(data)
-        crc, size = ready.crc, ready.size
+    if ready is not None:  # sizes known: the header is written once, as it ends up when streamed
+        _finish(entry, name, ready.crc, ready.size, sum(map(len, ready.pieces)))
         entry.reused = ready.reused
-    if size > _MAX_U32 or compressed > _MAX_U32:
-        raise ZipWriteError(f"{name}: a file over 4 GiB cannot be in a Lambda zip")
-    entry.crc, entry.size, entry.compressed = crc, size, compressed
+        out.write(_local_header(entry, dos_time, dos_date))
+        out.writelines(ready.pieces)
+        return entry
+    out.write(_local_header(entry, dos_time, dos_date))
+    compressed = 0
+    deflater = _Deflater(level)
+    for data in deflater.pieces(source):
+        compressed += len(data)
+        out.write(data)
+    _finish(entry, name, deflater.crc, deflater.size, compressed)
     end = out.tell()
     out.seek(offset)
     out.write(_local_header(entry, dos_time, dos_date))
     out.seek(end)
     return entry
+
+
+def _finish(entry: _Written, name: str, crc: int, size: int, compressed: int) -> None:
+    if size > _MAX_U32 or compressed > _MAX_U32:
+        raise ZipWriteError(f"{name}: a file over 4 GiB cannot be in a Lambda zip")
+    entry.crc, entry.size, entry.compressed = crc, size, compressed
 
 
 def _local_header(entry: _Written, dos_time: int, dos_date: int) -> bytes:
