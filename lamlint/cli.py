@@ -401,7 +401,8 @@ def _print_settings(result: RunResult, enabled: frozenset[str], cwd: Path) -> No
         click.echo(f"template: {display_path(model.path, cwd)}")
     for error in project.templates.errors:
         click.echo(f"template: {display_path(error.path, cwd)} (unreadable: {error.message})")
-    click.echo(f"runtime: {settings.runtime}  architecture: {settings.architecture}")
+    click.echo(f"runtime: {settings.runtime}  architecture: {settings.architecture}"
+               "  (the project's defaults; each function's own are below)")
     click.echo(f"rules enabled: {', '.join(sorted(enabled))}")
     if not facts.handlers:
         click.echo("handlers: none found")

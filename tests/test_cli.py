@@ -487,7 +487,8 @@ def test_show_settings_lists_configured_handlers(project: Project) -> None:
     result = run("check", "--show-settings")
     assert result.exit_code == 0
     out = result.stdout
-    assert "runtime: python3.13  architecture: arm64" in out
+    assert ("runtime: python3.13  architecture: arm64  (the project's defaults; each function's own "
+            "are below)") in out
     assert "handler ingest: src/ingest/handler.py:8 main" in out
     assert "from: tool.lamlint.functions[0]" in out
     assert "triggers: kinesis" in out

@@ -462,12 +462,19 @@ def _chunk(count: int, jobs: int) -> int:
 
 
 def _with_tree(parsed: ParsedFile, budget: FileBudget) -> ParsedFile:
-    """A requested file whose summary came from the cache, parsed now that it is checked."""
+    """A requested file whose summary came from the cache or a worker process, parsed now
+    that it is checked. Its bytes were read, judged and summarised already (no error): only
+    libcst's tree is made again, not the summary."""
     if parsed.wrapper is not None or parsed.error is not None or parsed.data is None:
         return parsed
-    fresh = parse_file(parsed.path, parsed.display, parsed.data, budget)
-    fresh.sha, fresh.summary = parsed.sha, parsed.summary
-    return fresh
+    try:
+        module = cst.parse_module(parsed.data)
+    except Exception:  # as parse_file would tell it
+        fresh = parse_file(parsed.path, parsed.display, parsed.data, budget)
+        fresh.sha = parsed.sha
+        return fresh
+    source = parsed.data.decode(module.encoding, errors="replace")
+    return replace(parsed, source=source, wrapper=MetadataWrapper(module, unsafe_skip_copy=True))
 
 
 def file_digests(
