@@ -3,10 +3,17 @@
 Only the central directory is read, plus the first bytes of files that may be native code
 (and, for ELF libraries, their section headers, up to :data:`NATIVE_SCAN_LIMIT`
 decompressed bytes) and the handler's module. A zip bomb costs nothing.
+
+A zip ``lamlint package`` has just written is inspected with the files it was written from
+(``origins``): a native library's headers are read from that file rather than decompressed
+from the zip up to them (most of a library: its section headers are at its end), when the file
+is still a regular file of the member's size; else from the zip. The bytes are the same, and so
+are the findings.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import stat
@@ -14,10 +21,11 @@ import unicodedata
 import zipfile
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from lamlint.package import PackagingError, elf
 from lamlint.package.findings import ArtifactFinding, finding
@@ -111,16 +119,16 @@ class _Scan:
     files: int = 0
 
 
-def inspect_zip(path: Path, kind: ArtifactKind, target: Target, display: str | None = None) -> tuple[
-    Artifact, list[ArtifactFinding]
-]:
-    """Inspect one function or layer zip on its own."""
+def inspect_zip(path: Path, kind: ArtifactKind, target: Target, display: str | None = None,
+                origins: Mapping[str, Path] | None = None) -> tuple[Artifact, list[ArtifactFinding]]:
+    """Inspect one function or layer zip on its own. ``origins``: for a zip just written, the
+    file each member was written from, by member name (see the module's docstring)."""
     shown = display or str(path)
     scan = _Scan()
     with open_zip(path, shown) as archive:
         infos = archive.infolist()
         for info in infos:
-            _inspect_member(archive, info, kind, target, shown, scan)
+            _inspect_member(archive, info, kind, target, shown, scan, origins)
         scan.findings += _collisions([i.filename for i in infos], shown)
     scan.findings += _permission_findings(scan, shown)
     if scan.files == 0:
@@ -156,6 +164,7 @@ def _inspect_member(
     target: Target,
     display: str,
     scan: _Scan,
+    origins: Mapping[str, Path] | None = None,
 ) -> None:
     name = info.filename
     mode = _mode(info)
@@ -188,20 +197,40 @@ def _inspect_member(
         scan.modules.add(module)
     if kind == "layer" and is_python_code(name) and not name.startswith(LAYER_SCRIPTS):
         _note_layer_placement(name, target, scan)
-    problems = _native_problems(archive, info, target, scan) if not info.flag_bits & 0x1 else []
+    origin = origins.get(name) if origins else None
+    problems = _native_problems(archive, info, target, scan, origin) if not info.flag_bits & 0x1 else []
     seen = {p.code for p in problems}
     problems += [p for p in name_problems(name, target) if p.code not in seen]
     for problem in problems:
         scan.findings.append(finding(problem.code, problem.message, artifact=display, member=name))
 
 
+def _origin_file(origin: Path | None, size: int) -> IO[bytes] | None:
+    """The file a member was written from, open, when it is still a regular file of the
+    member's size (else None: the member is read from the zip)."""
+    if origin is None:
+        return None
+    try:
+        descriptor = os.open(origin, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISREG(info.st_mode) and info.st_size == size:
+            return os.fdopen(descriptor, "rb")
+    except OSError:
+        pass
+    os.close(descriptor)
+    return None
+
+
 def _native_problems(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Target, scan: _Scan
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Target, scan: _Scan, origin: Path | None = None
 ) -> list[Problem]:
     executable = bool(_mode(info) & 0o111)
     if not worth_sniffing(info.filename, executable):
         return []
-    with archive.open(info) as handle:
+    with _origin_file(origin, info.file_size) or archive.open(info) as handle:
         head = handle.read(elf.HEAD_BYTES)
 
         def read_at(offset: int, size: int) -> bytes:

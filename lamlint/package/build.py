@@ -288,6 +288,9 @@ class _Staged:
     display: str
     dependencies: Installed | None
     known: list[ArtifactFinding]  # found while building: links refused
+    # The file each member was written from, by its name in the zip, where it stays after
+    # the build (the code, the cache): the inspection reads native headers there.
+    origins: dict[str, Path] = field(default_factory=dict)
     inspections: list[Inspection] = field(default_factory=list)
 
 
@@ -350,14 +353,14 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
         for layer in plan.layers:
             final = out / LAYERS_FOLDER / f"{layer.name}.zip"
             display = display_path(final, cwd)
-            temp, installed, known = _build_layer(plan, layer, options, partial, skip, display)
-            staged[("layer", layer.name)] = _Staged(temp, final, display, installed, known)
+            temp, installed, known, origins = _build_layer(plan, layer, options, partial, skip, display)
+            staged[("layer", layer.name)] = _Staged(temp, final, display, installed, known, origins)
         used: set[str] = set()
         for function in plan.functions:
             final = out / f"{function.name}.zip"
             display = display_path(final, cwd)
-            temp, installed, known = _build_function(plan, function, options, partial, skip, display)
-            entry = _Staged(temp, final, display, installed, known)
+            temp, installed, known, origins = _build_function(plan, function, options, partial, skip, display)
+            entry = _Staged(temp, final, display, installed, known, origins)
             staged[("function", function.name)] = entry
             layers = [staged[("layer", name)] for name in function.layers]
             used.update(function.layers)
@@ -370,6 +373,7 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
                 known=[f for item in (entry, *layers) for f in item.known],
                 unknown_layers=function.unknown_layers,
                 check_imports=function.check_imports,
+                origins={item.temp: item.origins for item in (entry, *layers)},
             )
             inspections.append((f"function {function.name}", inspection))
             for item in (entry, *layers):
@@ -379,7 +383,7 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
                 continue
             entry = staged[("layer", layer.name)]
             inspection = inspect_artifacts(None, [(entry.temp, entry.display)], layer.target, s3=options.s3,
-                                           known=entry.known)
+                                           known=entry.known, origins={entry.temp: entry.origins})
             inspections.append((f"layer {layer.name}", inspection))
             entry.inspections.append(inspection)
         for (kind, name), entry in staged.items():
@@ -473,6 +477,13 @@ def _zip_sources(files: list[SourceFile], prefix: str = "") -> list[ZipSource]:
     return [ZipSource(prefix + f.name, path=f.path, executable=f.executable) for f in files]
 
 
+def _origins(sources: Sequence[ZipSource], scratch: str) -> dict[str, Path]:
+    """The file each entry is written from, where it outlives the build's scratch folder
+    (installed without a cache, stripped copies: deleted before the inspection)."""
+    inside = os.path.join(scratch, "")
+    return {s.name: s.path for s in sources if s.path is not None and not str(s.path).startswith(inside)}
+
+
 def _install(requirements: Path | None, target: Target, contents: Contents, options: BuildOptions, what: str,
              scratch: Path, code: Sequence[SourceFile],
              prefix: str = "") -> tuple[_Dependencies, Installed | None]:
@@ -542,7 +553,7 @@ def refused_links(collected: Collected, display: str, prefix: str = "",
     return found
 
 
-_Built = tuple[Path, Installed | None, list[ArtifactFinding]]
+_Built = tuple[Path, Installed | None, list[ArtifactFinding], dict[str, Path]]
 
 
 def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, partial: Path,
@@ -556,7 +567,7 @@ def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, p
                                      Path(scratch), code)
         sources = _combine(what, _zip_sources(code), installed.sources())
         written = _write(partial, function.name, sources, options, display, installed)
-        return written, report, refused_links(collected, display)
+        return written, report, refused_links(collected, display), _origins(sources, scratch)
 
 
 def without_dependency_file(files: Sequence[SourceFile], folder: Path,
@@ -587,4 +598,4 @@ def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, partial: P
                                      Path(scratch), importable, layer.prefix)
         sources = _combine(what, _zip_sources(code, prefix), installed.sources())
         return (_write(partial, f"layer-{layer.name}", sources, options, display, installed), report,
-                refused_links(collected, display, prefix))
+                refused_links(collected, display, prefix), _origins(sources, scratch))

@@ -8,12 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lamlint import lambda_facts as facts
 from lamlint.catalogue import load_catalogue
 from lamlint.config import FunctionConfig, LayerConfig, PackageConfig, Settings, find_config, load_settings
-from lamlint.package import PackagingError, template_copy
+from lamlint.package import PackagingError
 from lamlint.package.build import (
     LAYERS_FOLDER,
     BuildOptions,
@@ -41,6 +41,9 @@ from lamlint.templates.limits import PYTHON_RUNTIME_LIFECYCLE
 from lamlint.templates.model import Fact, TemplateFunction, TemplateSet
 from lamlint.templates.nodes import Unknown
 from lamlint.templates.settings import with_template_functions
+
+if TYPE_CHECKING:  # --template only: imported by the functions that copy a template
+    from lamlint.package.template_copy import PreparedTemplate
 
 EXIT_ACCEPTED, EXIT_REJECTED = 0, 1
 
@@ -577,18 +580,21 @@ def _package_json(result: BuildResult) -> str:
 
 
 def _template_copy(flags: PackageFlags, settings: Settings, plan: Plan, out: Path,
-                   cwd: Path) -> template_copy.PreparedTemplate | None:
+                   cwd: Path) -> PreparedTemplate | None:
     """``--template``: the copy of the template pointing at this run's zips, prepared before
     anything is built: a template that cannot be copied faithfully stops the run first."""
     if flags.template is None:
         return None
+    from lamlint.package import template_copy
+
     return template_copy.prepare(flags.template, settings, plan, output_folder(out, settings.root), cwd)
 
 
-def _with_template(text: str, copy: template_copy.PreparedTemplate, accepted: bool,
-                   output_format: str) -> str:
+def _with_template(text: str, copy: PreparedTemplate, accepted: bool, output_format: str) -> str:
     """The report with what became of the template's copy: written when every zip was
     accepted; else not written, and an earlier copy removed (it names zips no longer there)."""
+    from lamlint.package import template_copy
+
     removed = False
     if accepted:
         template_copy.write(copy)

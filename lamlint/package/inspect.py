@@ -57,21 +57,26 @@ def inspect_artifacts(
     known: Sequence[ArtifactFinding] = (),
     unknown_layers: Sequence[str] = (),
     check_imports: bool = True,
+    origins: Mapping[Path, Mapping[str, Path]] | None = None,
 ) -> Inspection:
     """Inspect a function zip (or none) with its layers (paths with how to show them);
     ``known``: findings about them made while building (links refused); ``unknown_layers``:
     the other layers the function uses, not inspected (given by ARN), as they are shown.
     The handler's imports are checked (LAM722) when ``check_imports`` and every layer is
     inspected (a PYTHONPATH set for the function is a reason not to), and the modules of its
-    own code it loads must parse for the runtime's Python (LAM723) when ``check_imports``."""
+    own code it loads must parse for the runtime's Python (LAM723) when ``check_imports``.
+    ``origins``: for zips the build just wrote, by their path, the file each member was written
+    from (lamlint.package.artifact reads native headers there; the findings are the same)."""
+    origins = origins or {}
     found: list[ArtifactFinding] = list(known)
     function_artifact = None
     if function is not None:
-        function_artifact, own = inspect_zip(function[0], "function", target, function[1])
+        function_artifact, own = inspect_zip(function[0], "function", target, function[1],
+                                             origins.get(function[0]))
         found += own
     layer_artifacts = []
     for path, display in layers:
-        layer, own = inspect_zip(path, "layer", target, display)
+        layer, own = inspect_zip(path, "layer", target, display, origins.get(path))
         layer_artifacts.append(layer)
         found += own
     if function_artifact is not None and handler:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from lamlint import lambda_facts as facts
 from lamlint.config import ApiFlavour
 from lamlint.templates import limits
-from lamlint.templates.discovery import CDK_OUT, CDK_TEMPLATE_SUFFIX, SKIPPED_FOLDERS
+from lamlint.templates.discovery import app_modules, cdk_apps
 from lamlint.templates.model import (
     EventFact,
     Fact,
@@ -43,14 +44,10 @@ from lamlint.templates.model import (
 )
 from lamlint.templates.nodes import Unknown
 
-CDK_JSON = "cdk.json"
 KIND: TemplateKind = "cdk-app"
 STATIC_NOTE = "read statically from the CDK app; cdk synth's cdk.out would be exact"
 # aws_lambda.Code methods (and the class) that take the function's code as a string.
 INLINE_METHODS = ("from_inline", "fromInline", "inline", "InlineCode")
-# Folders that hold no CDK app code (besides build output and dependencies).
-APP_SKIPPED_FOLDERS = frozenset({*SKIPPED_FOLDERS, CDK_OUT, "tests", "test", "cdk.staging"})
-MAX_MODULE_BYTES = 1024 * 1024
 # Bounds on reading a factory once per call: how deep calls are followed, how many calls of
 # one function (or items of a loop) are read.
 MAX_FRAMES = 6
@@ -196,64 +193,15 @@ RUNTIME_PREFIXES = (
 )
 
 
-# --- where the apps and their modules are ------------------------------------------------------
+# --- reading the apps ------------------------------------------------------------------------
 
 
-def _skipped(name: str) -> bool:
-    return name in APP_SKIPPED_FOLDERS or name.startswith(".") or name == "node_modules"
-
-
-def synthesized(app: Path) -> bool:
-    """Whether ``app``'s ``cdk.out`` holds templates (then those are read, exactly)."""
-    cdk_out = app / CDK_OUT
-    if not cdk_out.is_dir():
-        return False
-    try:
-        if any(cdk_out.glob(f"*{CDK_TEMPLATE_SUFFIX}")):
-            return True
-        return any(any(a.glob(f"*{CDK_TEMPLATE_SUFFIX}")) for a in cdk_out.glob("assembly-*") if a.is_dir())
-    except OSError:
-        return False
-
-
-def cdk_apps(root: Path) -> list[Path]:
-    """Folders at or under ``root`` holding a ``cdk.json`` whose ``cdk.out`` has no templates."""
-    found = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(d for d in subfolders if not _skipped(d))
-        if CDK_JSON in files and not synthesized(Path(folder)):
-            found.append(Path(folder))
-    return found
-
-
-def app_modules(app: Path) -> list[Path]:
-    """The Python files of the CDK app in ``app`` that import ``aws_cdk`` (not those of
-    another app nested in it, nor tests, build output or dependencies)."""
-    found = []
-    for folder, subfolders, files in os.walk(app):
-        here = Path(folder)
-        if here != app and CDK_JSON in files:
-            subfolders[:] = []
-            continue
-        subfolders[:] = sorted(d for d in subfolders if not _skipped(d))
-        for name in sorted(files):
-            if not name.endswith(".py"):
-                continue
-            path = here / name
-            try:
-                if path.stat().st_size > MAX_MODULE_BYTES or b"aws_cdk" not in path.read_bytes():
-                    continue
-            except OSError:
-                continue
-            found.append(path)
-    return found
-
-
-def read_cdk_apps(root: Path) -> list[TemplateModel]:
-    """The Lambda functions of every CDK app under ``root`` that has not been synthesized,
-    one TemplateModel per module that declares any."""
+def read_cdk_apps(root: Path, apps: Sequence[Path] | None = None) -> list[TemplateModel]:
+    """The Lambda functions of every CDK app under ``root`` that has not been synthesized
+    (``apps``: those folders when already found, see discovery.cdk_apps), one TemplateModel per
+    module that declares any."""
     models = []
-    for app in cdk_apps(root):
+    for app in cdk_apps(root) if apps is None else apps:
         for path in app_modules(app):
             model = read_cdk_module(path, app, root)
             if model is not None and model.functions:

@@ -42,6 +42,12 @@ NOT_TEMPLATES = frozenset({
     "composer.json", "launch.json", "settings.json",
 })
 SNIFF_BYTES = 2 * 1024 * 1024  # a larger file is no hand-written template
+# CDK apps not synthesized, read from their Python source by lamlint.templates.cdk_app (which
+# loads libcst: finding the apps is here, so a project without one never imports it).
+CDK_JSON = "cdk.json"
+# Folders that hold no CDK app code (besides build output and dependencies).
+APP_SKIPPED_FOLDERS = frozenset({*SKIPPED_FOLDERS, CDK_OUT, "tests", "test", "cdk.staging"})
+MAX_MODULE_BYTES = 1024 * 1024
 
 
 def is_named_template(path: Path) -> bool:
@@ -131,3 +137,56 @@ def load_template(path: Path) -> MapNode:
         kind = "nothing" if data is None else f"a {type(data).__name__.replace('Node', '').lower()}"
         raise NotATemplate(path, 1, f"expected a mapping of sections at the top level, found {kind}")
     return data
+
+
+# --- CDK apps not synthesized: where the apps and their modules are ---------------------------
+
+
+def _skipped(name: str) -> bool:
+    return name in APP_SKIPPED_FOLDERS or name.startswith(".") or name == "node_modules"
+
+
+def synthesized(app: Path) -> bool:
+    """Whether ``app``'s ``cdk.out`` holds templates (then those are read, exactly)."""
+    cdk_out = app / CDK_OUT
+    if not cdk_out.is_dir():
+        return False
+    try:
+        if any(cdk_out.glob(f"*{CDK_TEMPLATE_SUFFIX}")):
+            return True
+        return any(any(a.glob(f"*{CDK_TEMPLATE_SUFFIX}")) for a in cdk_out.glob("assembly-*") if a.is_dir())
+    except OSError:
+        return False
+
+
+def cdk_apps(root: Path) -> list[Path]:
+    """Folders at or under ``root`` holding a ``cdk.json`` whose ``cdk.out`` has no templates."""
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not _skipped(d))
+        if CDK_JSON in files and not synthesized(Path(folder)):
+            found.append(Path(folder))
+    return found
+
+
+def app_modules(app: Path) -> list[Path]:
+    """The Python files of the CDK app in ``app`` that import ``aws_cdk`` (not those of
+    another app nested in it, nor tests, build output or dependencies)."""
+    found = []
+    for folder, subfolders, files in os.walk(app):
+        here = Path(folder)
+        if here != app and CDK_JSON in files:
+            subfolders[:] = []
+            continue
+        subfolders[:] = sorted(d for d in subfolders if not _skipped(d))
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            path = here / name
+            try:
+                if path.stat().st_size > MAX_MODULE_BYTES or b"aws_cdk" not in path.read_bytes():
+                    continue
+            except OSError:
+                continue
+            found.append(path)
+    return found

@@ -7,22 +7,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from lamlint.config import LayerConfig
-from lamlint.templates.cdk_app import read_cdk_apps
-from lamlint.templates.cloudformation import (
-    Passed,
-    forget_project_files,
-    merge_passed,
-    nested_parameters,
-    read_cloudformation,
-)
 from lamlint.templates.convert import to_function, to_layer, unique_name
-from lamlint.templates.discovery import find_templates, is_named_template, is_serverless, load_template
+from lamlint.templates.discovery import (
+    cdk_apps,
+    find_templates,
+    is_named_template,
+    is_serverless,
+    load_template,
+)
 from lamlint.templates.model import TemplateFunction, TemplateModel, TemplateSet, display_path
 from lamlint.templates.nodes import MapNode, NotATemplate, TemplateError
-from lamlint.templates.serverless import read_serverless
+
+if TYPE_CHECKING:
+    from lamlint.templates.cloudformation import Passed
+
+# The readers are imported when there is something for them to read: a project without
+# templates (lamlint package on a pyproject.toml alone) loads neither them nor, without a CDK
+# app, libcst (lamlint.templates.cdk_app).
 
 T = TypeVar("T")
 # Top-level sections that make a file a CloudFormation template.
@@ -42,6 +46,9 @@ def _read_loaded(document: MapNode, path: Path, root: Path,
 
 def _read_document(document: MapNode, path: Path, root: Path,
                    passed: Mapping[str, Passed] | None = None) -> TemplateModel:
+    from lamlint.templates.cloudformation import read_cloudformation
+    from lamlint.templates.serverless import read_serverless
+
     label = display_path(path, root)
     if is_serverless(path):
         provider = document.get("provider")
@@ -61,7 +68,6 @@ def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
     is read from its Python source instead (lamlint.templates.cdk_app)."""
     models: list[TemplateModel] = []
     errors: list[TemplateError] = []
-    forget_project_files()  # the files may have changed since the last read
     named = {Path(os.path.abspath(p if Path(p).is_absolute() else root / p)) for p in names}
     # Every template is loaded first: a nested stack's parameters are set by its parent.
     documents: list[tuple[Path, MapNode]] = []
@@ -69,6 +75,24 @@ def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
         document = _attempt(path, named, errors, partial(load_template, path))
         if document is not None:
             documents.append((path, document))
+    if documents:
+        _read_documents(documents, root, named, errors, models)
+    # A CDK app with no synthesized templates (cdk.out is rarely committed): its Python source.
+    apps = cdk_apps(root)
+    if apps:
+        from lamlint.templates.cdk_app import read_cdk_apps
+
+        models += read_cdk_apps(root, apps)
+    return TemplateSet(tuple(models), tuple(errors))
+
+
+def _read_documents(documents: Sequence[tuple[Path, MapNode]], root: Path, named: set[Path],
+                    errors: list[TemplateError], models: list[TemplateModel]) -> None:
+    """Read the loaded templates into ``models`` (or ``errors``), each nested stack with the
+    parameters its parents pass it."""
+    from lamlint.templates.cloudformation import forget_project_files, merge_passed, nested_parameters
+
+    forget_project_files()  # the files may have changed since the last read
     passed: dict[Path, dict[str, Passed]] = {}
     for path, document in documents:
         if not is_serverless(path):
@@ -78,9 +102,6 @@ def read_templates(root: Path, names: Sequence[str] = ()) -> TemplateSet:
         model = _attempt(path, named, errors, partial(_read_loaded, document, path, root, passed.get(path)))
         if model is not None:
             models.append(model)
-    # A CDK app with no synthesized templates (cdk.out is rarely committed): its Python source.
-    models += read_cdk_apps(root)
-    return TemplateSet(tuple(models), tuple(errors))
 
 
 def _attempt(path: Path, named: set[Path], errors: list[TemplateError], step: Callable[[], T]) -> T | None:
