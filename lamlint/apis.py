@@ -247,12 +247,30 @@ class TriggerHint:
 
     def matches(self, keys: set[str], references: set[str]) -> str | None:
         """What in the code matched, or None."""
+        return self.matches_names(keys, dotted_suffixes(references))
+
+    def matches_names(self, keys: set[str], names: set[str]) -> str | None:
+        """``matches``, with ``names`` every dotted suffix of the references
+        (:func:`dotted_suffixes`): a type is used when a reference is it or ends in ``.type``."""
         if self.keys and self.keys <= keys:
             return "reads " + " and ".join(f"[{k!r}]" for k in sorted(self.keys))
         for name in self.types:
-            if any(ref == name or ref.endswith("." + name) for ref in references):
+            if name in names:
                 return f"uses {name}"
         return None
+
+
+def dotted_suffixes(references: Iterable[str]) -> set[str]:
+    """Each reference and every tail of it that starts after a dot (``a.b.C``: ``a.b.C``,
+    ``b.C``, ``C``)."""
+    found: set[str] = set()
+    for ref in references:
+        found.add(ref)
+        start = ref.find(".")
+        while start != -1:
+            found.add(ref[start + 1:])
+            start = ref.find(".", start + 1)
+    return found
 
 
 @cache
@@ -278,8 +296,9 @@ def infer_triggers(hints: Iterable[TriggerHint], keys: set[str], references: set
     the triggers a matching hint excludes."""
     found: dict[str, str] = {}
     excluded: set[str] = set()
+    names = dotted_suffixes(references)
     for hint in hints:
-        evidence = hint.matches(keys, references)
+        evidence = hint.matches_names(keys, names)
         if evidence:
             excluded |= hint.excludes
             found.setdefault(hint.trigger, evidence)
