@@ -4,6 +4,7 @@ re-analyses what it can affect and nothing else, and a broken cache is never tru
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -211,3 +212,31 @@ def test_the_language_server_keeps_summaries_not_buffers(shop: Path) -> None:
     # The files read from disk only: three empty __init__.py (one entry), responses.py and
     # the two app.py; none of the buffer's five texts.
     assert kept._summaries is not None and len(kept._summaries) == 4
+
+
+def test_the_tool_fingerprint_is_lamlints_bytes_not_its_file_times(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CI job installs lamlint afresh (new file times): its cache must still be read; an
+    edited rule file (lamlint.rules, wherever it lives) must make it stale."""
+    import lamlint
+    from lamlint.check import cache as cache_module
+
+    package = tmp_path / "lamlint"
+    shutil.copytree(Path(lamlint.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "lam1.toml").write_text("[x]\n")
+    monkeypatch.setattr(lamlint, "__file__", str(package / "__init__.py"))
+    monkeypatch.setattr(cache_module.resources, "files", lambda name: rules)
+
+    def fingerprint() -> str:
+        cache_module.tool_fingerprint.cache_clear()
+        return cache_module.tool_fingerprint()
+
+    first = fingerprint()
+    for path in package.rglob("*.py"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))  # reinstalled: other times, same bytes
+    assert fingerprint() == first
+    (rules / "lam1.toml").write_text("[y]\n")
+    assert fingerprint() != first
+    cache_module.tool_fingerprint.cache_clear()

@@ -178,6 +178,11 @@ def test_action_is_a_composite_action_with_the_documented_inputs() -> None:
     assert "lamlint package" in scripts and "GITHUB_STEP_SUMMARY" in scripts
     uses = [step["uses"] for step in steps if "uses" in step]
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
+    # The check cache is kept between runs, before lamlint check runs, unless turned off.
+    [cache] = [step for step in steps if step.get("uses", "").startswith("actions/cache@")]
+    assert action["inputs"]["cache"]["default"] == "true" and cache["if"] == "inputs.cache == 'true'"
+    assert cache["with"]["path"] == "**/.lamlint_cache/check"
+    assert steps.index(cache) < [s.get("name") for s in steps].index("lamlint check")
     for step in steps:
         if "run" in step:
             assert step.get("shell") == "bash", step.get("name")

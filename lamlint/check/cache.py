@@ -13,8 +13,9 @@ project (its root and configuration file), two files under ``check/``:
   the last run: the state of every file under the root (path, size, modification time), so
   a run on an unchanged tree is answered without importing the analyser at all.
 
-Every entry is also keyed by the tool itself (lamlint's version and the size and time of each
-of its own files, so an edited development copy never reads stale results). Files are written
+Every entry is also keyed by the tool itself (lamlint's version and the bytes of each of its
+own files, so an edited development copy never reads stale results, and a reinstalled one in
+a new CI job still reads its predecessor's). Files are written
 whole to a temporary file and renamed into place; a file that cannot be read, or reads as
 anything else than what this module wrote, is ignored and rewritten, never trusted. The
 folder holds a ``.gitignore`` of ``*``, so it never shows in ``git status``.
@@ -33,6 +34,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path, PurePath
 from types import MappingProxyType
 from typing import Any
@@ -84,18 +86,24 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 @cache
 def tool_fingerprint() -> str:
-    """lamlint's version and the name, size and modification time of each of its files (its
-    code and its rule data): any change to lamlint itself makes every entry stale."""
+    """lamlint's version and the bytes of each of its files (its code and its rule data): any
+    change to lamlint itself makes every entry stale, and a reinstall of the same lamlint
+    (new file times, as in every CI run) does not (about 1.5 MB read, a few milliseconds)."""
     package = Path(lamlint.__file__).parent
-    state = [lamlint.__version__, str(package)]
-    for folder, subfolders, files in os.walk(package):
-        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
-        for name in sorted(files):
-            if name.endswith((".py", ".toml")):
-                with contextlib.suppress(OSError):
-                    stat = os.stat(os.path.join(folder, name))
-                    state.append(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(state).encode()).hexdigest()
+    digest = hashlib.sha256(lamlint.__version__.encode())
+    # The rule data is the package lamlint.rules: inside lamlint/ once installed, the
+    # repository's rules/ folder in a development (editable) install.
+    rules = Path(str(resources.files("lamlint.rules")))
+    for top in [package] if rules.is_relative_to(package) else [package, rules]:
+        for folder, subfolders, files in os.walk(top):
+            subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith((".py", ".toml")):
+                    path = os.path.join(folder, name)
+                    digest.update(os.path.relpath(path, top).encode() + b"\0")
+                    with contextlib.suppress(OSError), open(path, "rb") as handle:
+                        digest.update(handle.read())
+    return digest.hexdigest()
 
 
 def canonical(value: Any) -> Any:
