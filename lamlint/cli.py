@@ -261,9 +261,8 @@ def check(
         )
         scope = [Path(os.path.abspath(p)) for p in group_paths if stdin is None and (
             Path(p).is_dir() or Path(p).name.lower().endswith(TEMPLATE_FILE_SUFFIXES))]
-        cache = None if no_cache or fixing is not None else CheckCache(
-            Path(os.path.abspath(cache_dir)) if cache_dir else default_cache_folder(settings.root),
-            settings.root, settings.config_path)
+        cache = None if no_cache or fixing is not None else CheckCache.of(
+            settings, Path(os.path.abspath(cache_dir)) if cache_dir else None)
         if cache is not None and stdin is None and not show_settings and \
                 answer_from_record(cache, settings, files, enabled, cwd, scope, result):
             continue

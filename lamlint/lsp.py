@@ -35,7 +35,6 @@ from pygls.uris import to_fs_path
 from lamlint import __version__
 from lamlint.catalogue import CatalogueError, load_catalogue
 from lamlint.check.cache import CheckCache
-from lamlint.check.cache import default_folder as default_cache_folder
 from lamlint.check.engine import check_project, display_path
 from lamlint.check.suppress import _LINE_RE
 from lamlint.config import ConfigError
@@ -115,8 +114,7 @@ def check_buffer(
         if caches is not None and not os.environ.get("LAMLINT_NO_CACHE"):
             key = (settings.root, settings.config_path)
             if key not in caches:
-                caches[key] = CheckCache(default_cache_folder(settings.root), settings.root,
-                                         settings.config_path)
+                caches[key] = CheckCache.of(settings)
             cache = caches[key]
         result = check_project(settings, [path], project_catalogue, enabled, cwd, stdin=(path, data),
                                overrides=overrides, cache=cache)

@@ -14,7 +14,7 @@ from helpers import FIXTURES, settings_for
 
 from lamlint.catalogue import load_catalogue
 from lamlint.check import engine
-from lamlint.check.cache import CACHE_FOLDER, CheckCache, default_folder
+from lamlint.check.cache import CACHE_FOLDER, CheckCache
 from lamlint.check.engine import check_project
 from lamlint.cli import main
 from lamlint.files import FileFilter, collect_python_files
@@ -48,7 +48,7 @@ def _engine_run(root: Path) -> engine.RunResult:
     settings = settings_for(root)
     catalogue = load_catalogue()
     files, _ = collect_python_files([settings.root], FileFilter(settings.root, (), True))
-    cache = CheckCache(default_folder(settings.root), settings.root, settings.config_path)
+    cache = CheckCache.of(settings)
     result = check_project(settings, files, catalogue, enabled_codes(catalogue, ("LAM",)), root,
                            cache=cache, scope=[root])
     cache.save()
@@ -173,11 +173,11 @@ def test_worker_processes_find_what_one_process_finds(shop: Path, monkeypatch: p
     assert [f.related for f in forked.findings] == [f.related for f in alone.findings]
     assert forked.sources == alone.sources and forked.files_checked == alone.files_checked == 7
     # With a cache too: summaries made in the workers are kept, a second run parses nothing.
-    cache = CheckCache(default_folder(settings.root), settings.root, settings.config_path)
+    cache = CheckCache.of(settings)
     first = check_project(settings, files, catalogue, enabled, shop, cache=cache, jobs=2)
     cache.save()
     assert first.findings == alone.findings
-    cache = CheckCache(default_folder(settings.root), settings.root, settings.config_path)
+    cache = CheckCache.of(settings)
     parsed, _ = engine.parse_project(settings, files, shop, cache=cache, jobs=2)
     assert all(one.wrapper is None and one.summary is not None for one in parsed.values())
 

@@ -142,6 +142,14 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def project_state(settings: Any) -> str:
+    """The tree state of a project (``Settings``): its root, and its configuration file when
+    that is outside the root (given by path)."""
+    config = settings.config_path
+    outside = [config] if config is not None and settings.root not in config.parents else []
+    return tree_state(settings.root, outside)
+
+
 def tree_state(root: Path, extra: Iterable[Path] = ()) -> str:
     """A digest of every file under ``root`` (but UNWATCHED_FOLDERS): its path, size and
     modification time; and of the ``extra`` files (a configuration file outside the root)."""
@@ -215,6 +223,11 @@ class RunRecord:
 
 class CheckCache:
     """The cache of one project (see the module's docstring)."""
+
+    @classmethod
+    def of(cls, settings: Any, folder: Path | None = None) -> CheckCache:
+        """The cache of a project (``Settings``), in ``folder`` (default: its .lamlint_cache)."""
+        return cls(folder or default_folder(settings.root), settings.root, settings.config_path)
 
     def __init__(self, folder: Path, root: Path, config: Path | None) -> None:
         self.folder = folder
@@ -387,7 +400,8 @@ def iter_import_closure(start: str, edges: Mapping[str, Iterable[str]]) -> Itera
                 stack.append(imported)
 
 
-def _in_scope(path: Path, scope: Iterable[Path]) -> bool:
+def in_scope(path: Path, scope: Iterable[Path]) -> bool:
+    """Whether ``path`` is one of the folders or files of ``scope``, or inside one."""
     return any(path == folder or folder in path.parents for folder in scope)
 
 
@@ -407,9 +421,7 @@ def answer_from_record(
     analyser: a run answered here costs a walk of the tree and one file read."""
     from lamlint.check.result import display_path
 
-    outside = [settings.config_path] if settings.config_path is not None and \
-        settings.root not in settings.config_path.parents else []
-    record = cache.record(tree_state(settings.root, outside), run_key(settings, enabled, cwd, inline_code))
+    record = cache.record(project_state(settings), run_key(settings, enabled, cwd, inline_code))
     if record is None:
         return False
     stored = cache.stored_results()
@@ -427,10 +439,10 @@ def answer_from_record(
         answers.append((path, found, ""))
     named = {str(path.resolve()) for path in requested} if record.inline_templates and inline_code else set()
     inline = [virtual for virtual, template in record.inline_templates.items() if inline_code and (
-        _in_scope(Path(template), scope) or template in named)]
+        in_scope(Path(template), scope) or template in named)]
     if any(virtual not in record.inline for virtual in inline):
         return False
-    templates = [Path(t) for t in record.templates if _in_scope(Path(t), scope)] if scope else []
+    templates = [Path(t) for t in record.templates if in_scope(Path(t), scope)] if scope else []
     if any(str(t) not in record.template_findings for t in templates):
         return False
     result.skipped.extend(record.facts_skipped)

@@ -36,9 +36,10 @@ from lamlint.check.cache import (
     SummaryEntry,
     content_hash,
     digest,
+    in_scope,
     iter_import_closure,
+    project_state,
     run_key,
-    tree_state,
 )
 from lamlint.check.graph import ModuleInfo, import_edges
 from lamlint.check.inert import inert_handler, never_fails
@@ -494,11 +495,8 @@ def file_digests(
     edges = import_edges(facts.index) if facts.index is not None else {}
     served: dict[str, set[str]] = {}  # module -> handlers that load it or run its functions
     reach: dict[str, set[str]] = {}  # handler -> modules it loads or whose functions it runs
-    for module, names in facts.loaded_by.items():
-        for name in names:
-            served.setdefault(module, set()).add(name)
-            reach.setdefault(name, set()).add(module)
-    for (module, _), names in facts.reachable.items():
+    reached = ((module, names) for (module, _), names in facts.reachable.items())
+    for module, names in itertools.chain(facts.loaded_by.items(), reached):
         for name in names:
             served.setdefault(module, set()).add(name)
             reach.setdefault(name, set()).add(module)
@@ -756,7 +754,7 @@ def check_project(
     """
     result = result if result is not None else RunResult()
     recording = cache is not None and stdin is None and not overrides
-    tree = tree_state(settings.root, _outside(settings)) if recording else ""
+    tree = project_state(settings) if recording else ""
     run = run_key(settings, enabled, cwd, inline_code)
     project = with_template_functions(settings)
     settings = project.settings
@@ -765,7 +763,7 @@ def check_project(
     # the template is named (a CDK app's module among the requested files).
     named = {path.resolve() for path in requested} if inline and inline_code else set()
     inline_checked = [path for path, module in inline.items() if inline_code and (
-        _in_scope(module.template, scope) or module.template.resolve() in named)]
+        in_scope(module.template, scope) or module.template.resolve() in named)]
     texts = {path: module.code.text.encode("utf-8", errors="replace") for path, module in inline.items()}
     parsed, modules = parse_project(settings, [*requested, *inline_checked], cwd, stdin, overrides, texts,
                                     cache, jobs)
@@ -832,7 +830,7 @@ def check_project(
         found = _template_findings(project, facts, settings, catalogue, enabled, cwd, scope, result)
         result.findings.extend(found)
         for template in template_paths(project.templates):
-            if _in_scope(template, scope):
+            if in_scope(template, scope):
                 shown = display_path(template, cwd)
                 record.template_findings[str(template)] = tuple(f for f in found if f.path == shown)
     if cache is not None and recording:
@@ -889,14 +887,6 @@ def _checked_files(
         _FORKED.pop()
 
 
-def _outside(settings: Settings) -> list[Path]:
-    """Files the run reads from outside the project root: a configuration file given by path."""
-    config = settings.config_path
-    if config is not None and settings.root not in config.parents:
-        return [config]
-    return []
-
-
 def _not_lambda_folders(project: TemplateSettings, settings: Settings) -> list[tuple[Path, str]]:
     """Folders whose code is another platform's (a serverless.yml for kubeless, google,
     azure...), with why; none that holds a Lambda function's code."""
@@ -931,10 +921,6 @@ def _inline_modules(project: TemplateSettings, settings: Settings) -> dict[Path,
             path = (settings.root / function.config.code).resolve() / f"{INLINE_MODULE}.py"
             found[path] = _InlineModule(function.facts.template, code)
     return found
-
-
-def _in_scope(path: Path, scope: Sequence[Path]) -> bool:
-    return any(path == folder or folder in path.parents for folder in scope)
 
 
 def _in_template(
@@ -995,8 +981,8 @@ def _template_findings(
     result: RunResult,
 ) -> list[Finding]:
     """LAM6xx findings of the templates in scope, and LAM510 for their missing handlers."""
-    in_scope = [path for path in template_paths(project.templates) if _in_scope(path, scope)]
-    if not in_scope:
+    templates_in_scope = [path for path in template_paths(project.templates) if in_scope(path, scope)]
+    if not templates_in_scope:
         return []
     findings = check_template_set(project.templates, cwd, catalogue=catalogue,
                                   quiet=_moot_rules(project, facts, catalogue))
@@ -1016,7 +1002,7 @@ def _template_findings(
                 meta.url,
             )
         )
-    shown = {display_path(path, cwd): path for path in in_scope}
+    shown = {display_path(path, cwd): path for path in templates_in_scope}
     kept = []
     for finding in findings:
         path = shown.get(finding.path)
