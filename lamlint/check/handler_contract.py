@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import libcst as cst
 
@@ -12,6 +12,7 @@ from lamlint.apis import handler_contract_apis
 from lamlint.check.analysis import AnalyzedCheck
 from lamlint.check.base import Anchor, Check, FileContext, NodeEdit, NodeFix, insert_after, insert_before
 from lamlint.check.edits import add_keyword, bound_at_top, insert_statement_before
+from lamlint.check.summary import all_nodes
 from lamlint.check.taint import names_read
 from lamlint.project import Handler, is_test_path
 
@@ -511,7 +512,7 @@ def _declared(module: cst.Module, name: str) -> bool:
     """Is ``name`` in a ``global`` or ``nonlocal`` statement anywhere in the module?"""
     return any(
         item.name.value == name
-        for statement in _nodes_of(module, (cst.Global, cst.Nonlocal))
+        for statement in all_nodes(module)
         if isinstance(statement, cst.Global | cst.Nonlocal)
         for item in statement.names
     )
@@ -522,21 +523,10 @@ _NOT_MOVABLE = (cst.Lambda, cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.Dic
                 cst.NamedExpr, cst.Yield)
 
 
-def _nodes_of(root: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> Iterator[cst.CSTNode]:
-    """Every node of ``kinds`` in ``root``, ``root`` included (libcst.matchers.findall without
-    importing the matchers, a quarter of a second of start-up)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, kinds):
-            yield node
-        stack.extend(reversed(node.children))
-
-
 def _module_level_only(node: cst.Call, top: Mapping[str, cst.CSTNode], local: Mapping[str, int]) -> bool:
     """Does ``node`` read only names bound at the top of the module before the function (or
     builtins), none of them shadowed in the function?"""
-    if any(True for _ in _nodes_of(node, _NOT_MOVABLE)):
+    if any(isinstance(inner, _NOT_MOVABLE) for inner in all_nodes(node)):
         return False
     return all(
         name not in local and (name in top or (name in _BUILTINS and name not in top))
@@ -645,7 +635,7 @@ class BasicConfigNoop(ContractCheck):
 def _removes_log_handlers(module: cst.Module, removals: frozenset[str]) -> bool:
     """Does the module take handlers off a logger (``logger.removeHandler(h)``,
     ``logger.handlers.clear()``, ``logging.root.handlers = []``)?"""
-    for node in _nodes_of(module, (cst.Call, cst.Assign)):
+    for node in all_nodes(module):
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
             method, receiver = node.func.attr.value, node.func.value
             clears = isinstance(receiver, cst.Attribute) and receiver.attr.value == "handlers"

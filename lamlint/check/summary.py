@@ -457,7 +457,7 @@ class _Summarizer(cst.CSTVisitor):
 
     def _tests_event(self, test: cst.BaseExpression) -> bool:
         return self._event is not None and any(
-            isinstance(n, cst.Name) and n.value == self._event for n in _walk(test)
+            isinstance(n, cst.Name) and n.value == self._event for n in all_nodes(test)
         )
 
     def _dispatch_chain(self, node: cst.If) -> None:
@@ -476,7 +476,8 @@ class _Summarizer(cst.CSTVisitor):
             start = len(self._refs)
             if isinstance(branch, cst.If):
                 branch.test.visit(self)
-                strings = (n.evaluated_value for n in _walk(branch.test) if isinstance(n, cst.SimpleString))
+                strings = (n.evaluated_value for n in all_nodes(branch.test)
+                           if isinstance(n, cst.SimpleString))
                 keys = tuple(dict.fromkeys(v for v in strings if isinstance(v, str)))
             else:
                 keys = ()
@@ -541,7 +542,8 @@ def _ends_the_function(block: cst.IndentedBlock) -> bool:
     return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return | cst.Raise)
 
 
-def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+def all_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """``node`` and every node below it (libcst.matchers.findall without the matchers)."""
     found: list[cst.CSTNode] = []
     pending = [node]
     while pending:
@@ -589,7 +591,7 @@ def _swallows_everything(body: cst.BaseSuite) -> bool:
         names = kind.elements if isinstance(kind, cst.Tuple) else [kind] if kind is not None else []
         caught = {dotted(e.value if isinstance(e, cst.Element) else e) for e in names}
         if (kind is None or caught & set(_CATCH_ALL)) and not any(
-            isinstance(n, cst.Raise) for n in _walk(handler.body)
+            isinstance(n, cst.Raise) for n in all_nodes(handler.body)
         ):
             return True
     return False
@@ -598,7 +600,7 @@ def _swallows_everything(body: cst.BaseSuite) -> bool:
 def _plain_return(statement: cst.BaseStatement) -> bool:
     return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
             and isinstance(statement.body[0], cst.Return)
-            and not any(isinstance(n, cst.Call) for n in _walk(statement.body[0])))
+            and not any(isinstance(n, cst.Call) for n in all_nodes(statement.body[0])))
 
 
 def _is_docstring(statement: cst.BaseStatement) -> bool:
