@@ -353,17 +353,23 @@ def _missing_submodule(roots: Sequence[_Root], archives: dict[str, zipfile.ZipFi
     return None
 
 
+def _located(root: _Root, name: str, line: int, function: Artifact) -> tuple[str, str | None]:
+    """Where a module of the function or of one of its layers is (``path:line``, and the
+    layer), and the zip member a finding names (only for the function's own files)."""
+    where = f"{root.prefix}{name}:{line}"
+    if root.artifact is not function:
+        where += f" in layer {root.artifact.display}"
+    return where, (f"{root.prefix}{name}" if root.artifact is function else None)
+
+
 def _submodule_finding(gap: tuple[str, str], where: tuple[_Root, str, int],
                        function: Artifact) -> ArtifactFinding:
-    (module, package), (root, name, line) = gap, where
-    importer = f"{root.prefix}{name}:{line}"
-    if root.artifact is not function:
-        importer += f" in layer {root.artifact.display}"
+    module, package = gap
+    importer, member = _located(*where, function)
     message = (f"{module!r}, imported when the function loads ({importer}), is not in the zip or its "
                f"layers, though its package {package!r} is: every cold start fails with "
                "Runtime.ImportModuleError; check that its file is not left out of the zip "
                "(.gitignore, .lamlintignore, exclude; include puts it back), or fix the import")
-    member = f"{root.prefix}{name}" if root.artifact is function else None
     return finding("LAM722", message, artifact=function.display, member=member)
 
 
@@ -394,13 +400,10 @@ def _newer_syntax(source: bytes, tree: ast.Module, python: tuple[int, int]) -> t
 def _syntax_finding(newer: tuple[int, str], root: _Root, name: str,
                     function: Artifact, runtime: str) -> ArtifactFinding:
     line, what = newer
-    where = f"{root.prefix}{name}:{line}"
-    if root.artifact is not function:
-        where += f" in layer {root.artifact.display}"
+    where, member = _located(root, name, line, function)
     message = (f"{where} does not parse for {runtime} ({what}), and the function loads it: every "
                "cold start fails with Runtime.UserCodeSyntaxError; write it for the function's "
                "Python, or move the function to a runtime that has this syntax")
-    member = f"{root.prefix}{name}" if root.artifact is function else None
     return finding("LAM723", message, artifact=function.display, member=member)
 
 
@@ -414,13 +417,9 @@ def _parse(source: bytes | None) -> ast.Module | None:
 
 
 def _finding(top: str, where: tuple[_Root, str, int], function: Artifact, runtime: str) -> ArtifactFinding:
-    root, name, line = where
-    importer = f"{root.prefix}{name}:{line}"
-    if root.artifact is not function:
-        importer += f" in layer {root.artifact.display}"
+    importer, member = _located(*where, function)
     message = (f"{top!r}, imported when the function loads ({importer}), is not in the zip, its "
                f"layers, the standard library of {runtime} or the runtime's own packages (boto3 and "
                "its dependencies): every cold start fails with Runtime.ImportModuleError; add it to "
                "the function's requirements, or to a layer it uses")
-    member = f"{root.prefix}{name}" if root.artifact is function else None
     return finding("LAM722", message, artifact=function.display, member=member)
