@@ -28,6 +28,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lamlint.apis import inert_code
 from lamlint.catalogue import Catalogue
+from lamlint.check import walk
 from lamlint.check.base import Check, FileContext
 from lamlint.check.cache import (
     CheckCache,
@@ -532,7 +533,7 @@ def _run_checks(
 ) -> list[Finding]:
     """All checks in one traversal; if one crashes, find it by running each alone."""
     try:
-        wrapper.visit_batched(_bracketed(checks, ctx))
+        walk.visit_batched(wrapper, _bracketed(checks, ctx))
         return _positioned(wrapper, checks)
     except RecursionError:
         raise  # the tree is too deep for any check: the caller reports the file, not a check
@@ -543,7 +544,7 @@ def _run_checks(
     for check in checks:
         fresh = type(check)(check.ctx)
         try:
-            wrapper.visit_batched(_bracketed([fresh], ctx))
+            walk.visit_batched(wrapper, _bracketed([fresh], ctx))
         except Exception as exc:
             message = (
                 f"check {fresh.CODE} ({fresh.meta.name}) crashed on this file: "
@@ -559,7 +560,19 @@ def _positioned(wrapper: MetadataWrapper, checks: list[Check]) -> list[Finding]:
     """Findings of the checks; positions are computed only if there is something to report."""
     if not any(check.reports for check in checks):
         return []
-    positions = wrapper.resolve(PositionProvider)
+    try:
+        positions = wrapper.resolve(PositionProvider)
+    except RecursionError:
+        raise
+    except Exception as exc:
+        # libcst's position recording turns running out of recursion into a KeyError while
+        # it unwinds: give the caller the RecursionError, so it retries with more room
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, RecursionError):
+            cause = cause.__context__
+        if cause is None:
+            raise
+        raise RecursionError("positions of a deeply nested file") from exc
     return [finding for check in checks for finding in check.findings(positions)]
 
 

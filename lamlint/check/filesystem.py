@@ -16,6 +16,7 @@ from lamlint.apis import (
     state_apis,
     write_apis,
 )
+from lamlint.check import walk
 from lamlint.check.analysis import FileAnalysis
 from lamlint.check.base import Check, FileContext, NodeFix
 from lamlint.check.edits import add_imports, bound_at_top, replace_with
@@ -351,7 +352,7 @@ def _environment_keys_set(module: cst.Module) -> set[str]:
     """Environment variable names this file sets with a literal key (os.environ[...] = ...,
     os.environ.setdefault(...), os.putenv(...))."""
     finder = _EnvironmentWrites()
-    module.visit(finder)
+    walk.visit(module, finder)
     return finder.keys
 
 

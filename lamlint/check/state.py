@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from lamlint.apis import StateApis, inert_code, state_apis
+from lamlint.check import walk
 from lamlint.check.analysis import AnalyzedCheck
 from lamlint.check.base import FileContext
 from lamlint.check.inert import inert_function
@@ -357,7 +358,7 @@ class MutableDefaultMutated(StateCheck):
 
 def _find_mutation(body: cst.CSTNode, name: str, apis: StateApis) -> cst.CSTNode | None:
     finder = _MutationFinder(name, apis)
-    body.visit(finder)
+    walk.visit(body, finder)
     return finder.found
 
 

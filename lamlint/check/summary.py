@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
+from lamlint.check import walk
+
 # Parameter names that say "this is a Lambda event / context" for name-based discovery.
 EVENT_PARAM_NAMES = frozenset({"event", "evt", "_event", "e", "event_data", "lambda_event", "_"})
 CONTEXT_PARAM_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
@@ -327,7 +329,7 @@ class _Summarizer(cst.CSTVisitor):
     def visit_Arg(self, node: cst.Arg) -> bool:
         if node.keyword is None or not self._function_depth:
             return True
-        node.value.visit(self)
+        walk.visit(node.value, self)
         return False
 
     # references inside function bodies: calls, callbacks, attribute chains
@@ -425,7 +427,7 @@ class _Summarizer(cst.CSTVisitor):
         if not switched:
             return True
         if live is not None:
-            live.visit(self)
+            walk.visit(live, self)
         return False
 
     def _live_branch(self, node: cst.If) -> tuple[bool, cst.CSTNode | None]:
@@ -447,7 +449,7 @@ class _Summarizer(cst.CSTVisitor):
         previous: cst.BaseStatement | None = None
         for statement in node.body:
             self._previous = previous
-            statement.visit(self)
+            walk.visit(statement, self)
             previous = statement
             if isinstance(statement, cst.If):
                 _, live = self._live_branch(statement)
@@ -475,13 +477,13 @@ class _Summarizer(cst.CSTVisitor):
         while branch is not None:
             start = len(self._refs)
             if isinstance(branch, cst.If):
-                branch.test.visit(self)
+                walk.visit(branch.test, self)
                 strings = (n.evaluated_value for n in all_nodes(branch.test)
                            if isinstance(n, cst.SimpleString))
                 keys = tuple(dict.fromkeys(v for v in strings if isinstance(v, str)))
             else:
                 keys = ()
-            branch.body.visit(self)
+            walk.visit(branch.body, self)
             self._branch_spans.append((start, len(self._refs)))
             self._dispatch.append(DispatchBranch(chain, keys, tuple(dict.fromkeys(self._refs[start:]))))
             branch = branch.orelse if isinstance(branch, cst.If) else None
@@ -549,7 +551,7 @@ def all_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     while pending:
         current = pending.pop()
         found.append(current)
-        pending.extend(current.children)
+        pending.extend(walk.children(current))
     return found
 
 
@@ -665,7 +667,7 @@ def summarize(module: cst.Module, source: str) -> ModuleSummary:
         name.strip() for names in _GLOBAL_STATEMENT.findall(source) for name in names.split(",")
     )
     visitor = _Summarizer(DefLines(source), rebound)
-    module.visit(visitor)
+    walk.visit(module, visitor)
     return ModuleSummary(
         imports=tuple(visitor.imports),
         functions=tuple(visitor.functions),

@@ -12,18 +12,20 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from lamlint.check import walk
+
 
 def names_read(node: cst.CSTNode) -> set[str]:
     """Every plain name mentioned in ``node`` (attribute names excluded)."""
     collector = _NameCollector()
-    node.visit(collector)
+    walk.visit(node, collector)
     return collector.names
 
 
 def calls_in(node: cst.CSTNode) -> list[cst.Call]:
     """Every call inside ``node`` (itself included), outermost first."""
     collector = _CallCollector()
-    node.visit(collector)
+    walk.visit(node, collector)
     return collector.calls
 
 
@@ -45,11 +47,11 @@ class _NameCollector(cst.CSTVisitor):
         self.names.add(node.value)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
+        walk.visit(node.value, self)
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)  # keyword names are not reads
+        walk.visit(node.value, self)  # keyword names are not reads
         return False
 
 
@@ -106,7 +108,7 @@ def request_parameters(node: cst.FunctionDef) -> set[str]:
 
 def tainted_names(function: cst.FunctionDef, sources: Iterable[str]) -> frozenset[str]:
     flows = _Flows()
-    function.body.visit(flows)
+    walk.visit(function.body, flows)
     reads = [(targets, names_read(source)) for targets, source in flows.flows]
     tainted = set(sources)
     changed = True

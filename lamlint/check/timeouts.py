@@ -10,6 +10,7 @@ import libcst as cst
 
 from lamlint import lambda_facts as facts
 from lamlint.apis import LocalPeers, TimeoutApi, local_peers, timeout_apis
+from lamlint.check import walk
 from lamlint.check.analysis import AnalyzedCheck
 from lamlint.check.base import FileContext, NodeFix
 from lamlint.check.edits import add_keyword, replace_with
@@ -145,7 +146,7 @@ def _strings_in(node: cst.CSTNode) -> list[str | bytes]:
         def visit_SimpleString(self, string: cst.SimpleString) -> None:
             found.append(string.evaluated_value)
 
-    node.visit(_Strings())
+    walk.visit(node, _Strings())
     return found
 
 
@@ -543,7 +544,7 @@ def _flag_bounded_by_counter(loop: cst.While) -> bool:
 def _unguarded_assignment(node: cst.CSTNode, flag: str, counters: set[str], top: bool) -> bool:
     """Is ``flag`` assigned below the loop's top level other than under an ``if`` that tests
     one of ``counters``?"""
-    for child in node.children:
+    for child in walk.children(node):
         if isinstance(child, cst.If) and names_read(child.test) & counters:
             continue  # whatever it sets is guarded by the count
         if isinstance(child, cst.FunctionDef | cst.ClassDef | cst.Lambda):
@@ -565,7 +566,7 @@ def _nodes_in(node: cst.CSTNode) -> list[cst.CSTNode]:
         current = pending.pop()
         found.append(current)
         if not isinstance(current, cst.FunctionDef | cst.ClassDef | cst.Lambda):
-            pending.extend(current.children)
+            pending.extend(walk.children(current))
     return found
 
 
@@ -579,7 +580,7 @@ def _subscript_of(node: cst.CSTNode, name: str) -> bool:
 
 def _attribute_names(node: cst.CSTNode) -> set[str]:
     finder = _AttributeNames()
-    node.visit(finder)
+    walk.visit(node, finder)
     return finder.names | names_read(node)
 
 

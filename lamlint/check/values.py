@@ -16,6 +16,7 @@ from typing import Literal
 import libcst as cst
 
 from lamlint import lambda_facts as facts
+from lamlint.check import walk
 from lamlint.check.names import qualified_name
 
 Kind = Literal["absolute", "relative", "unknown"]
@@ -238,9 +239,9 @@ def bindings_of(root: cst.Module | cst.FunctionDef) -> LocalBindings:
     visitor = LocalBindings(root)
     if isinstance(root, cst.Module):
         for statement in root.body:
-            statement.visit(visitor)
+            walk.visit(statement, visitor)
     else:
-        root.visit(visitor)
+        walk.visit(root, visitor)
     return visitor
 
 
