@@ -7,7 +7,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from lamlint.check import walk
 
@@ -147,3 +147,14 @@ def test_a_batch_gets_its_metadata_and_every_visit_and_leave_in_order() -> None:
     walk.visit_batched(MetadataWrapper(module, unsafe_skip_copy=True), found)
     assert [v.lines for v in found] == [v.lines for v in expected]
     assert ("TABLE", 9) in found[0].lines and ("/class", 0) in found[1].lines
+
+
+def test_the_wrapper_resolves_metadata_as_libcst_does() -> None:
+    # positions (not batched: libcst walks the module with an empty batch for them) and a
+    # batched provider (parents), both through Wrapper.visit_batched
+    module = cst.parse_module(SOURCE)
+    ours = walk.Wrapper(module, unsafe_skip_copy=True)
+    theirs = MetadataWrapper(module, unsafe_skip_copy=True)
+    for provider in (PositionProvider, ParentNodeProvider):
+        assert dict(ours.resolve(provider)) == dict(theirs.resolve(provider))
+    assert len(ours.resolve(ParentNodeProvider)) > 50

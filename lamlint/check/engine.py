@@ -356,7 +356,7 @@ def parse_file(
         return parsed
     # Decode with the encoding libcst found (PEP 263) rather than regenerating the code.
     source = parsed.source = data.decode(module.encoding, errors="replace")
-    parsed.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    parsed.wrapper = walk.Wrapper(module, unsafe_skip_copy=True)
     try:
         parsed.summary = _with_room(lambda: summarize(module, source))
     except RecursionError:
@@ -476,7 +476,7 @@ def _with_tree(parsed: ParsedFile, budget: FileBudget) -> ParsedFile:
         fresh.sha = parsed.sha
         return fresh
     source = parsed.data.decode(module.encoding, errors="replace")
-    return replace(parsed, source=source, wrapper=MetadataWrapper(module, unsafe_skip_copy=True))
+    return replace(parsed, source=source, wrapper=walk.Wrapper(module, unsafe_skip_copy=True))
 
 
 def file_digests(
@@ -533,7 +533,7 @@ def _run_checks(
 ) -> list[Finding]:
     """All checks in one traversal; if one crashes, find it by running each alone."""
     try:
-        walk.visit_batched(wrapper, _bracketed(checks, ctx))
+        wrapper.visit_batched(_bracketed(checks, ctx))
         return _positioned(wrapper, checks)
     except RecursionError:
         raise  # the tree is too deep for any check: the caller reports the file, not a check
@@ -544,7 +544,7 @@ def _run_checks(
     for check in checks:
         fresh = type(check)(check.ctx)
         try:
-            walk.visit_batched(wrapper, _bracketed([fresh], ctx))
+            wrapper.visit_batched(_bracketed([fresh], ctx))
         except Exception as exc:
             message = (
                 f"check {fresh.CODE} ({fresh.meta.name}) crashed on this file: "

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from typing import Any
 
@@ -171,12 +171,31 @@ def visit_batched(wrapper: MetadataWrapper, visitors: Sequence[cst.BatchableCSTV
         for name, method in batchable.get_visitors().items():
             methods.setdefault(name, []).append(method)
     if any(_ATTRIBUTE_HOOK.match(name) for name in methods):
-        wrapper.visit_batched(visitors)
+        MetadataWrapper.visit_batched(wrapper, visitors)
+        return
+    if not visitors:
         return
     with ExitStack() as stack:
         for batchable in visitors:
             stack.enter_context(batchable.resolve(wrapper))
         _batched(wrapper.module, _Dispatch(methods))
+
+
+class Wrapper(MetadataWrapper):
+    """A ``MetadataWrapper`` whose batched visits take the read-only walk: the checks', and
+    libcst's own when it resolves metadata (it walks the module once with an empty batch to
+    compute positions, which are not batched)."""
+
+    def visit_batched(
+        self,
+        visitors: Iterable[cst.BatchableCSTVisitor],
+        before_visit: VisitorMethod | None = None,
+        after_leave: VisitorMethod | None = None,
+    ) -> cst.CSTNode:
+        if before_visit is not None or after_leave is not None:
+            return super().visit_batched(visitors, before_visit, after_leave)
+        visit_batched(self, list(visitors))
+        return self.module
 
 
 class _Dispatch:
