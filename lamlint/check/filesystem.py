@@ -306,10 +306,17 @@ class LibraryWritesHome(Check):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.writers = home_writers(ctx.catalogue)
-        self.set_in_code: set[str] = set()
+        self.module: cst.Module | None = None
+        self._set_in_code: set[str] | None = None
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.set_in_code = _environment_keys_set(node)
+        self.module = node
+
+    def set_in_code(self) -> set[str]:
+        """The environment keys this file sets (looked for only once an import needs it)."""
+        if self._set_in_code is None:
+            self._set_in_code = _environment_keys_set(self.module) if self.module else set()
+        return self._set_in_code
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -326,7 +333,7 @@ class LibraryWritesHome(Check):
         for writer in self.writers:
             if module != writer.module and not module.startswith(writer.module + "."):
                 continue
-            if set(writer.redirect) & self.set_in_code:
+            if set(writer.redirect) & self.set_in_code():
                 return
             unredirected = [
                 fn.name for fn in functions

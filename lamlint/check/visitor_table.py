@@ -12,16 +12,19 @@ import libcst as cst
 _NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _visitor_names(cls: type) -> tuple[str, ...]:
+def visitor_names(cls: type) -> tuple[str, ...]:
+    """The ``visit_``/``leave_`` methods of a visitor class that do something: those of its
+    own classes (libcst's base classes define only no-op stubs, hundreds of them)."""
     names = _NAMES.get(cls)
     if names is None:
-        names = tuple(
-            name for name in dir(cls)
-            if name.startswith(("visit_", "leave_"))
-            and callable(method := getattr(cls, name))
-            and not getattr(method, "_is_no_op", False)
+        found = dict.fromkeys(
+            name for klass in cls.__mro__ if not klass.__module__.startswith("libcst")
+            for name in vars(klass) if name.startswith(("visit_", "leave_"))
         )
-        _NAMES[cls] = names
+        names = _NAMES[cls] = tuple(
+            name for name in found
+            if callable(method := getattr(cls, name)) and not getattr(method, "_is_no_op", False)
+        )
     return names
 
 
@@ -29,4 +32,4 @@ class CachedVisitors(cst.BatchableCSTVisitor):
     """A batchable visitor whose visit/leave methods are listed once per class."""
 
     def get_visitors(self) -> Mapping[str, Any]:
-        return {name: getattr(self, name) for name in _visitor_names(type(self))}
+        return {name: getattr(self, name) for name in visitor_names(type(self))}

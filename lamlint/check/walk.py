@@ -24,6 +24,8 @@ import libcst as cst
 from libcst import MaybeSentinel
 from libcst.metadata import MetadataWrapper
 
+from lamlint.check.visitor_table import visitor_names
+
 # per node type: the fields libcst visits, in its order, and the fields it left out that may
 # hold nodes in another node of the type (None, a sentinel or empty in the one learnt from)
 _FIELDS: dict[type[cst.CSTNode], tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
@@ -137,7 +139,7 @@ def _has_attribute_hooks(cls: type) -> bool:
     return any(
         getattr(cls, hook) is not getattr(cst.CSTVisitor, hook)
         for hook in ("on_visit", "on_leave", "on_visit_attribute", "on_leave_attribute")
-    ) or any(_ATTRIBUTE_HOOK.match(name) and _own(cls, name) is not None for name in dir(cls))
+    ) or any(_ATTRIBUTE_HOOK.match(name) for name in visitor_names(cls))
 
 
 def visit(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
