@@ -1,0 +1,118 @@
+"""The code dataclasses generate is compiled once per cache folder and reused, with the same
+classes as a plain import; a bad cache file never matters."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lamlint.check import compiled_dataclasses as compiled
+from lamlint.check.compiled_dataclasses import code_file, compiled_dataclasses
+
+SOURCE = """
+from dataclasses import dataclass, field
+
+@dataclass(frozen=True)
+class Point:
+    x: int
+    y: int = 0
+    tags: tuple = field(default=())
+
+@dataclass(order=True)
+class Version:
+    major: int
+    minor: int
+"""
+
+
+def _classes() -> dict[str, Any]:
+    """A fresh import of SOURCE as a module."""
+    module = types.ModuleType("sample_module")
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(SOURCE, "sample_module.py", "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+    return module.__dict__
+
+
+def _counting_compile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    compiled_sources: list[str] = []
+
+    def counting(source: str, *args: Any, **kwargs: Any) -> Any:
+        compiled_sources.append(source)
+        return compile(source, *args, **kwargs)
+
+    monkeypatch.setattr(compiled, "compile", counting, raising=False)
+    return compiled_sources
+
+
+def test_methods_compile_once_then_come_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = _counting_compile(monkeypatch)
+    with compiled_dataclasses(tmp_path):
+        first = _classes()
+    assert sources and code_file(tmp_path).is_file()
+    assert (tmp_path / ".gitignore").is_file()  # the cache folder's own markers
+    sources.clear()
+    with compiled_dataclasses(tmp_path):
+        second = _classes()
+    assert sources == []  # every method came from the file
+    plain = _classes()
+    for namespace in (first, second):
+        point = namespace["Point"](1, tags=("a",))
+        assert repr(point) == repr(plain["Point"](1, tags=("a",))) == "Point(x=1, y=0, tags=('a',))"
+        same = namespace["Point"](1, 0, ("a",))
+        assert point == same and hash(point) == hash(same)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            point.x = 2
+        assert namespace["Version"](1, 2) < namespace["Version"](1, 10)
+        # annotations stay objects, as with exec() in dataclasses (no inherited __future__ flags)
+        assert namespace["Point"].__init__.__annotations__ == plain["Point"].__init__.__annotations__
+    assert "exec" not in vars(dataclasses)
+
+
+@pytest.mark.parametrize("content", [b"", b"not marshal data", b"\xe3\x00\x00", None])
+def test_a_bad_cache_file_is_ignored_and_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes | None
+) -> None:
+    path = code_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    if content is None:
+        import marshal
+
+        content = marshal.dumps({"def f(): pass": 42, 7: "x"})  # not text -> code
+    path.write_bytes(content)
+    sources = _counting_compile(monkeypatch)
+    with compiled_dataclasses(tmp_path):
+        namespace = _classes()
+    assert namespace["Point"](3).y == 0 and sources
+    sources.clear()
+    with compiled_dataclasses(tmp_path):
+        _classes()
+    assert sources == []
+
+
+def test_without_a_folder_nothing_is_written_or_changed(tmp_path: Path) -> None:
+    with compiled_dataclasses(None):
+        assert "exec" not in vars(dataclasses)
+        _classes()
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_run_keeps_the_analysers_dataclass_code_in_its_cache(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
+    env = {k: v for k, v in os.environ.items() if k != "LAMLINT_NO_CACHE"}
+    command = [sys.executable, "-m", "lamlint", "check", "--no-cache", str(tmp_path)]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    assert not (tmp_path / ".lamlint_cache").exists()  # --no-cache: nothing written
+    subprocess.run([*command[:-2], str(tmp_path)], env=env, check=True, capture_output=True)
+    assert code_file(tmp_path / ".lamlint_cache").stat().st_size > 100_000  # libcst's nodes
