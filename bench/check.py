@@ -19,7 +19,8 @@ Scenarios (see docs/performance.md):
     lamlint cold 1 core   the same on one core (``taskset -c 0``, and ``--jobs 1`` if offered)
     lamlint warm          a second run with nothing changed (cache filled just before)
     lamlint warm 1 edit   after one service module changed (a different edit every run)
-    lamlint one file      ``lamlint check <one handler>``: the pre-commit case (cache left warm)
+    lamlint one file      ``lamlint check <one handler>`` unchanged since the last run of it
+    lamlint one file edited   the same right after that handler changed: the pre-commit case
     fixit / pylint / ruff cold, and cold on one core: their default rules, no cache
 
 The comparison tools come from a separate virtual environment (``bench/.venv``, created with
@@ -191,15 +192,30 @@ def scenarios(
     handler = one_handler(corpus)
     with handler.open("rb") as handle:
         handler_lines = sum(1 for _ in handle)
+    handler_text = handler.read_text()
+    one_file = [lamlint, "check", str(handler.relative_to(corpus)),
+                "--output-format", "concise", "--exit-zero", "--quiet"]
+
+    def edit_handler(run: int) -> None:
+        # the pre-commit case: the file committed was just changed (its project's cache warm)
+        handler.write_text(handler_text)
+        if abilities.no_cache:
+            subprocess.run(one_file, cwd=corpus, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
+        handler.write_text(handler_text + f"\n\nBENCH_EDIT = {run + 1}\n")
+
+    def unedit_handler(_: int) -> None:
+        handler.write_text(handler_text)
+        subprocess.run(one_file, cwd=corpus, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
     result = [
         Scenario("lamlint", "cold", cold, prepare=lambda _: shutil.rmtree(cache_dir, ignore_errors=True)),
         Scenario("lamlint", "cold 1 core", [*taskset, *cold, *one_core_opts],
                  prepare=lambda _: shutil.rmtree(cache_dir, ignore_errors=True)),
         Scenario("lamlint", "warm", base, prepare=fill_cache),
         Scenario("lamlint", "warm 1 edit", base, prepare=edit_one),
-        Scenario("lamlint", "one file", [lamlint, "check", str(handler.relative_to(corpus)),
-                                         "--output-format", "concise", "--exit-zero", "--quiet"],
-                 lines=handler_lines),
+        Scenario("lamlint", "one file", one_file, prepare=unedit_handler, lines=handler_lines),
+        Scenario("lamlint", "one file edited", one_file, prepare=edit_handler, lines=handler_lines),
     ]
     fixit = [str(tools / "fixit"), "lint", "."]
     pylint = [str(tools / "pylint"), "--recursive=y", "--persistent=n", "--score=n", "."]
@@ -222,12 +238,13 @@ def scenarios(
 
 @contextlib.contextmanager
 def restore_after(corpus: Path) -> Iterator[None]:
-    target = edited_module(corpus)
-    original = target.read_text()
+    targets = [edited_module(corpus), one_handler(corpus)]
+    originals = [target.read_text() for target in targets]
     try:
         yield
     finally:
-        target.write_text(original)
+        for target, original in zip(targets, originals, strict=True):
+            target.write_text(original)
 
 
 # -- reporting ---------------------------------------------------------------------------------------
