@@ -11,6 +11,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import IO
@@ -23,8 +24,9 @@ from fixtures.package.wheels import build_all, build_wheel
 from fixtures.package.zips import EXECUTABLE, FILE, make_zip
 
 from lamlint.cli import main
-from lamlint.package import artifact
+from lamlint.package import artifact, build
 from lamlint.package.artifact import inspect_zip
+from lamlint.package.inspect import inspect_artifacts
 from lamlint.package.native import Target
 
 X86 = Target("python3.12", "x86_64")
@@ -117,9 +119,9 @@ def test_headers_read_from_the_files_give_the_report_of_the_zip_alone(
     warm = _package(wheelhouse, "--output-format", "json")
     assert len(opened) == 10
     opened.clear()
-    # Without the cache, the installed files are gone before the inspection: all from the zip.
+    # Without the cache, the installed files are kept until the zip is inspected: read there too.
     alone = _package(wheelhouse, "--output-format", "json", "--no-cache")
-    assert [name for name in opened if name != "_native.cpython-312-x86_64-linux-gnu.so"] == []
+    assert len(opened) == 10
     assert json.loads(shortcut.stdout) == json.loads(alone.stdout) == json.loads(warm.stdout)
     findings = {(f["code"], f.get("member")) for f in json.loads(alone.stdout)["builds"][0]["findings"]}
     assert {
@@ -167,6 +169,34 @@ def test_a_written_zip_inspected_alone_gives_what_package_found(
     inspect_view = json.loads(alone.stdout)
     assert package_view["findings"] == inspect_view["findings"]
     assert package_view["artifacts"] == inspect_view["artifacts"]
+
+
+def test_the_installed_files_kept_for_the_inspection_are_removed_after_it(
+    project: Path, wheelhouse: Path, opened: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    seen: list[list[str]] = []
+    real = inspect_artifacts
+
+    def spy(*args: object, **kwargs: object) -> object:  # the installed tree is there while inspected
+        seen.append(sorted(p.name for p in scratch.glob("lamlint-deps-*/installed/*")))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build, "inspect_artifacts", spy)
+    (project / "src" / "fn" / "requirements.txt").write_text("fastmath\nmixednative\n")
+    done = _package(wheelhouse, "--no-cache", "--strip")
+    assert done.exit_code in (0, 1), done.output
+    assert seen and "mixednative" in seen[0] and "fastmath" in seen[0]
+    assert "_ok.abi3.so" in opened  # a stripped copy or the installed file: read from disk
+    assert list(scratch.iterdir()) == []
+    # A build that fails after installing (the code clashes with a dependency) leaves nothing either.
+    (project / "src" / "fn" / "fastmath").mkdir()
+    (project / "src" / "fn" / "fastmath" / "__init__.py").write_text("")
+    failed = _package(wheelhouse, "--no-cache")
+    assert failed.exit_code == 2 and "both the code and its requirements have" in failed.output
+    assert list(scratch.iterdir()) == []
 
 
 def _zip_of(folder: Path, files: dict[str, bytes]) -> tuple[Path, dict[str, Path]]:

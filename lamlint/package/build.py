@@ -288,10 +288,19 @@ class _Staged:
     display: str
     dependencies: Installed | None
     known: list[ArtifactFinding]  # found while building: links refused
-    # The file each member was written from, by its name in the zip, where it stays after
-    # the build (the code, the cache): the inspection reads native headers there.
+    # The file each member was written from, by its name in the zip (the code, the cache, the
+    # scratch folder below): the inspection reads native headers there.
     origins: dict[str, Path] = field(default_factory=dict)
     inspections: list[Inspection] = field(default_factory=list)
+    # Where the dependencies were installed without a cache (and native libraries stripped):
+    # kept until the zip is inspected, so that the inspection reads the installed files
+    # rather than decompressing the zip, then removed.
+    scratch: Path | None = None
+
+    def remove_scratch(self) -> None:
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
 
 PARTIAL_PREFIX = ".lamlint-partial-"  # a run's folder of half-written zips, in the output folder
@@ -353,15 +362,16 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
         for layer in plan.layers:
             final = out / LAYERS_FOLDER / f"{layer.name}.zip"
             display = display_path(final, cwd)
-            temp, installed, known, origins = _build_layer(plan, layer, options, partial, skip, display)
-            staged[("layer", layer.name)] = _Staged(temp, final, display, installed, known, origins)
+            staged[("layer", layer.name)] = entry = _Staged(Path(), final, display, None, [])
+            entry.temp, entry.dependencies, entry.known, entry.origins = _build_layer(
+                plan, layer, options, partial, skip, display, entry)
         used: set[str] = set()
         for function in plan.functions:
             final = out / f"{function.name}.zip"
             display = display_path(final, cwd)
-            temp, installed, known, origins = _build_function(plan, function, options, partial, skip, display)
-            entry = _Staged(temp, final, display, installed, known, origins)
-            staged[("function", function.name)] = entry
+            staged[("function", function.name)] = entry = _Staged(Path(), final, display, None, [])
+            entry.temp, entry.dependencies, entry.known, entry.origins = _build_function(
+                plan, function, options, partial, skip, display, entry)
             layers = [staged[("layer", name)] for name in function.layers]
             used.update(function.layers)
             inspection = inspect_artifacts(
@@ -378,6 +388,7 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
             inspections.append((f"function {function.name}", inspection))
             for item in (entry, *layers):
                 item.inspections.append(inspection)
+            entry.remove_scratch()
         for layer in plan.layers:
             if layer.name in used:
                 continue
@@ -386,6 +397,8 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
                                            known=entry.known, origins={entry.temp: entry.origins})
             inspections.append((f"layer {layer.name}", inspection))
             entry.inspections.append(inspection)
+        for entry in staged.values():
+            entry.remove_scratch()
         for (kind, name), entry in staged.items():
             accepted = all(_accepts(i, entry.display, kind) for i in entry.inspections)
             removed = False
@@ -399,6 +412,8 @@ def build(plan: Plan, options: BuildOptions, cwd: Path) -> BuildResult:
     except OSError as exc:
         raise PackagingError(f"{exc.filename or out}: {exc.strerror or exc}") from None
     finally:
+        for entry in staged.values():
+            entry.remove_scratch()
         options.progress.finish()
         if partial is not None:
             shutil.rmtree(partial, ignore_errors=True)
@@ -477,11 +492,15 @@ def _zip_sources(files: list[SourceFile], prefix: str = "") -> list[ZipSource]:
     return [ZipSource(prefix + f.name, path=f.path, executable=f.executable) for f in files]
 
 
-def _origins(sources: Sequence[ZipSource], scratch: str) -> dict[str, Path]:
-    """The file each entry is written from, where it outlives the build's scratch folder
-    (installed without a cache, stripped copies: deleted before the inspection)."""
-    inside = os.path.join(scratch, "")
-    return {s.name: s.path for s in sources if s.path is not None and not str(s.path).startswith(inside)}
+def _origins(sources: Sequence[ZipSource]) -> dict[str, Path]:
+    """The file each entry is written from (the scratch folder's stay until the inspection)."""
+    return {s.name: s.path for s in sources if s.path is not None}
+
+
+def _scratch(staged: _Staged) -> Path:
+    """A scratch folder for one zip's installed dependencies, removed after its inspection."""
+    staged.scratch = Path(tempfile.mkdtemp(prefix="lamlint-deps-"))
+    return staged.scratch
 
 
 def _install(requirements: Path | None, target: Target, contents: Contents, options: BuildOptions, what: str,
@@ -557,17 +576,16 @@ _Built = tuple[Path, Installed | None, list[ArtifactFinding], dict[str, Path]]
 
 
 def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, partial: Path,
-                    skip: Sequence[Path], display: str) -> _Built:
+                    skip: Sequence[Path], display: str, staged: _Staged) -> _Built:
     what = f"function {function.name!r}"
     collected = only_file(_code(plan, function.code, function.contents, options, what, skip),
                           function.code_file)
     code = collected.files
-    with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
-        installed, report = _install(function.requirements, function.target, function.contents, options, what,
-                                     Path(scratch), code)
-        sources = _combine(what, _zip_sources(code), installed.sources())
-        written = _write(partial, function.name, sources, options, display, installed)
-        return written, report, refused_links(collected, display), _origins(sources, scratch)
+    installed, report = _install(function.requirements, function.target, function.contents, options, what,
+                                 _scratch(staged), code)
+    sources = _combine(what, _zip_sources(code), installed.sources())
+    written = _write(partial, function.name, sources, options, display, installed)
+    return written, report, refused_links(collected, display), _origins(sources)
 
 
 def without_dependency_file(files: Sequence[SourceFile], folder: Path,
@@ -581,7 +599,7 @@ def without_dependency_file(files: Sequence[SourceFile], folder: Path,
 
 
 def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, partial: Path,
-                 skip: Sequence[Path], display: str) -> _Built:
+                 skip: Sequence[Path], display: str, staged: _Staged) -> _Built:
     """A layer folder with a python/ subfolder is the layer as it is; a folder of plain
     modules is put under the layer's prefix, where its requirements are installed too."""
     what = f"layer {layer.name!r}"
@@ -593,9 +611,8 @@ def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, partial: P
         prefix = "" if (layer.code / "python").is_dir() else layer.prefix
     # Its modules as imported: python/common/x.py is common/x.py on the import path.
     importable = code if prefix else [replace(f, name=f.name.removeprefix("python/")) for f in code]
-    with tempfile.TemporaryDirectory(prefix="lamlint-deps-") as scratch:
-        installed, report = _install(layer.requirements, layer.target, layer.contents, options, what,
-                                     Path(scratch), importable, layer.prefix)
-        sources = _combine(what, _zip_sources(code, prefix), installed.sources())
-        return (_write(partial, f"layer-{layer.name}", sources, options, display, installed), report,
-                refused_links(collected, display, prefix), _origins(sources, scratch))
+    installed, report = _install(layer.requirements, layer.target, layer.contents, options, what,
+                                 _scratch(staged), importable, layer.prefix)
+    sources = _combine(what, _zip_sources(code, prefix), installed.sources())
+    return (_write(partial, f"layer-{layer.name}", sources, options, display, installed), report,
+            refused_links(collected, display, prefix), _origins(sources))
