@@ -6,7 +6,10 @@ import hashlib
 import os
 import stat
 import struct
+import threading
+import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -161,3 +164,97 @@ def test_the_bytes_do_not_depend_on_how_many_threads_compress(
     with zipfile.ZipFile(threaded.path) as archive:
         assert archive.testzip() is None
         assert archive.read("f5.bin") == (folder / "f5.bin").read_bytes()
+
+
+class _Compressions:
+    """Records, through ``zipwriter._chunks``, when each file's compression starts and ends
+    (each chunk slowed down so that the threads overlap), and how many run at once."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, pause: float) -> None:
+        from lamlint.package import zipwriter
+
+        self.lock = threading.Lock()
+        self.running = self.most = 0
+        self.events: list[tuple[str, str]] = []  # ("start" | "end", file name)
+        real = zipwriter._chunks
+
+        def chunks(source: ZipSource) -> Iterator[bytes]:
+            with self.lock:
+                self.running += 1
+                self.most = max(self.most, self.running)
+                self.events.append(("start", source.name))
+            try:
+                for chunk in real(source):
+                    time.sleep(pause)
+                    yield chunk
+            finally:
+                with self.lock:
+                    self.running -= 1
+                    self.events.append(("end", source.name))
+
+        monkeypatch.setattr(zipwriter, "_chunks", chunks)
+
+    def ended_before(self, name: str) -> list[str]:
+        """The files whose compression ended before ``name``'s did."""
+        ends = [file for kind, file in self.events if kind == "end"]
+        return ends[: ends.index(name)]
+
+
+def _big_then_small(folder: Path, small: int) -> list[ZipSource]:
+    """A big file (streamed by the writer) first in the zip, then ``small`` files of 1 KiB."""
+    folder.mkdir()
+    (folder / "a-big.bin").write_bytes(os.urandom(1 << 20))
+    sources = [ZipSource("a-big.bin", path=folder / "a-big.bin")]
+    for n in range(small):
+        sources.append(ZipSource(f"b/{n:03}.py", data=os.urandom(1024)))
+    return sources
+
+
+def test_the_pool_works_ahead_while_the_writer_streams_a_big_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lamlint.package import zipwriter
+
+    monkeypatch.setattr(zipwriter, "PARALLEL_MAX_SIZE", 64 << 10)
+    monkeypatch.setattr(zipwriter, "CHUNK", 1 << 16)  # 16 chunks of the big file, 20 ms each
+    sources = _big_then_small(tmp_path / "src", 40)
+    serial = write_zip(tmp_path / "serial.zip", sources, threads=1)
+    seen = _Compressions(monkeypatch, pause=0.02)
+    threaded = write_zip(tmp_path / "threaded.zip", sources, threads=2)
+    assert threaded.sha256 == serial.sha256
+    # While the writer streamed the big file, the other thread compressed every file after it
+    # (it stopped at eight entries ahead before, four per thread: six of these files).
+    assert len(seen.ended_before("a-big.bin")) == 40
+    assert seen.most == 2  # never a third thread compressing on two
+
+
+def test_the_work_ahead_of_the_writer_is_bounded_by_bytes_and_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lamlint.package import zipwriter
+
+    monkeypatch.setattr(zipwriter, "PARALLEL_MAX_SIZE", 64 << 10)
+    monkeypatch.setattr(zipwriter, "CHUNK", 1 << 16)
+    sources = _big_then_small(tmp_path / "src", 40)
+    serial = write_zip(tmp_path / "serial.zip", sources, threads=1)
+    monkeypatch.setattr(zipwriter, "WINDOW_BYTES", 5 * 1024)  # five of the small files
+    seen = _Compressions(monkeypatch, pause=0.02)
+    assert write_zip(tmp_path / "bytes.zip", sources, threads=3).sha256 == serial.sha256
+    assert len(seen.ended_before("a-big.bin")) == 5
+    assert seen.most == 3
+    monkeypatch.setattr(zipwriter, "WINDOW_BYTES", 64 << 20)
+    monkeypatch.setattr(zipwriter, "WINDOW_FILES", 8)  # the big file, the folder b/, six small files
+    seen = _Compressions(monkeypatch, pause=0.02)
+    assert write_zip(tmp_path / "files.zip", sources, threads=3).sha256 == serial.sha256
+    assert len(seen.ended_before("a-big.bin")) == 6
+
+
+def test_a_small_file_bigger_than_the_window_is_still_compressed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lamlint.package import zipwriter
+
+    monkeypatch.setattr(zipwriter, "WINDOW_BYTES", 100)
+    sources = [ZipSource(f"{n}.txt", data=bytes(range(256)) * (n + 1)) for n in range(6)]
+    serial = write_zip(tmp_path / "serial.zip", sources, threads=1)
+    assert write_zip(tmp_path / "threaded.zip", sources, threads=2).sha256 == serial.sha256

@@ -8,8 +8,12 @@ the bytes do not change with the Python version that runs it; they can still cha
 the zlib library's deflate implementation, which ``level=0`` (stored) avoids.
 
 Files up to ``PARALLEL_MAX_SIZE`` are read and compressed by a pool of threads (zlib
-releases the GIL) while the archive is written in order; each file is fed to zlib in the
-same chunks either way, so the bytes do not depend on the number of threads.
+releases the GIL) while the archive is written in order; bigger ones are streamed by the
+writing thread. The pool works up to ``WINDOW_BYTES`` of files ahead of the writer, so that it
+keeps every core busy while the writer streams a big file or waits for one, and no more than
+``threads`` files are compressed at once, the writer's included (a third thread on two cores
+would slow the big file everything waits for). Each file is fed to zlib in the same chunks
+either way, so the bytes do not depend on the number of threads.
 
 A source may come with its deflate stream already made (``Deflated``: by this writer, at
 this level, with this zlib, for these bytes; the caller vouches for that, the package cache
@@ -21,10 +25,12 @@ as any other. The archive's bytes are the same either way.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import stat
 import struct
+import threading
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -42,6 +48,8 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip (MS-DOS) timestamp 
 ZIP_LAST_YEAR = 2107
 CHUNK = 1 << 20
 PARALLEL_MAX_SIZE = 16 << 20  # bigger files are compressed by the writing thread, streamed
+WINDOW_BYTES = 64 << 20  # of files (up to PARALLEL_MAX_SIZE each) compressed ahead of the writer
+WINDOW_FILES = 4096  # and at most so many of them
 MAX_THREADS = 8
 
 _UNIX = 3
@@ -213,13 +221,17 @@ def write_zip(
     names = sorted([*by_name, *folders])
     dos_time, dos_date = _dos(date_time)
     written: list[_Written] = []
-    workers = threads if threads is not None else min(os.cpu_count() or 1, MAX_THREADS)
+    workers = max(threads if threads is not None else min(os.cpu_count() or 1, MAX_THREADS), 1)
+    # Who may compress at a time: ``workers`` threads, the pool's and the writer's together.
+    slots: contextlib.AbstractContextManager[object] = (
+        threading.BoundedSemaphore(workers) if workers > 1 else contextlib.nullcontext()
+    )
     try:
-        with target.open("wb") as out, ThreadPoolExecutor(max(workers, 1)) as pool:
+        with target.open("wb") as out, ThreadPoolExecutor(workers) as pool:
             entries = [(name, by_name.get(name)) for name in names]
             done = 0
-            for name, entry, ready in _prepared(entries, level, pool if workers > 1 else None, 4 * workers):
-                written.append(_write_entry(out, name, entry, level, dos_time, dos_date, ready))
+            for name, entry, ready in _prepared(entries, level, pool if workers > 1 else None, slots):
+                written.append(_write_entry(out, name, entry, level, dos_time, dos_date, ready, slots))
                 if entry is not None:
                     done += 1
                     if on_progress is not None:
@@ -295,49 +307,68 @@ def _reuse(source: ZipSource, level: int) -> _Compressed | None:
     return _Compressed(deflated.crc, deflated.size, (stream,), reused=True)
 
 
-def _compress_whole(source: ZipSource, level: int) -> _Compressed:
+def _compress_whole(
+    source: ZipSource, level: int, slots: contextlib.AbstractContextManager[object]
+) -> _Compressed:
     reused = _reuse(source, level)
     if reused is not None:
         return reused
     deflater = _Deflater(level)
-    pieces = tuple(deflater.pieces(source))
+    with slots:
+        pieces = tuple(deflater.pieces(source))
     return _Compressed(deflater.crc, deflater.size, pieces)
 
 
-def _small(source: ZipSource | None) -> bool:
+def _pooled_size(source: ZipSource | None) -> int | None:
+    """The size of a file the pool compresses; None for folders and files the writer streams."""
     if source is None:
-        return False
+        return None
     if source.data is not None:
-        return len(source.data) <= PARALLEL_MAX_SIZE
-    assert source.path is not None
-    try:
-        return source.path.stat().st_size <= PARALLEL_MAX_SIZE
-    except OSError:
-        return False  # the writing thread reports it
+        size = len(source.data)
+    else:
+        assert source.path is not None
+        try:
+            size = source.path.stat().st_size
+        except OSError:
+            return None  # the writing thread reports it
+    return size if size <= PARALLEL_MAX_SIZE else None
 
 
 def _prepared(
-    entries: list[tuple[str, ZipSource | None]], level: int, pool: ThreadPoolExecutor | None, window: int
+    entries: list[tuple[str, ZipSource | None]], level: int, pool: ThreadPoolExecutor | None,
+    slots: contextlib.AbstractContextManager[object],
 ) -> Iterator[tuple[str, ZipSource | None, _Compressed | None]]:
-    """The entries in order, small files already compressed by ``pool``, a bounded number
-    ahead of the writer so memory stays small."""
+    """The entries in order, small files already compressed by ``pool``: up to
+    ``WINDOW_BYTES`` of them (``WINDOW_FILES`` files) ahead of the writer, so that memory
+    stays small while the pool keeps working when the writer streams a big file."""
     if pool is None:
         for name, source in entries:
             yield name, source, None
         return
-    pending: deque[tuple[str, ZipSource | None, Future[_Compressed] | None]] = deque()
+    pending: deque[tuple[str, ZipSource | None, Future[_Compressed] | None, int]] = deque()
     items = iter(entries)
+    ahead = 0  # bytes of the pending files the pool compresses
+    following: tuple[str, ZipSource | None, int | None] | None = None
     while True:
-        while len(pending) < window:
-            item = next(items, None)
-            if item is None:
-                break
-            name, source = item
-            future = pool.submit(_compress_whole, source, level) if source and _small(source) else None
-            pending.append((name, source, future))
+        while len(pending) < WINDOW_FILES:
+            if following is None:
+                item = next(items, None)
+                if item is None:
+                    break
+                following = (*item, _pooled_size(item[1]))
+            name, source, size = following
+            if size is not None and pending and ahead + size > WINDOW_BYTES:
+                break  # the window is full: wait for the writer
+            future = None
+            if size is not None and source is not None:
+                future = pool.submit(_compress_whole, source, level, slots)
+            pending.append((name, source, future, size or 0))
+            ahead += size or 0
+            following = None
         if not pending:
             return
-        name, source, future = pending.popleft()
+        name, source, future, size = pending.popleft()
+        ahead -= size
         yield name, source, future.result() if future is not None else None
 
 
@@ -349,6 +380,7 @@ def _write_entry(
     dos_time: int,
     dos_date: int,
     ready: _Compressed | None = None,
+    slots: contextlib.AbstractContextManager[object] | None = None,
 ) -> _Written:
     encoded = name.encode("utf-8")
     flags = 0 if name.isascii() else _FLAG_UTF8
@@ -374,9 +406,10 @@ def _write_entry(
     out.write(_local_header(entry, dos_time, dos_date))
     compressed = 0
     deflater = _Deflater(level)
-    for data in deflater.pieces(source):
-        compressed += len(data)
-        out.write(data)
+    with slots or contextlib.nullcontext():
+        for data in deflater.pieces(source):
+            compressed += len(data)
+            out.write(data)
     _finish(entry, name, deflater.crc, deflater.size, compressed)
     end = out.tell()
     out.seek(offset)
