@@ -268,9 +268,9 @@ def check(
             continue
         # The analyser is imported only when the cache cannot answer (a second of start-up).
         if "lamlint.check.engine" not in sys.modules:
-            from lamlint.check.compiled_dataclasses import compiled_dataclasses
+            from lamlint.check.compiled_dataclasses import compiled_dataclasses, user_folder
 
-            with compiled_dataclasses(cache.folder if cache is not None else None):
+            with compiled_dataclasses(user_folder() if cache is not None else None):
                 import lamlint.check.engine  # noqa: F401
         from lamlint.apis import catalogue_for_project
         from lamlint.check.engine import check_project

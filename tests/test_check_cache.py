@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -117,6 +118,32 @@ def test_a_corrupt_or_foreign_cache_is_ignored(shop: Path) -> None:
         path.write_bytes(path.read_bytes()[:20])  # truncated
     _, third = _json()
     assert third == cold
+
+
+class _Planted:
+    """What a hostile repository could commit as its .lamlint_cache/: a pickle that calls a
+    function (here os.makedirs, to leave a trace) when it is loaded."""
+
+    def __init__(self, trace: Path) -> None:
+        self.trace = trace
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.makedirs, (str(self.trace),))
+
+
+def test_a_planted_cache_never_runs_anything(shop: Path, tmp_path: Path) -> None:
+    _, cold = _json()
+    files = list((shop / CACHE_FOLDER / "check").iterdir())
+    assert files
+    trace = tmp_path / "ran"
+    for path in files:
+        path.write_bytes(pickle.dumps({"format": 1, "summaries": _Planted(trace)}))
+    assert (shop / CACHE_FOLDER / ".gitignore").exists()
+    _, again = _json()
+    assert again == cold
+    assert not trace.exists()
+    pickle.loads(pickle.dumps(_Planted(trace)))  # what a plain pickle.load would have done
+    assert trace.exists()
 
 
 def test_the_cache_folder_ignores_itself_and_no_cache_writes_nothing(shop: Path) -> None:

@@ -108,11 +108,24 @@ def test_without_a_folder_nothing_is_written_or_changed(tmp_path: Path) -> None:
     assert not any(tmp_path.iterdir())
 
 
-def test_a_run_keeps_the_analysers_dataclass_code_in_its_cache(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text("def handler(event, context):\n    return event\n")
+def test_a_run_keeps_the_analysers_dataclass_code_in_the_users_cache(tmp_path: Path) -> None:
+    project, user = tmp_path / "project", tmp_path / "user-cache"
+    project.mkdir()
+    (project / "app.py").write_text("def handler(event, context):\n    return event\n")
     env = {k: v for k, v in os.environ.items() if k != "LAMLINT_NO_CACHE"}
-    command = [sys.executable, "-m", "lamlint", "check", "--no-cache", str(tmp_path)]
+    env["XDG_CACHE_HOME"] = str(user)
+    command = [sys.executable, "-m", "lamlint", "check", "--no-cache", str(project)]
     subprocess.run(command, env=env, check=True, capture_output=True)
-    assert not (tmp_path / ".lamlint_cache").exists()  # --no-cache: nothing written
-    subprocess.run([*command[:-2], str(tmp_path)], env=env, check=True, capture_output=True)
-    assert code_file(tmp_path / ".lamlint_cache").stat().st_size > 100_000  # libcst's nodes
+    assert not (project / ".lamlint_cache").exists() and not user.exists()  # --no-cache
+    subprocess.run([*command[:-2], str(project)], env=env, check=True, capture_output=True)
+    assert code_file(user / "lamlint").stat().st_size > 100_000  # libcst's nodes
+    # code that runs is never kept with the project, where a repository could plant it
+    assert not (project / ".lamlint_cache" / "code").exists()
+
+
+def test_the_users_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert compiled.user_folder() == tmp_path / "lamlint"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert compiled.user_folder() == tmp_path / "home" / ".cache" / "lamlint"

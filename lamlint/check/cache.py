@@ -184,6 +184,31 @@ def tree_state(root: Path, extra: Iterable[Path] = ()) -> str:
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()
 
 
+# Cache files are read with pickle, which calls whatever a file names: a repository could
+# ship a `.lamlint_cache/` of its own (its .gitignore does not stop `git add -f`), and reading
+# it must never run anything. Only these builtins and lamlint's own data classes (dataclasses
+# and enums, whose constructors only store values) may be named.
+_DATA_BUILTINS = frozenset({"tuple", "list", "dict", "set", "frozenset", "str", "bytes", "int",
+                            "float", "bool", "complex", "slice", "bytearray"})
+_DATA_PATHS = frozenset({"PurePath", "PurePosixPath", "PureWindowsPath", "Path", "PosixPath",
+                         "WindowsPath"})
+
+
+class _DataUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "builtins" and name in _DATA_BUILTINS:
+            return getattr(__import__("builtins"), name)
+        if module == "pathlib" and name in _DATA_PATHS:
+            return getattr(__import__("pathlib"), name)
+        if module == "lamlint" or module.startswith("lamlint."):
+            found = getattr(__import__(module, fromlist=[name]), name, None)
+            if isinstance(found, type) and (
+                dataclasses.is_dataclass(found) or issubclass(found, enum.Enum)
+            ):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not data lamlint keeps")
+
+
 @dataclass(frozen=True)
 class SummaryEntry:
     """What parsing one file left for the project facts: its summary, or why there is none."""
@@ -248,8 +273,8 @@ class CheckCache:
     def _load(self, path: Path) -> Any:
         try:
             with open(path, "rb") as handle:
-                data = pickle.load(handle)
-        except Exception:  # a missing, partial, foreign or corrupt file is no cache
+                data = _DataUnpickler(handle).load()
+        except Exception:  # a missing, partial, foreign, corrupt or hostile file is no cache
             return None
         if not isinstance(data, dict) or data.get("format") != FORMAT \
                 or data.get("tool") != tool_fingerprint():

@@ -8,10 +8,14 @@ its 0.3 s import, paid by every run that analyses a file (the pre-commit case af
 
 While lamlint imports its analyser, ``dataclasses`` finds ``exec`` in its module globals before
 the builtin: :func:`compiled_dataclasses` puts a function there that compiles each source text
-once and keeps the code objects in the check cache (``marshal``, one file per Python bytecode
-version), keyed by the exact text. The code is what ``exec(text)`` would compile (same text,
-same name, no inherited flags), so the classes are the same. A missing, corrupt or foreign
-file is ignored and rewritten; an ``exec`` already placed there by someone else is left alone.
+once and keeps the code objects (``marshal``, one file per Python bytecode version), keyed by
+the exact text. The code is what ``exec(text)`` would compile (same text, same name, no
+inherited flags), so the classes are the same. A missing or corrupt file is ignored and
+rewritten; an ``exec`` already placed there by someone else is left alone.
+
+The file holds code that runs, so it lives in the user's own cache folder (:func:`user_folder`),
+never in a project's ``.lamlint_cache/``: a repository can ship any file there, and checking a
+repository must never run what it ships.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import contextlib
 import dataclasses
 import importlib.util
 import marshal
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +35,20 @@ from typing import Any
 from lamlint.check.cache import prepare, write_atomically
 
 _MAGIC = importlib.util.MAGIC_NUMBER.hex()
+
+
+def user_folder() -> Path | None:
+    """lamlint's folder in the user's cache: ``$XDG_CACHE_HOME/lamlint``, else
+    ``~/.cache/lamlint`` (``%LOCALAPPDATA%\\lamlint`` on Windows); None without a home."""
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.environ.get("LOCALAPPDATA") if sys.platform == "win32" else None
+    )
+    if not base:
+        home = os.path.expanduser("~")
+        if home == "~":
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "lamlint"
 
 
 def code_file(folder: Path) -> Path:
