@@ -27,7 +27,7 @@ from lamlint.cli import main
 from lamlint.package import artifact, build
 from lamlint.package.artifact import inspect_zip
 from lamlint.package.inspect import inspect_artifacts
-from lamlint.package.native import Target
+from lamlint.package.native import Target, worth_sniffing
 
 X86 = Target("python3.12", "x86_64")
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,15 +180,24 @@ def test_the_installed_files_kept_for_the_inspection_are_removed_after_it(
     seen: list[list[str]] = []
     real = inspect_artifacts
 
-    def spy(*args: object, **kwargs: object) -> object:  # the installed tree is there while inspected
-        seen.append(sorted(p.name for p in scratch.glob("lamlint-deps-*/installed/*")))
+    def spy(*args: object, **kwargs: object) -> object:
+        installed = next(scratch.glob("lamlint-deps-*")) / "installed"
+        seen.append(sorted(p.relative_to(installed).as_posix() for p in installed.rglob("*") if p.is_file()))
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(build, "inspect_artifacts", spy)
     (project / "src" / "fn" / "requirements.txt").write_text("fastmath\nmixednative\n")
-    done = _package(wheelhouse, "--no-cache", "--strip")
+    done = _package(wheelhouse, "--no-cache")
     assert done.exit_code in (0, 1), done.output
-    assert seen and "mixednative" in seen[0] and "fastmath" in seen[0]
+    # While the zip is inspected, the installed files that may be native code are still there;
+    # the others were deleted as they were zipped.
+    assert seen[0] and all(worth_sniffing(name, False) for name in seen[0])
+    assert "mixednative/_ok.abi3.so" in seen[0]
+    assert "_ok.abi3.so" in opened
+    assert list(scratch.iterdir()) == []
+    opened.clear()
+    stripped = _package(wheelhouse, "--no-cache", "--strip")
+    assert stripped.exit_code in (0, 1), stripped.output
     assert "_ok.abi3.so" in opened  # a stripped copy or the installed file: read from disk
     assert list(scratch.iterdir()) == []
     # A build that fails after installing (the code clashes with a dependency) leaves nothing either.

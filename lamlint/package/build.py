@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import re
 import shutil
 import tempfile
+import threading
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,7 +35,7 @@ from lamlint.package.dependencies import (
 from lamlint.package.findings import ArtifactFinding, finding
 from lamlint.package.inspect import Inspection, inspect_artifacts
 from lamlint.package.install import InstallOptions, install
-from lamlint.package.native import Target
+from lamlint.package.native import Target, worth_sniffing
 from lamlint.package.progress import SILENT, Progress
 from lamlint.package.sources import Collected, SourceFile, collect_sources, installed_files
 from lamlint.package.strip import Stripped, strip_libraries
@@ -46,6 +49,7 @@ from lamlint.package.zipwriter import (
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 LAYERS_FOLDER = "layers"
+INSTALLED_FOLDER = "installed"  # where a build without the cache installs, in its scratch folder
 CLASHES_SHOWN = 5
 
 
@@ -296,11 +300,70 @@ class _Staged:
     # kept until the zip is inspected, so that the inspection reads the installed files
     # rather than decompressing the zip, then removed.
     scratch: Path | None = None
+    sweeper: _Sweeper | None = None  # deleting the installed files as they are zipped
 
     def remove_scratch(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.close()
+            self.sweeper = None
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.scratch = None
+
+
+class _Sweeper:
+    """Deletes the files installed into a scratch folder (a build without the cache) in a
+    background thread as the zip writer is done with each, and each folder once it is empty,
+    so that removing the installed tree overlaps the compression instead of following the
+    inspection: its time is mostly waiting for the disk (a few milliseconds a folder on some
+    machines). Files that may be native code stay until the scratch folder is removed, since
+    the inspection reads their headers (it reads the zip for any that is gone)."""
+
+    def __init__(self, folder: Path, sources: Sequence[ZipSource]) -> None:
+        self.root = os.fspath(folder)
+        inside = os.path.join(self.root, "")
+        self.wanted = {
+            os.fspath(s.path) for s in sources
+            if s.path is not None and os.fspath(s.path).startswith(inside)
+            and not worth_sniffing(s.name, s.executable)
+        }
+        self.left: Counter[str] = Counter()  # entries of each folder not deleted yet
+        for path in self.wanted:
+            folder_name = os.path.dirname(path)
+            self.left[folder_name] += 1
+            while folder_name != self.root and self.left[folder_name] == 1:  # a folder first seen
+                folder_name = os.path.dirname(folder_name)
+                self.left[folder_name] += 1
+        self.paths: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="lamlint-sweeper", daemon=True)
+        self.thread.start()
+
+    def read(self, source: ZipSource) -> None:
+        """The writer is done with ``source``'s file (called from its threads)."""
+        path = os.fspath(source.path) if source.path is not None else None
+        if path in self.wanted:
+            self.paths.put(path)
+
+    def _run(self) -> None:
+        while (path := self.paths.get()) is not None:
+            try:
+                os.unlink(path)
+            except OSError:
+                continue
+            folder = os.path.dirname(path)
+            while folder != self.root:
+                self.left[folder] -= 1
+                if self.left[folder]:
+                    break
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    break  # it holds files not zipped (trimmed ones): left to the end
+                folder = os.path.dirname(folder)
+
+    def close(self) -> None:
+        self.paths.put(None)
+        self.thread.join()
 
 
 PARTIAL_PREFIX = ".lamlint-partial-"  # a run's folder of half-written zips, in the output folder
@@ -464,12 +527,12 @@ class _Dependencies:
 
 
 def _write(partial: Path, name: str, sources: list[ZipSource], options: BuildOptions, display: str,
-           dependencies: _Dependencies | None = None) -> Path:
+           dependencies: _Dependencies | None = None, sweeper: _Sweeper | None = None) -> Path:
     temp = _temp_zip(partial, name)
     on_progress = options.progress.counter(f"compressing {display}")
     try:
         written = write_zip(temp, sources, level=options.level, date_time=options.date_time,
-                            on_progress=on_progress)
+                            on_progress=on_progress, on_read=sweeper.read if sweeper is not None else None)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -503,6 +566,14 @@ def _scratch(staged: _Staged) -> Path:
     return staged.scratch
 
 
+def _sweep(staged: _Staged, options: BuildOptions, sources: Sequence[ZipSource]) -> _Sweeper | None:
+    """Without the cache, a sweeper of the files installed in the scratch folder (see _Sweeper)."""
+    if options.cache is not None or staged.scratch is None:
+        return None
+    staged.sweeper = _Sweeper(staged.scratch / INSTALLED_FOLDER, sources)
+    return staged.sweeper
+
+
 def _install(requirements: Path | None, target: Target, contents: Contents, options: BuildOptions, what: str,
              scratch: Path, code: Sequence[SourceFile],
              prefix: str = "") -> tuple[_Dependencies, Installed | None]:
@@ -520,7 +591,7 @@ def _install(requirements: Path | None, target: Target, contents: Contents, opti
         folder = cached_install(options.cache, dependencies, target, options.install, what)
         streams = StreamCache(folder, options.level) if options.level else None
     else:
-        folder = scratch / "installed"
+        folder = scratch / INSTALLED_FOLDER
         install(dependencies, folder, target, options.install, what)
     asked = TrimOptions(contents.trim, contents.exclude_runtime_packages,
                         tuple(sorted(marker_environment(target).items())), direct_requirements(dependencies))
@@ -584,7 +655,8 @@ def _build_function(plan: Plan, function: FunctionPlan, options: BuildOptions, p
     installed, report = _install(function.requirements, function.target, function.contents, options, what,
                                  _scratch(staged), code)
     sources = _combine(what, _zip_sources(code), installed.sources())
-    written = _write(partial, function.name, sources, options, display, installed)
+    written = _write(partial, function.name, sources, options, display, installed,
+                     _sweep(staged, options, sources))
     return written, report, refused_links(collected, display), _origins(sources)
 
 
@@ -614,5 +686,6 @@ def _build_layer(plan: Plan, layer: LayerPlan, options: BuildOptions, partial: P
     installed, report = _install(layer.requirements, layer.target, layer.contents, options, what,
                                  _scratch(staged), importable, layer.prefix)
     sources = _combine(what, _zip_sources(code, prefix), installed.sources())
-    return (_write(partial, f"layer-{layer.name}", sources, options, display, installed), report,
-            refused_links(collected, display, prefix), _origins(sources))
+    written = _write(partial, f"layer-{layer.name}", sources, options, display, installed,
+                     _sweep(staged, options, sources))
+    return written, report, refused_links(collected, display, prefix), _origins(sources)

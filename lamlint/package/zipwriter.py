@@ -201,11 +201,14 @@ def write_zip(
     date_time: tuple[int, int, int, int, int, int] = ZIP_EPOCH,
     threads: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    on_read: Callable[[ZipSource], None] | None = None,
 ) -> ZipResult:
     """Write ``sources`` (and the folders they imply) to ``target``; 0 <= level <= 9.
 
     ``threads``: how many compress at once (default: the machine's cores, up to 8);
-    ``on_progress(done, total)`` is called after each file."""
+    ``on_progress(done, total)`` is called after each file; ``on_read(source)`` once the
+    writer is done with a source's file (read whole and compressed; not for a kept stream),
+    from whichever thread read it: the caller may delete the file."""
     if not 0 <= level <= 9:
         raise ZipWriteError(f"compression level must be 0-9, got {level}")
     by_name: dict[str, ZipSource] = {}
@@ -230,8 +233,11 @@ def write_zip(
         with target.open("wb") as out, ThreadPoolExecutor(workers) as pool:
             entries = [(name, by_name.get(name)) for name in names]
             done = 0
-            for name, entry, ready in _prepared(entries, level, pool if workers > 1 else None, slots):
-                written.append(_write_entry(out, name, entry, level, dos_time, dos_date, ready, slots))
+            prepared = _prepared(entries, level, pool if workers > 1 else None, slots, on_read)
+            for name, entry, ready in prepared:
+                written.append(
+                    _write_entry(out, name, entry, level, dos_time, dos_date, ready, slots, on_read)
+                )
                 if entry is not None:
                     done += 1
                     if on_progress is not None:
@@ -308,7 +314,8 @@ def _reuse(source: ZipSource, level: int) -> _Compressed | None:
 
 
 def _compress_whole(
-    source: ZipSource, level: int, slots: contextlib.AbstractContextManager[object]
+    source: ZipSource, level: int, slots: contextlib.AbstractContextManager[object],
+    on_read: Callable[[ZipSource], None] | None = None,
 ) -> _Compressed:
     reused = _reuse(source, level)
     if reused is not None:
@@ -316,6 +323,8 @@ def _compress_whole(
     deflater = _Deflater(level)
     with slots:
         pieces = tuple(deflater.pieces(source))
+    if on_read is not None and source.path is not None:
+        on_read(source)
     return _Compressed(deflater.crc, deflater.size, pieces)
 
 
@@ -336,7 +345,7 @@ def _pooled_size(source: ZipSource | None) -> int | None:
 
 def _prepared(
     entries: list[tuple[str, ZipSource | None]], level: int, pool: ThreadPoolExecutor | None,
-    slots: contextlib.AbstractContextManager[object],
+    slots: contextlib.AbstractContextManager[object], on_read: Callable[[ZipSource], None] | None = None,
 ) -> Iterator[tuple[str, ZipSource | None, _Compressed | None]]:
     """The entries in order, small files already compressed by ``pool``: up to
     ``WINDOW_BYTES`` of them (``WINDOW_FILES`` files) ahead of the writer, so that memory
@@ -361,7 +370,7 @@ def _prepared(
                 break  # the window is full: wait for the writer
             future = None
             if size is not None and source is not None:
-                future = pool.submit(_compress_whole, source, level, slots)
+                future = pool.submit(_compress_whole, source, level, slots, on_read)
             pending.append((name, source, future, size or 0))
             ahead += size or 0
             following = None
@@ -381,6 +390,7 @@ def _write_entry(
     dos_date: int,
     ready: _Compressed | None = None,
     slots: contextlib.AbstractContextManager[object] | None = None,
+    on_read: Callable[[ZipSource], None] | None = None,
 ) -> _Written:
     encoded = name.encode("utf-8")
     flags = 0 if name.isascii() else _FLAG_UTF8
@@ -410,6 +420,8 @@ def _write_entry(
         for data in deflater.pieces(source):
             compressed += len(data)
             out.write(data)
+    if on_read is not None and source.path is not None:
+        on_read(source)
     _finish(entry, name, deflater.crc, deflater.size, compressed)
     end = out.tell()
     out.seek(offset)
