@@ -9,6 +9,7 @@ resolved simply adds no edge.
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
@@ -39,7 +40,12 @@ class _Symbol:
 def module_names(path: Path, roots: Iterable[Path]) -> list[str]:
     """The dotted names ``path`` can be imported as, one per root that contains it."""
     names = []
+    text = str(path)
     for root in roots:
+        # a failing relative_to (an exception) per root was most of the project model's time
+        # on a 94-file project with 21 source roots; paths compare exactly on POSIX
+        if os.sep == "/" and not text.startswith(str(root)):
+            continue
         try:
             rel = path.relative_to(root)
         except ValueError:
