@@ -522,7 +522,7 @@ class _Dependencies:
     def sources(self) -> list[ZipSource]:
         streams = self.streams
         return [ZipSource(name, path=f.path, executable=f.executable,
-                          deflated=streams.deflated(f) if streams is not None else None)
+                          deflated=streams.deflated(f) if streams is not None else None, size=f.size)
                 for name, f in self.files.items()]
 
 

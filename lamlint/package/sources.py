@@ -13,8 +13,9 @@ out of the project, or to an excluded file (``.env``, ``.git``), is refused and 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
@@ -49,6 +50,8 @@ class SourceFile:
     name: str  # the path inside the folder, with forward slashes
     path: Path
     executable: bool
+    # Its size when listed (installed files), for the zip writer's scheduling only.
+    size: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -207,18 +210,23 @@ INSTALLED_EXCLUDES = ("__pycache__/",)
 
 
 def installed_files(folder: Path) -> list[SourceFile]:
-    """Every file the installer wrote into ``folder`` (``__pycache__`` aside), sorted by name."""
+    """Every file the installer wrote into ``folder`` (``__pycache__`` aside), sorted by name.
+    One ``stat`` a file and names joined as strings: it runs over thousands of files."""
     spec = make_spec(INSTALLED_EXCLUDES)
+    top = os.fspath(folder)
     found = []
-    for here_text, dirnames, filenames in os.walk(folder):
-        here = Path(here_text)
-        dirnames[:] = sorted(
-            d for d in dirnames if not spec.match_file((here / d).relative_to(folder).as_posix() + "/")
-        )
+    for here, dirnames, filenames in os.walk(top):
+        prefix = os.path.relpath(here, top).replace(os.sep, "/") + "/" if here != top else ""
+        dirnames[:] = sorted(d for d in dirnames if not spec.match_file(f"{prefix}{d}/"))
         for name in filenames:
-            path = here / name
-            relative = path.relative_to(folder).as_posix()
-            if spec.match_file(relative) or not path.is_file():
+            relative = prefix + name
+            if spec.match_file(relative):
                 continue
-            found.append(SourceFile(relative, path, bool(path.stat().st_mode & 0o111)))
+            path = os.path.join(here, name)
+            try:
+                status = os.stat(path)
+            except OSError:
+                continue  # a broken link: not a file
+            if stat.S_ISREG(status.st_mode):
+                found.append(SourceFile(relative, Path(path), bool(status.st_mode & 0o111), status.st_size))
     return sorted(found, key=lambda source: source.name)

@@ -88,7 +88,7 @@ def strip_libraries(
         if not _same_image(before, after):
             kept.append(source.name)
             continue
-        result[index] = dataclasses.replace(source, path=copy)
+        result[index] = dataclasses.replace(source, path=copy, size=None)
         stripped += 1
         saved += len(before) - len(after)
     return result, Stripped(stripped, saved, tuple(kept))

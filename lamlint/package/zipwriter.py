@@ -95,6 +95,7 @@ class ZipSource:
     data: bytes | None = None
     executable: bool = False
     deflated: Deflated | None = None  # its stream already made: copied when it reads back whole
+    size: int | None = None  # the file's size when the caller knows it: only to schedule the work
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,8 @@ def _pooled_size(source: ZipSource | None) -> int | None:
         return None
     if source.data is not None:
         size = len(source.data)
+    elif source.size is not None:
+        size = source.size
     else:
         assert source.path is not None
         try:
