@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import FIXTURES, settings_for
 
+from lamlint import data_pickle
 from lamlint.catalogue import load_catalogue
 from lamlint.check import engine
 from lamlint.check.cache import CACHE_FOLDER, CheckCache
@@ -20,6 +21,7 @@ from lamlint.check.engine import check_project
 from lamlint.cli import main
 from lamlint.files import FileFilter, collect_python_files
 from lamlint.selection import enabled_codes
+from lamlint.templates import yaml_loader
 
 SHOP = FIXTURES / "cache" / "shop"
 
@@ -144,6 +146,85 @@ def test_a_planted_cache_never_runs_anything(shop: Path, tmp_path: Path) -> None
     assert not trace.exists()
     pickle.loads(pickle.dumps(_Planted(trace)))  # what a plain pickle.load would have done
     assert trace.exists()
+
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ExportFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: app.process
+      Runtime: python3.12
+"""
+EXPORT = """\
+def process(event, context):
+    with open("/var/task/export.csv", "w") as out:
+        out.write("id\\n")
+    return {"ok": True}
+
+
+def unused(event, context):
+    return {"ok": False}
+"""
+
+
+@pytest.fixture
+def export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A SAM project whose handler only the template names (app.process)."""
+    monkeypatch.delenv("LAMLINT_NO_CACHE", raising=False)
+    monkeypatch.delenv("LAMLINT_CACHE_DIR", raising=False)
+    root = tmp_path / "export"
+    root.mkdir()
+    (root / "template.yaml").write_text(TEMPLATE)
+    (root / "app.py").write_text(EXPORT)
+    monkeypatch.chdir(root)
+    return root
+
+
+def _kept_documents(root: Path) -> dict[bytes, bytes]:
+    summaries = CheckCache.of(settings_for(root)).summaries_path
+    with summaries.open("rb") as handle:
+        documents = data_pickle.load(handle)["documents"]
+    assert isinstance(documents, dict)
+    return documents
+
+
+def test_an_unchanged_template_is_not_parsed_again(export: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, first = _json()
+    assert _codes(first) == {("app.py", "LAM301")}  # process runs: the template says so
+    assert len(_kept_documents(export)) == 1
+    app = export / "app.py"
+    app.write_text(app.read_text() + "\n# edited\n")  # the record cannot answer: the engine runs
+
+    def parse(text: str, path: Path) -> object:
+        raise AssertionError(f"{path} parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(yaml_loader, "_parsed", parse)
+        _, second = _json()
+    assert _codes(second) == _codes(first)
+    # a changed template is read again, and only its new document is kept
+    template = export / "template.yaml"
+    template.write_text(TEMPLATE.replace("app.process", "app.unused"))
+    _, third = _json()
+    assert third == []
+    assert len(_kept_documents(export)) == 1
+
+
+def test_a_planted_template_document_never_runs_anything(export: Path, tmp_path: Path) -> None:
+    _, first = _json()
+    summaries = CheckCache.of(settings_for(export)).summaries_path
+    with summaries.open("rb") as handle:
+        data = data_pickle.load(handle)
+    trace = tmp_path / "ran"
+    data["documents"] = {key: pickle.dumps(_Planted(trace)) for key in data["documents"]}
+    summaries.write_bytes(pickle.dumps(data))
+    (export / "app.py").write_text(EXPORT + "\n# edited\n")
+    _, again = _json()
+    assert _codes(again) == _codes(first) and not trace.exists()
 
 
 def test_the_cache_folder_ignores_itself_and_no_cache_writes_nothing(shop: Path) -> None:

@@ -31,7 +31,7 @@ import json
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -40,6 +40,7 @@ from types import MappingProxyType
 from typing import Any
 
 import lamlint
+from lamlint import data_pickle
 from lamlint.findings import Finding, Span
 
 CACHE_FOLDER = ".lamlint_cache"
@@ -184,31 +185,6 @@ def tree_state(root: Path, extra: Iterable[Path] = ()) -> str:
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()
 
 
-# Cache files are read with pickle, which calls whatever a file names: a repository could
-# ship a `.lamlint_cache/` of its own (its .gitignore does not stop `git add -f`), and reading
-# it must never run anything. Only these builtins and lamlint's own data classes (dataclasses
-# and enums, whose constructors only store values) may be named.
-_DATA_BUILTINS = frozenset({"tuple", "list", "dict", "set", "frozenset", "str", "bytes", "int",
-                            "float", "bool", "complex", "slice", "bytearray"})
-_DATA_PATHS = frozenset({"PurePath", "PurePosixPath", "PureWindowsPath", "Path", "PosixPath",
-                         "WindowsPath"})
-
-
-class _DataUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if module == "builtins" and name in _DATA_BUILTINS:
-            return getattr(__import__("builtins"), name)
-        if module == "pathlib" and name in _DATA_PATHS:
-            return getattr(__import__("pathlib"), name)
-        if module == "lamlint" or module.startswith("lamlint."):
-            found = getattr(__import__(module, fromlist=[name]), name, None)
-            if isinstance(found, type) and (
-                dataclasses.is_dataclass(found) or issubclass(found, enum.Enum)
-            ):
-                return found
-        raise pickle.UnpicklingError(f"{module}.{name} is not data lamlint keeps")
-
-
 @dataclass(frozen=True)
 class SummaryEntry:
     """What parsing one file left for the project facts: its summary, or why there is none."""
@@ -267,13 +243,14 @@ class CheckCache:
         self.summaries_changed = False
         self.results_changed = False
         self.used_summaries: set[str] = set()
+        self.documents = _UsedDocuments()
 
     # --- reading -------------------------------------------------------------------------
 
     def _load(self, path: Path) -> Any:
         try:
             with open(path, "rb") as handle:
-                data = _DataUnpickler(handle).load()
+                data = data_pickle.load(handle)  # never runs what a planted file names
         except Exception:  # a missing, partial, foreign, corrupt or hostile file is no cache
             return None
         if not isinstance(data, dict) or data.get("format") != FORMAT \
@@ -288,6 +265,17 @@ class CheckCache:
         summaries, stats = data.get("summaries"), data.get("stats")
         self._summaries = summaries if isinstance(summaries, dict) else {}
         self._stats = stats if isinstance(stats, dict) else {}
+        documents = data.get("documents")
+        if isinstance(documents, dict):
+            self.documents.known.update(
+                (k, v) for k, v in documents.items() if isinstance(k, bytes) and isinstance(v, bytes)
+            )
+
+    def template_documents(self) -> MutableMapping[bytes, bytes]:
+        """The parsed YAML documents of templates, by their text's hash (see
+        templates.yaml_loader.kept_documents)."""
+        self._summary_data()
+        return self.documents
 
     def _result_data(self) -> None:
         if self._loaded_results:
@@ -376,12 +364,13 @@ class CheckCache:
         keeps its buffers' results in memory); a cache that cannot be written is left as it
         was (the run's findings do not depend on it)."""
         with contextlib.suppress(OSError):
-            if self.summaries_changed and self._summaries is not None:
+            if (self.summaries_changed or self.documents.added) and self._summaries is not None:
                 prepare(self.folder)
                 self.summaries_path.parent.mkdir(exist_ok=True)
                 # Keep only what this run used: a file's older versions go.
                 kept = {k: v for k, v in self._summaries.items() if k in self.used_summaries}
-                self._write(self.summaries_path, {"summaries": kept, "stats": self._stats})
+                self._write(self.summaries_path, {"summaries": kept, "stats": self._stats,
+                                                  "documents": self.documents.used()})
             if results and self.results_changed and self._results is not None:
                 prepare(self.folder)
                 self.results_path.parent.mkdir(exist_ok=True)
@@ -391,6 +380,37 @@ class CheckCache:
         data = pickle.dumps({"format": FORMAT, "tool": tool_fingerprint(), **content},
                             protocol=pickle.HIGHEST_PROTOCOL)
         write_atomically(path, data)
+
+
+class _UsedDocuments(MutableMapping[bytes, bytes]):
+    """Kept template documents; notes which a run read or added (only those are saved)."""
+
+    def __init__(self) -> None:
+        self.known: dict[bytes, bytes] = {}
+        self.read: set[bytes] = set()
+        self.added = False
+
+    def __getitem__(self, key: bytes) -> bytes:
+        value = self.known[key]
+        self.read.add(key)
+        return value
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self.known[key] = value
+        self.read.add(key)
+        self.added = True
+
+    def __delitem__(self, key: bytes) -> None:
+        del self.known[key]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.known)
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+    def used(self) -> dict[bytes, bytes]:
+        return {k: v for k, v in self.known.items() if k in self.read}
 
 
 def remove_cache(folder: Path) -> bool:

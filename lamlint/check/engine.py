@@ -58,6 +58,7 @@ from lamlint.related import with_related
 from lamlint.templates import check_template_set
 from lamlint.templates.model import INLINE_MODULE, InlineCode
 from lamlint.templates.settings import TemplateSettings, template_paths, with_template_functions
+from lamlint.templates.yaml_loader import kept_documents
 
 UNPARSABLE = "LAM901"
 CHECK_CRASHED = "LAM902"
@@ -769,7 +770,8 @@ def check_project(
     recording = cache is not None and stdin is None and not overrides
     tree = project_state(settings) if recording else ""
     run = run_key(settings, enabled, cwd, inline_code)
-    project = with_template_functions(settings)
+    with kept_documents(cache.template_documents() if cache is not None else None):
+        project = with_template_functions(settings)
     settings = project.settings
     inline = _inline_modules(project, settings)  # parsed always: the handlers are in them
     # Inline code is checked with its template: when a folder named contains the template, or

@@ -9,12 +9,18 @@ as CloudFormation does, and is listed in the root's ``duplicates`` (LAM616).
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from lamlint import data_pickle
 from lamlint.templates.nodes import MapNode, SeqNode, StrNode, TemplateError, Unknown
 
 # Short-form tag -> long-form key.
@@ -220,8 +226,40 @@ def _expanded_size(root: yaml.Node) -> int:
     return sizes[id(root)]
 
 
+# Documents read before, pickled, by the SHA-256 of their text: the check cache lends its own
+# for a run (see kept_documents), so a template that did not change is not parsed again (PyYAML's
+# Python parser takes 50-100 ms on a 16 KB template). Each load unpickles its own copy.
+_KEPT: ContextVar[MutableMapping[bytes, bytes] | None] = ContextVar("kept_documents", default=None)
+
+
+@contextmanager
+def kept_documents(store: MutableMapping[bytes, bytes] | None) -> Iterator[None]:
+    """Within the block, YAML documents are looked up in (and added to) ``store``."""
+    token = _KEPT.set(store)
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
 def load_yaml(text: str, path: Path) -> Any:
     """The first YAML document in ``text``; TemplateError (file and line) when it is not YAML."""
+    store = _KEPT.get()
+    if store is None:
+        return _parsed(text, path)
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    kept = store.get(key)
+    if kept is not None:
+        try:
+            return data_pickle.loads(kept)
+        except Exception:
+            pass
+    document = _parsed(text, path)  # a text that is not YAML raises: nothing is kept
+    store[key] = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
+    return document
+
+
+def _parsed(text: str, path: Path) -> Any:
     try:
         loader = TemplateLoader(text)
     except yaml.YAMLError as exc:  # ReaderError: NUL or another character YAML does not allow
