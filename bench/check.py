@@ -289,7 +289,8 @@ def table(rows: list[Scenario], total_lines: int) -> tuple[str, list[dict[str, o
             ours = median([s.wall for s in by_label[row.compare_with].samples])
             ratio_value = wall / ours  # throughput on the same lines: lamlint's over the other's
             ratio = f"{ratio_value:.2f}x"
-        elif row.tool == "lamlint" and row.name.startswith("warm") and by_label["lamlint cold"].samples:
+        elif row.tool == "lamlint" and row.name.startswith("warm") and "lamlint cold" in by_label \
+                and by_label["lamlint cold"].samples:
             cold = median([s.wall for s in by_label["lamlint cold"].samples])
             ratio = f"cold/this {cold / wall:.1f}x"
         record = {
@@ -334,9 +335,9 @@ def main(argv: list[str] | None = None) -> None:
     source.add_argument("--corpus", type=Path, help="time this project folder instead")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", nargs="+", default=[], metavar="PATTERN",
+    parser.add_argument("--only", nargs="+", action="extend", default=[], metavar="PATTERN",
                         help="run only the scenarios whose 'tool scenario' label matches (fnmatch)")
-    parser.add_argument("--skip", nargs="+", default=[], metavar="PATTERN",
+    parser.add_argument("--skip", nargs="+", action="extend", default=[], metavar="PATTERN",
                         help="leave out the scenarios that match, e.g. 'pylint*'")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
