@@ -22,7 +22,11 @@ Scenarios (see docs/performance.md):
     baseline pip cold/warm  with ``--baseline SRC``: the same lamlint command importing lamlint
                           from SRC (a ``git archive`` of another commit) through PYTHONPATH, with
                           a cache of its own, interleaved with the others: before/after figures
-                          from one run, under the same load
+                          from one run, under the same load. Copy SRC/rules to SRC/lamlint/rules
+                          first, where the wheel puts them (an installed lamlint cannot load the
+                          archive's rule catalogue otherwise, an editable one reads the work
+                          tree's), and run ``python -m compileall SRC/lamlint`` so that both
+                          sides run from bytecode as an installed lamlint does
 
 The ratios compare lamlint with the tool it drives: lamlint pip with pip + zip, lamlint uv with
 uv + zip (the targets: warm at most 0.3x, cold at most 1.1x). Then the compression alone:
@@ -364,6 +368,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.tree:
         compression(args.tree, args.runs, args.threads or [1, os.cpu_count() or 1])
         return
+    if args.baseline and not (args.baseline / "lamlint" / "rules").is_dir():
+        raise SystemExit(f"--baseline: {args.baseline}/lamlint/rules is missing: copy "
+                         f"{args.baseline}/rules there, as the wheel lays it out")
     if not shutil.which("zip"):
         raise SystemExit("the baseline needs the zip command (apt-get install zip)")
     lamlint = shutil.which(args.lamlint) or args.lamlint
