@@ -222,10 +222,42 @@ def test_the_pool_works_ahead_while_the_writer_streams_a_big_file(
     seen = _Compressions(monkeypatch, pause=0.02)
     threaded = write_zip(tmp_path / "threaded.zip", sources, threads=2)
     assert threaded.sha256 == serial.sha256
-    # While the writer streamed the big file, the other thread compressed every file after it
-    # (it stopped at eight entries ahead before, four per thread: six of these files).
-    assert len(seen.ended_before("a-big.bin")) == 40
+    starts = [name for kind, name in seen.events if kind == "start"]
+    # The writer got its turn at once: at most the two files the pool had started went first
+    # (the pool, always with work ahead, kept it waiting to the end before).
+    assert starts.index("a-big.bin") <= 2
+    # While it streamed the big file (16 x 20 ms), the other thread kept compressing the files
+    # after it, at 20 ms each (it stopped at eight entries ahead before: six of these files).
+    assert len(seen.ended_before("a-big.bin")) >= 10
     assert seen.most == 2  # never a third thread compressing on two
+
+
+def test_a_freed_turn_goes_to_the_writer_before_the_pool() -> None:
+    from lamlint.package.zipwriter import _Turns
+
+    turns, order = _Turns(1), []
+
+    def take(kind: str) -> None:
+        with turns.writer() if kind == "writer" else turns.pool():
+            order.append(kind)
+            time.sleep(0.02)
+
+    with turns.pool():  # the only turn, taken: both wait
+        writer = threading.Thread(target=take, args=("writer",))
+        writer.start()
+        while not turns.writer_waiting:
+            time.sleep(0.001)
+        pool = threading.Thread(target=take, args=("pool",))
+        pool.start()
+        time.sleep(0.05)
+        assert order == []
+    writer.join(5)
+    pool.join(5)
+    assert order == ["writer", "pool"]  # the pool thread asked too, the writer went first
+    both = _Turns(2)
+    with both.pool(), both.writer():  # a free turn is taken at once
+        assert both.free == 0
+    assert both.free == 2
 
 
 def test_the_work_ahead_of_the_writer_is_bounded_by_bytes_and_files(

@@ -12,8 +12,9 @@ releases the GIL) while the archive is written in order; bigger ones are streame
 writing thread. The pool works up to ``WINDOW_BYTES`` of files ahead of the writer, so that it
 keeps every core busy while the writer streams a big file or waits for one, and no more than
 ``threads`` files are compressed at once, the writer's included (a third thread on two cores
-would slow the big file everything waits for). Each file is fed to zlib in the same chunks
-either way, so the bytes do not depend on the number of threads.
+would slow the big file everything waits for); the writer gets the next free turn before the
+pool (else the pool, always with work ahead, would keep it waiting). Each file is fed to zlib
+in the same chunks either way, so the bytes do not depend on the number of threads.
 
 A source may come with its deflate stream already made (``Deflated``: by this writer, at
 this level, with this zlib, for these bytes; the caller vouches for that, the package cache
@@ -96,6 +97,44 @@ class ZipSource:
     executable: bool = False
     deflated: Deflated | None = None  # its stream already made: copied when it reads back whole
     size: int | None = None  # the file's size when the caller knows it: only to schedule the work
+
+
+class _Turns:
+    """Who may compress: ``count`` threads at a time, the writing thread before the pool's."""
+
+    def __init__(self, count: int) -> None:
+        self.free = count
+        self.writer_waiting = False
+        self.changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def pool(self) -> Iterator[None]:
+        with self.changed:
+            while self.free == 0 or self.writer_waiting:
+                self.changed.wait()
+            self.free -= 1
+        try:
+            yield
+        finally:
+            self._release()
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[None]:
+        with self.changed:
+            self.writer_waiting = True
+            while self.free == 0:
+                self.changed.wait()
+            self.free -= 1
+            self.writer_waiting = False
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self.changed:
+            self.free += 1
+            self.changed.notify_all()
 
 
 @dataclass(frozen=True)
@@ -227,9 +266,7 @@ def write_zip(
     written: list[_Written] = []
     workers = max(threads if threads is not None else min(os.cpu_count() or 1, MAX_THREADS), 1)
     # Who may compress at a time: ``workers`` threads, the pool's and the writer's together.
-    slots: contextlib.AbstractContextManager[object] = (
-        threading.BoundedSemaphore(workers) if workers > 1 else contextlib.nullcontext()
-    )
+    slots = _Turns(workers) if workers > 1 else None
     try:
         with target.open("wb") as out, ThreadPoolExecutor(workers) as pool:
             entries = [(name, by_name.get(name)) for name in names]
@@ -315,14 +352,13 @@ def _reuse(source: ZipSource, level: int) -> _Compressed | None:
 
 
 def _compress_whole(
-    source: ZipSource, level: int, slots: contextlib.AbstractContextManager[object],
-    on_read: Callable[[ZipSource], None] | None = None,
+    source: ZipSource, level: int, slots: _Turns, on_read: Callable[[ZipSource], None] | None = None,
 ) -> _Compressed:
     reused = _reuse(source, level)
     if reused is not None:
         return reused
     deflater = _Deflater(level)
-    with slots:
+    with slots.pool():
         pieces = tuple(deflater.pieces(source))
     if on_read is not None and source.path is not None:
         on_read(source)
@@ -348,12 +384,12 @@ def _pooled_size(source: ZipSource | None) -> int | None:
 
 def _prepared(
     entries: list[tuple[str, ZipSource | None]], level: int, pool: ThreadPoolExecutor | None,
-    slots: contextlib.AbstractContextManager[object], on_read: Callable[[ZipSource], None] | None = None,
+    slots: _Turns | None, on_read: Callable[[ZipSource], None] | None = None,
 ) -> Iterator[tuple[str, ZipSource | None, _Compressed | None]]:
     """The entries in order, small files already compressed by ``pool``: up to
     ``WINDOW_BYTES`` of them (``WINDOW_FILES`` files) ahead of the writer, so that memory
     stays small while the pool keeps working when the writer streams a big file."""
-    if pool is None:
+    if pool is None or slots is None:
         for name, source in entries:
             yield name, source, None
         return
@@ -392,7 +428,7 @@ def _write_entry(
     dos_time: int,
     dos_date: int,
     ready: _Compressed | None = None,
-    slots: contextlib.AbstractContextManager[object] | None = None,
+    slots: _Turns | None = None,
     on_read: Callable[[ZipSource], None] | None = None,
 ) -> _Written:
     encoded = name.encode("utf-8")
@@ -419,7 +455,7 @@ def _write_entry(
     out.write(_local_header(entry, dos_time, dos_date))
     compressed = 0
     deflater = _Deflater(level)
-    with slots or contextlib.nullcontext():
+    with slots.writer() if slots is not None else contextlib.nullcontext():
         for data in deflater.pieces(source):
             compressed += len(data)
             out.write(data)
