@@ -1,4 +1,4 @@
-from lamlint.cli import main
+from lamlint.start import main
 
 if __name__ == "__main__":
     main()

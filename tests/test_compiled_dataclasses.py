@@ -51,6 +51,7 @@ def _counting_compile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return compile(source, *args, **kwargs)
 
     monkeypatch.setattr(compiled, "compile", counting, raising=False)
+    monkeypatch.setattr(compiled, "_LOADED", {})  # each block reads the file afresh
     return compiled_sources
 
 
@@ -61,7 +62,6 @@ def test_methods_compile_once_then_come_from_the_cache(
     with compiled_dataclasses(tmp_path):
         first = _classes()
     assert sources and code_file(tmp_path).is_file()
-    assert (tmp_path / ".gitignore").is_file()  # the cache folder's own markers
     sources.clear()
     with compiled_dataclasses(tmp_path):
         second = _classes()
@@ -129,3 +129,17 @@ def test_the_users_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert compiled.user_folder() == tmp_path / "home" / ".cache" / "lamlint"
+
+
+@pytest.mark.parametrize("no_cache", [None, "--no-cache", "LAMLINT_NO_CACHE=1"])
+def test_the_command_keeps_its_own_dataclass_code(tmp_path: Path, no_cache: str | None) -> None:
+    # the CLI's own classes (configuration, catalogue...), before any analysis
+    env = {k: v for k, v in os.environ.items() if k != "LAMLINT_NO_CACHE"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    command = [sys.executable, "-m", "lamlint", "rule", "LAM301"]
+    if no_cache == "--no-cache":
+        command = [sys.executable, "-m", "lamlint", "check", "--no-cache", "--show-files", str(tmp_path)]
+    elif no_cache:
+        env["LAMLINT_NO_CACHE"] = "1"
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    assert code_file(tmp_path / "lamlint").is_file() == (no_cache is None)

@@ -27,14 +27,18 @@ import importlib.util
 import marshal
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from lamlint.check.cache import prepare, write_atomically
+import lamlint
 
+# Only the standard library above: the `lamlint` command imports this module first, so that
+# the CLI's own dataclasses are kept too (lamlint/start.py).
 _MAGIC = importlib.util.MAGIC_NUMBER.hex()
+_LOADED: dict[Path, dict[str, CodeType]] = {}
 
 
 def user_folder() -> Path | None:
@@ -52,7 +56,8 @@ def user_folder() -> Path | None:
 
 
 def code_file(folder: Path) -> Path:
-    return folder / "code" / f"dataclasses-{sys.implementation.cache_tag}-{_MAGIC}.marshal"
+    name = f"dataclasses-{lamlint.__version__}-{sys.implementation.cache_tag}-{_MAGIC}.marshal"
+    return folder / "code" / name
 
 
 def _load(path: Path) -> dict[str, CodeType]:
@@ -73,7 +78,9 @@ def compiled_dataclasses(folder: Path | None) -> Iterator[None]:
         yield
         return
     path = code_file(folder)
-    codes = _load(path)
+    if path not in _LOADED:
+        _LOADED[path] = _load(path)
+    codes = _LOADED[path]
     known = len(codes)
 
     def exec_compiled(source: Any, globals: Any = None, locals: Any = None, /) -> None:
@@ -91,6 +98,18 @@ def compiled_dataclasses(folder: Path | None) -> Iterator[None]:
         del dataclasses.exec  # type: ignore[attr-defined]
         if len(codes) > known:
             with contextlib.suppress(OSError, ValueError):
-                prepare(folder)
-                path.parent.mkdir(exist_ok=True)
-                write_atomically(path, marshal.dumps(codes))
+                _write(path, marshal.dumps(codes))
+
+
+def _write(path: Path, data: bytes) -> None:
+    """``path`` written whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
