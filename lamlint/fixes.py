@@ -15,7 +15,6 @@ import difflib
 import os
 import re
 import stat
-import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -241,6 +240,8 @@ def write_atomically(path: Path, text: str) -> None:
     """Replace ``path``'s content with ``text`` (UTF-8, line endings as given): a temporary
     file in the same folder, with the file's mode, renamed over it."""
     mode = stat.S_IMODE(path.stat().st_mode)
+    import tempfile  # only when a file is written (it imports random: 5 ms)
+
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".lamlint")
     try:
         with os.fdopen(handle, "wb") as out:

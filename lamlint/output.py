@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -45,6 +44,8 @@ def write_output(path: Path, text: str) -> None:
     target = Path(os.path.realpath(path))  # a link stays a link: its target is written
     mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~current_umask()
     try:
+        import tempfile  # only when a file is written (it imports random: 5 ms)
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror}") from None

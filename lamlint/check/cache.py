@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -74,6 +73,8 @@ def prepare(folder: Path) -> None:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``path`` whole or not at all (a temporary file renamed into place)."""
+    import tempfile  # only when something is written (it imports random: 5 ms)
+
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:

@@ -27,7 +27,6 @@ import importlib.util
 import marshal
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType
@@ -103,6 +102,8 @@ def compiled_dataclasses(folder: Path | None) -> Iterator[None]:
 
 def _write(path: Path, data: bytes) -> None:
     """``path`` written whole or not at all."""
+    import tempfile  # only when something is written (it imports random: 5 ms)
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -11,13 +11,10 @@ import ast
 import contextlib
 import gc
 import itertools
-import multiprocessing
 import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -433,6 +430,8 @@ def _parsed_files(jobs_to_do: Sequence[_ToParse], budget: FileBudget, jobs: int)
     fork them and there is enough to do, else here (keeping the requested files' trees)."""
     if not _in_workers(len(jobs_to_do), jobs):
         return _parsed_here(jobs_to_do, budget)
+    from concurrent.futures.process import BrokenProcessPool  # only with workers (5 ms)
+
     parse = partial(_parse_job, budget=budget, keep_tree=False)
     try:
         return _forked_map(parse, jobs_to_do, jobs)
@@ -462,6 +461,9 @@ def _forked_map(function: Callable[[Any], T], items: Sequence[Any], jobs: int) -
     """``function`` of each item in worker processes forked from this one, in order. The
     collector is frozen while they start: the objects the workers inherit stay shared
     instead of being copied page by page when a collection in a worker touches them."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(items)),
@@ -475,7 +477,11 @@ def _in_workers(count: int, jobs: int) -> bool:
     """Whether ``count`` files go to ``jobs`` worker processes: only where processes can be
     forked (the workers inherit the run's data instead of receiving it), and only when there
     are enough files for the workers' start to pay."""
-    return jobs > 1 and count >= PARALLEL_MIN_FILES and "fork" in multiprocessing.get_all_start_methods()
+    if jobs <= 1 or count < PARALLEL_MIN_FILES:
+        return False
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _chunk(count: int, jobs: int) -> int:
@@ -911,6 +917,8 @@ def _checked_files(
     and the project facts; only paths go to them and findings come back."""
     if not _in_workers(len(paths), jobs):
         return [work.check(path) for path in paths]
+    from concurrent.futures.process import BrokenProcessPool
+
     _FORKED.append(work)
     try:
         return _forked_map(_check_forked, paths, jobs)
