@@ -40,6 +40,7 @@ from typing import Any
 
 import lamlint
 from lamlint import data_pickle
+from lamlint.atomic import write_atomically
 from lamlint.findings import Finding, Span
 
 CACHE_FOLDER = ".lamlint_cache"
@@ -69,21 +70,6 @@ def prepare(folder: Path) -> None:
         marker = folder / name
         if not marker.exists():
             write_atomically(marker, text.encode())
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``path`` whole or not at all (a temporary file renamed into place)."""
-    import tempfile  # only when something is written (it imports random: 5 ms)
-
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 @cache

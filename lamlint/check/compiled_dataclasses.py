@@ -33,9 +33,10 @@ from types import CodeType
 from typing import Any
 
 import lamlint
+from lamlint.atomic import write_atomically
 
-# Only the standard library above: the `lamlint` command imports this module first, so that
-# the CLI's own dataclasses are kept too (lamlint/start.py).
+# Only the standard library and modules that use nothing else above: the `lamlint` command
+# imports this module first, so that the CLI's own dataclasses are kept too (lamlint/start.py).
 _MAGIC = importlib.util.MAGIC_NUMBER.hex()
 _LOADED: dict[Path, dict[str, CodeType]] = {}
 
@@ -97,20 +98,6 @@ def compiled_dataclasses(folder: Path | None) -> Iterator[None]:
         del dataclasses.exec  # type: ignore[attr-defined]
         if len(codes) > known:
             with contextlib.suppress(OSError, ValueError):
-                _write(path, marshal.dumps(codes))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(path, marshal.dumps(codes))
 
-
-def _write(path: Path, data: bytes) -> None:
-    """``path`` written whole or not at all."""
-    import tempfile  # only when something is written (it imports random: 5 ms)
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

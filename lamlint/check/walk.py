@@ -66,8 +66,7 @@ def _learn(node: cst.CSTNode) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         return None
     unset = tuple(
         f.name for f in dataclasses.fields(kind)
-        if f.name not in names and any(getattr(node, f.name) is absent or getattr(node, f.name) == absent
-                                        for absent in _ABSENT)
+        if f.name not in names and getattr(node, f.name) in _ABSENT  # `in`: identity, then ==
     )
     learnt = _FIELDS[kind] = (names, unset)
     return learnt
