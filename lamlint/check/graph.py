@@ -69,6 +69,7 @@ class ModuleIndex:
         self.by_display: dict[str, ModuleInfo] = {}
         self.by_path: dict[Path, ModuleInfo] = {}
         self.by_name: dict[str, list[ModuleInfo]] = {}
+        self._looked_up: dict[tuple[str, ...], _Symbol | None] = {}
         root_list = sorted(set(roots), key=lambda r: len(r.parts), reverse=True)
         for info in modules:
             self.by_display[info.display] = info
@@ -114,6 +115,18 @@ class ModuleIndex:
 
     def lookup(self, module: ModuleInfo, parts: list[str], depth: int = 0) -> _Symbol | None:
         """Resolve ``parts`` as seen from inside ``module`` (its globals, then its imports)."""
+        if depth:
+            return self._lookup(module, parts, depth)
+        # The same names are looked up from the same module many times (every function's
+        # references, the dispatch branches, the checks): the answer depends on them alone.
+        key = (module.display, *parts)
+        try:
+            return self._looked_up[key]
+        except KeyError:
+            found = self._looked_up[key] = self._lookup(module, parts, 0)
+            return found
+
+    def _lookup(self, module: ModuleInfo, parts: list[str], depth: int) -> _Symbol | None:
         if depth > MAX_RESOLVE_DEPTH or not parts:
             return None
         summary = module.summary
@@ -128,22 +141,22 @@ class ModuleIndex:
         function = summary.function(head)
         if function is not None and not function.is_method:
             return _Symbol("function", module.display, head) if len(parts) == 1 else None
-        for name, callee in summary.instances:
-            if name == head and len(parts) >= 2:
-                cls = self.lookup(module, callee.split("."), depth + 1)
-                if cls and cls.kind == "class":
-                    owner = self.by_display[cls.display]
-                    return self.lookup(owner, [cls.name, parts[1]], depth + 1)
-                if self.dispatcher(module, head) is not None:
-                    return _Symbol("object", module.display, head)  # app.resolve(...), app.route
-                return None
+        callee = summary.instance(head)
+        if callee is not None and len(parts) >= 2:
+            cls = self.lookup(module, callee.split("."), depth + 1)
+            if cls and cls.kind == "class":
+                owner = self.by_display[cls.display]
+                return self.lookup(owner, [cls.name, parts[1]], depth + 1)
+            if self.dispatcher(module, head) is not None:
+                return _Symbol("object", module.display, head)  # app.resolve(...), app.route
+            return None
         binding = summary.binding(head)
         if binding is not None:
             return self._bound(module, binding, parts, depth)
-        for ref in reversed(summary.imports):
-            if ref.local == head:
-                target = ref.target.split(".") if ref.target else []
-                return self.resolve_dotted([*target, *parts[1:]], ref.level, module, depth + 1)
+        ref = summary.imported(head)
+        if ref is not None:
+            target = ref.target.split(".") if ref.target else []
+            return self.resolve_dotted([*target, *parts[1:]], ref.level, module, depth + 1)
         return None
 
     def _bound(self, module: ModuleInfo, binding: Binding, parts: list[str], depth: int) -> _Symbol | None:

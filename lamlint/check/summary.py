@@ -102,22 +102,63 @@ class ModuleSummary:
     star_import: bool = False  # ``from x import *`` at the top level: any name may be bound
 
     def function(self, qualname: str) -> FunctionSummary | None:
-        for fn in self.functions:
-            if fn.qualname == qualname:
-                return fn
-        return None
+        """The first function of that qualified name."""
+        return self._names().functions.get(qualname)
 
     def binding(self, name: str) -> Binding | None:
         """The last top-level binding of ``name`` (the one in force after import)."""
-        found = None
-        for item in self.bindings:
-            if item.name == name:
-                found = item
-        return found
+        return self._names().bindings.get(name)
+
+    def instance(self, name: str) -> str | None:
+        """The callee of the first module-level ``name = SomeClass(...)``."""
+        return self._names().instances.get(name)
+
+    def imported(self, local: str) -> ImportRef | None:
+        """The last import that binds ``local``."""
+        return self._names().imports.get(local)
+
+    def _names(self) -> _Names:
+        # Built on first use (the project model looks names up thousands of times per run)
+        # and kept out of pickles (__getstate__): the cache holds the summary alone.
+        names = self.__dict__.get("_names_index")
+        if names is None:
+            names = _Names.of(self)
+            object.__setattr__(self, "_names_index", names)
+        return names
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_names_index", None)
+        return state
 
     def binds(self, name: str) -> bool:
         """Whether importing this module can leave ``name`` defined in it."""
         return self.star_import or name in self.bound_names
+
+
+@dataclass(frozen=True)
+class _Names:
+    """A summary's functions, bindings, instances and imports by name."""
+
+    functions: dict[str, FunctionSummary]
+    bindings: dict[str, Binding]
+    instances: dict[str, str]
+    imports: dict[str, ImportRef]
+
+    @classmethod
+    def of(cls, summary: ModuleSummary) -> _Names:
+        functions: dict[str, FunctionSummary] = {}
+        for fn in summary.functions:
+            functions.setdefault(fn.qualname, fn)
+        instances: dict[str, str] = {}
+        for name, callee in summary.instances:
+            instances.setdefault(name, callee)
+        return cls(
+            functions,
+            {item.name: item for item in summary.bindings},
+            instances,
+            {ref.local: ref for ref in summary.imports},
+        )
 
 
 def dotted(node: cst.CSTNode) -> str | None:
