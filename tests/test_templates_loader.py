@@ -10,7 +10,8 @@ import pytest
 from lamlint.templates import MapNode, SeqNode, StrNode, TemplateError, load_template
 from lamlint.templates.json_loader import load_json
 from lamlint.templates.nodes import Unknown, plain
-from lamlint.templates.yaml_loader import INTRINSIC_TAGS, load_yaml
+from lamlint.templates.yaml_loader import load_yaml
+from lamlint.templates.yaml_parser import INTRINSIC_TAGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "templates"
 YAML = Path("template.yaml")

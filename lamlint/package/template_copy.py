@@ -43,7 +43,7 @@ from lamlint.templates.discovery import CDK_OUT, SKIPPED_FOLDERS, is_serverless,
 from lamlint.templates.model import TemplateModel
 from lamlint.templates.nodes import MapNode, SeqNode, StrNode, TemplateError
 from lamlint.templates.reading import read_template
-from lamlint.templates.yaml_loader import MAX_EXPANDED_VALUES, TemplateLoader, _expanded_size
+from lamlint.templates.yaml_parser import MAX_EXPANDED_VALUES, TemplateLoader, _expanded_size
 
 SAM_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
