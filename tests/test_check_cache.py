@@ -7,6 +7,8 @@ import json
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -214,6 +216,24 @@ def test_an_unchanged_template_is_not_parsed_again(export: Path, monkeypatch: py
     assert len(_kept_documents(export)) == 1
 
 
+def _imports_yaml(root: Path) -> bool:
+    """Whether a ``lamlint check`` process in ``root`` imports PyYAML."""
+    code = ("import sys\nfrom lamlint.cli import main\ntry:\n    main(['check', '--quiet', '--exit-zero'])\n"
+            "except SystemExit:\n    pass\nprint('yaml' in sys.modules)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+                         check=True, timeout=120)
+    return run.stdout.split()[-1] == "True"
+
+
+def test_a_run_whose_templates_are_all_kept_does_not_import_pyyaml(export: Path) -> None:
+    assert _imports_yaml(export)  # nothing kept yet: parsed
+    (export / "app.py").write_text(EXPORT + "\n# edited\n")  # the engine runs again
+    assert not _imports_yaml(export)
+    (export / "template.yaml").write_text(TEMPLATE + "\n# edited\n")
+    assert _imports_yaml(export)
+
+
 def test_a_planted_template_document_never_runs_anything(export: Path, tmp_path: Path) -> None:
     _, first = _json()
     summaries = CheckCache.of(settings_for(export)).summaries_path
@@ -335,7 +355,7 @@ def test_the_tool_fingerprint_is_lamlints_bytes_not_its_file_times(tmp_path: Pat
     rules.mkdir()
     (rules / "lam1.toml").write_text("[x]\n")
     monkeypatch.setattr(lamlint, "__file__", str(package / "__init__.py"))
-    monkeypatch.setattr(cache_module.resources, "files", lambda name: rules)
+    monkeypatch.setattr(cache_module, "rules_folder", lambda: rules)
 
     def fingerprint() -> str:
         cache_module.tool_fingerprint.cache_clear()

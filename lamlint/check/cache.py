@@ -33,7 +33,6 @@ import pickle
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path, PurePath
 from types import MappingProxyType
 from typing import Any
@@ -41,6 +40,7 @@ from typing import Any
 import lamlint
 from lamlint import data_pickle
 from lamlint.atomic import write_atomically
+from lamlint.catalogue import rules_folder
 from lamlint.findings import Finding, Span
 
 CACHE_FOLDER = ".lamlint_cache"
@@ -81,7 +81,7 @@ def tool_fingerprint() -> str:
     digest = hashlib.sha256(lamlint.__version__.encode())
     # The rule data is the package lamlint.rules: inside lamlint/ once installed, the
     # repository's rules/ folder in a development (editable) install.
-    rules = Path(str(resources.files("lamlint.rules")))
+    rules = rules_folder()
     for top in [package] if rules.is_relative_to(package) else [package, rules]:
         for folder, subfolders, files in os.walk(top):
             subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
