@@ -580,6 +580,11 @@ class Frameworks:
         last = qualified.rsplit(".", 1)[-1]
         return next((d for d in self.dispatchers if d.package == package and last in d.classes), None)
 
+    def classes_key(self) -> str:
+        """The framework classes known, as text: what ``dispatcher`` answers whether it
+        finds one (see graph.ModuleIndex's kept lookups)."""
+        return repr([(d.package, sorted(d.classes)) for d in self.dispatchers])
+
     def adapter(self, qualified: str) -> bool:
         package, _, _ = qualified.partition(".")
         last = qualified.rsplit(".", 1)[-1]

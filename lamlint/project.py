@@ -13,6 +13,7 @@ from lamlint.catalogue import Catalogue, load_catalogue
 from lamlint.check.dispatch import branch_triggers
 from lamlint.check.graph import (
     FuncKey,
+    KeptLookups,
     ModuleIndex,
     ModuleInfo,
     app_decorators,
@@ -74,6 +75,8 @@ class ProjectFacts:
     # (function, handler name) -> the triggers it runs under when they are not the handler's:
     # code reached only through a branch on the event's shape (lamlint.check.dispatch).
     branch_triggers: Mapping[tuple[FuncKey, str], tuple[str, ...]] = field(default_factory=dict)
+    # module display path -> the project modules importing it loads (graph.import_edges)
+    imports: Mapping[str, set[str]] | None = None
 
     def triggers_at(self, display: str, qualname: str | None, handler: Handler) -> tuple[str, ...]:
         """The triggers under which ``handler`` runs the function ``qualname`` of ``display``
@@ -293,11 +296,15 @@ def build_facts(
     catalogue: Catalogue | None = None,
     unparsable: Collection[Path] = (),
     lenient: Collection[str] = (),
+    versions: Mapping[str, str] | None = None,
+    kept: KeptLookups | None = None,
 ) -> ProjectFacts:
-    """Handlers, reachability and skipped modules for one project."""
+    """Handlers, reachability and skipped modules for one project. With ``versions`` (each
+    module's content digest), the lookups of an earlier run (``kept``) that still hold are
+    not resolved again (see graph.ModuleIndex)."""
     catalogue = catalogue or load_catalogue()
     module_list = list(modules)
-    index = ModuleIndex(module_list, source_roots(settings), frameworks(catalogue))
+    index = ModuleIndex(module_list, source_roots(settings), frameworks(catalogue), versions, kept)
     edges = call_edges(index)
     skipped = {}
     for info in module_list:
@@ -327,7 +334,8 @@ def build_facts(
         for h in handlers if h.triggers
         for function, found in branch_triggers(h.key, h.triggers, edges, index, hints).items()
     }
-    loaded_by = reachable_from({h.name: h.key[0] for h in handlers}, import_edges(index))
+    imports = import_edges(index)
+    loaded_by = reachable_from({h.name: h.key[0] for h in handlers}, imports)
     return ProjectFacts(
         handlers=tuple(handlers),
         reachable=MappingProxyType(reachable),
@@ -336,6 +344,7 @@ def build_facts(
         missing_handlers=tuple(missing),
         skipped=MappingProxyType(skipped),
         branch_triggers=MappingProxyType(per_branch),
+        imports=MappingProxyType(imports),
     )
 
 

@@ -231,6 +231,7 @@ class CheckCache:
         self.results_changed = False
         self.used_summaries: set[str] = set()
         self.documents = _UsedDocuments()
+        self._lookups: Any = None  # lamlint.check.graph.KeptLookups
 
     # --- reading -------------------------------------------------------------------------
 
@@ -252,6 +253,7 @@ class CheckCache:
         summaries, stats = data.get("summaries"), data.get("stats")
         self._summaries = summaries if isinstance(summaries, dict) else {}
         self._stats = stats if isinstance(stats, dict) else {}
+        self._lookups = data.get("lookups")
         documents = data.get("documents")
         if isinstance(documents, dict):
             self.documents.known.update(
@@ -302,6 +304,18 @@ class CheckCache:
         assert self._summaries is not None
         self._summaries[key] = entry
         self.used_summaries.add(key)
+        self.summaries_changed = True
+
+    def kept_lookups(self) -> Any:
+        """The project model's lookups kept by the last run (graph.KeptLookups), if any."""
+        from lamlint.check.graph import KeptLookups
+
+        self._summary_data()
+        return self._lookups if isinstance(self._lookups, KeptLookups) else None
+
+    def keep_lookups(self, lookups: Any) -> None:
+        self._summary_data()
+        self._lookups = lookups
         self.summaries_changed = True
 
     # --- results ------------------------------------------------------------------------
@@ -357,7 +371,8 @@ class CheckCache:
                 # Keep only what this run used: a file's older versions go.
                 kept = {k: v for k, v in self._summaries.items() if k in self.used_summaries}
                 self._write(self.summaries_path, {"summaries": kept, "stats": self._stats,
-                                                  "documents": self.documents.used()})
+                                                  "documents": self.documents.used(),
+                                                  "lookups": self._lookups})
             if results and self.results_changed and self._results is not None:
                 prepare(self.folder)
                 self.results_path.parent.mkdir(exist_ok=True)

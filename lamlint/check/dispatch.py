@@ -22,11 +22,16 @@ from lamlint.check.graph import FuncKey, ModuleIndex, reference_targets
 from lamlint.check.summary import DispatchBranch, FunctionSummary
 
 
-def _reach(starts: Iterable[FuncKey], edges: Mapping[FuncKey, Sequence[FuncKey]]) -> set[FuncKey]:
+def _reach(starts: Iterable[FuncKey], edges: Mapping[FuncKey, Sequence[FuncKey]],
+           replaced: Mapping[FuncKey, Sequence[FuncKey]] | None = None) -> set[FuncKey]:
+    """What ``starts`` reach along ``edges``, with the edges of the nodes in ``replaced``
+    taken from it instead."""
+    replaced = replaced or {}
     seen = set(starts)
     queue = deque(seen)
     while queue:
-        for nxt in edges.get(queue.popleft(), ()):
+        current = queue.popleft()
+        for nxt in replaced[current] if current in replaced else edges.get(current, ()):
             if nxt not in seen:
                 seen.add(nxt)
                 queue.append(nxt)
@@ -67,10 +72,9 @@ def branch_triggers(
     dispatchers = [(key, fn) for key in sorted(reach) if (fn := _function(index, key)) and fn.dispatch]
     if not dispatchers:
         return {}
-    plain_edges = dict(edges)
-    for key, fn in dispatchers:
-        plain_edges[key] = tuple(reference_targets(index, index.by_display[key[0]], fn, fn.undispatched))
-    plain = _reach([start], plain_edges)
+    undispatched = {key: tuple(reference_targets(index, index.by_display[key[0]], fn, fn.undispatched))
+                    for key, fn in dispatchers}
+    plain = _reach([start], edges, undispatched)
     if reach <= plain:
         return {}
     found: dict[FuncKey, dict[str, None]] = {}
@@ -79,7 +83,7 @@ def branch_triggers(
         module = index.by_display[key[0]]
         for chain in sorted({b.chain for b in fn.dispatch}):
             branches = [b for b in fn.dispatch if b.chain == chain]
-            reached = [_reach(reference_targets(index, module, fn, b.references), plain_edges)
+            reached = [_reach(reference_targets(index, module, fn, b.references), edges, undispatched)
                        for b in branches]
             shown = [_shown_triggers(b, r, index, hints) for b, r in zip(branches, reached, strict=True)]
             any_shown = any(shown)

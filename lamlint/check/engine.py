@@ -518,7 +518,8 @@ def file_digests(
     shas = {one.display: one.sha or "" for one in parsed.values()}
     index_modules = sorted((one.display, one.summary is not None) for one in parsed.values())
     project = digest(run, facts.handlers, facts.missing_handlers, facts.skipped, index_modules)
-    edges = import_edges(facts.index) if facts.index is not None else {}
+    edges = facts.imports if facts.imports is not None else \
+        import_edges(facts.index) if facts.index is not None else {}
     served: dict[str, set[str]] = {}  # module -> handlers that load it or run its functions
     reach: dict[str, set[str]] = {}  # handler -> modules it loads or whose functions it runs
     reached = ((module, names) for (module, _), names in facts.reachable.items())
@@ -812,7 +813,15 @@ def check_project(
         # An editor's buffer may lack the handler for a moment (mid-edit, renamed): check what
         # can be judged without it rather than fail the run (the handler is named on stderr).
         lenient |= {f.key for f in settings.functions}
-    facts = build_facts(settings, modules, catalogue, unparsable, lenient)
+    # A module's summary is that of its bytes within the file budget.
+    limits = FileBudget.of(settings)
+    versions = {one.display: f"{one.sha}:{limits.max_bytes}:{limits.max_tokens}"
+                for one in parsed.values() if one.summary is not None and one.sha} \
+        if cache is not None and stdin is None else None
+    facts = build_facts(settings, modules, catalogue, unparsable, lenient, versions,
+                        cache.kept_lookups() if cache is not None else None)
+    if cache is not None and facts.index is not None and (lookups := facts.index.kept_lookups()):
+        cache.keep_lookups(lookups)
     result.facts.append((settings, facts))
     result.templates.append(project)
     by_path = {m.path: m for m in modules}

@@ -9,6 +9,7 @@ resolved simply adds no edge.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import deque
 from collections.abc import Hashable, Iterable, Mapping
@@ -60,22 +61,92 @@ def module_names(path: Path, roots: Iterable[Path]) -> list[str]:
     return names
 
 
+LookupEntry = tuple[_Symbol | None, frozenset[str]]  # what a name is, the modules read to say so
+# The lookups made from one module: the modules they read, and (display, *parts) -> the symbol
+# as (kind, display, name), or None.
+KeptTable = tuple[frozenset[str], dict[tuple[str, ...], "tuple[str, str, str] | None"]]
+
+
+@dataclass(frozen=True)
+class KeptLookups:
+    """The lookups of an earlier run (ModuleIndex.kept_lookups), kept by the check cache. The
+    lookups made from a module hold while the project has the same modules under the same
+    names (``layout``) and none of the modules they read has changed (``versions``: their
+    content digests then)."""
+
+    layout: str
+    versions: dict[str, str]
+    tables: dict[str, KeptTable]
+
+
 class ModuleIndex:
-    """Finds project modules by dotted name or relative import, and symbols inside them."""
+    """Finds project modules by dotted name or relative import, and symbols inside them.
+
+    With ``versions`` (each module's content digest), lookups resolved by an earlier run
+    (``kept``) answer again when nothing they read has changed since."""
 
     def __init__(self, modules: Iterable[ModuleInfo], roots: Iterable[Path],
-                 frameworks: Frameworks | None = None) -> None:
+                 frameworks: Frameworks | None = None, versions: Mapping[str, str] | None = None,
+                 kept: KeptLookups | None = None) -> None:
         self.frameworks = frameworks or Frameworks((), ())
         self.by_display: dict[str, ModuleInfo] = {}
         self.by_path: dict[Path, ModuleInfo] = {}
         self.by_name: dict[str, list[ModuleInfo]] = {}
-        self._looked_up: dict[tuple[str, ...], _Symbol | None] = {}
+        self._looked_up: dict[tuple[str, ...], LookupEntry] = {}
+        self._reads: set[str] | None = None
         root_list = sorted(set(roots), key=lambda r: len(r.parts), reverse=True)
         for info in modules:
             self.by_display[info.display] = info
             self.by_path[info.path] = info
             for name in module_names(info.path, root_list):
                 self.by_name.setdefault(name, []).append(info)
+        self._top_names = {name.partition(".")[0] for name in self.by_name}
+        self._versions = dict(versions) if versions is not None else None
+        self.layout = self._layout(root_list) if self._versions is not None else ""
+        self._kept: dict[str, KeptTable] = {}
+        self._dropped = False
+        if kept is not None and self._versions is not None and kept.layout == self.layout:
+            changed = {d for d in self.by_display  # a module without a digest: changed
+                       if d not in self._versions or kept.versions.get(d) != self._versions[d]}
+            self._kept = {d: table for d, table in kept.tables.items() if changed.isdisjoint(table[0])}
+            self._dropped = len(self._kept) < len(kept.tables) or bool(changed)
+
+    def _layout(self, roots: list[Path]) -> str:
+        """What every lookup depends on besides the summaries it reads: which files are the
+        project's modules, under which names, and the frameworks known."""
+        names = sorted((name, [info.display for info in infos]) for name, infos in self.by_name.items())
+        paths = sorted((str(path), info.display) for path, info in self.by_path.items())
+        text = repr((MAX_RESOLVE_DEPTH, sorted(map(str, roots)), names, paths, self.frameworks.classes_key()))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def _kept_entry(self, key: tuple[str, ...]) -> LookupEntry | None:
+        table = self._kept.get(key[0])
+        if table is None or key not in table[1]:
+            return None
+        symbol = table[1][key]
+        entry = self._looked_up[key] = (_Symbol(*symbol) if symbol is not None else None, table[0])
+        return entry
+
+    def kept_lookups(self) -> KeptLookups | None:
+        """The lookups made so far and the earlier ones that still hold, to keep (None
+        without ``versions``, or when nothing changed since ``kept``)."""
+        if self._versions is None:
+            return None
+        fresh: dict[str, tuple[set[str], dict[tuple[str, ...], tuple[str, str, str] | None]]] = {}
+        for key, (symbol, reads) in self._looked_up.items():
+            table = self._kept.get(key[0])
+            if table is not None and key in table[1]:
+                continue
+            reads_here, entries = fresh.setdefault(key[0], (set(), {}))
+            reads_here |= reads
+            entries[key] = (symbol.kind, symbol.display, symbol.name) if symbol is not None else None
+        if not fresh and not self._dropped:
+            return None
+        tables = dict(self._kept)
+        for display, (new_reads, new_entries) in fresh.items():
+            old_reads, old_entries = tables.get(display, (frozenset(), {}))
+            tables[display] = (old_reads | new_reads, {**old_entries, **new_entries})
+        return KeptLookups(self.layout, dict(self._versions), tables)
 
     def find_module(self, name: str, level: int, importer: ModuleInfo) -> ModuleInfo | None:
         if level:
@@ -102,6 +173,8 @@ class ModuleIndex:
     ) -> _Symbol | None:
         if depth > MAX_RESOLVE_DEPTH:
             return None
+        if not level and (not parts or parts[0] not in self._top_names):
+            return None  # json.dumps, boto3.client: no project module starts so
         lowest = 0 if level else 1
         for split in range(len(parts), lowest - 1, -1):
             module = self.find_module(".".join(parts[:split]), level, importer)
@@ -118,18 +191,33 @@ class ModuleIndex:
         if depth:
             return self._lookup(module, parts, depth)
         # The same names are looked up from the same module many times (every function's
-        # references, the dispatch branches, the checks): the answer depends on them alone.
+        # references, the dispatch branches, the checks): the answer depends on them and on
+        # the summaries of the modules the lookup reads (noted, for the kept lookups).
         key = (module.display, *parts)
-        try:
-            return self._looked_up[key]
-        except KeyError:
-            found = self._looked_up[key] = self._lookup(module, parts, 0)
-            return found
+        entry = self._looked_up.get(key)
+        if entry is None:
+            entry = self._kept_entry(key)
+        if entry is None:
+            outer, self._reads = self._reads, set()
+            try:
+                symbol = self._lookup(module, parts, 0)
+                entry = self._looked_up[key] = (symbol, frozenset(self._reads))
+            finally:
+                self._reads = outer
+        if self._reads is not None:
+            self._reads |= entry[1]
+        return entry[0]
+
+    def _read(self, module: ModuleInfo) -> ModuleSummary:
+        """``module``'s summary, noted as read by the lookup under way."""
+        if self._reads is not None:
+            self._reads.add(module.display)
+        return module.summary
 
     def _lookup(self, module: ModuleInfo, parts: list[str], depth: int) -> _Symbol | None:
         if depth > MAX_RESOLVE_DEPTH or not parts:
             return None
-        summary = module.summary
+        summary = self._read(module)
         head = parts[0]
         if head in summary.classes:
             if len(parts) == 1:
@@ -173,7 +261,7 @@ class ModuleIndex:
                 return None
             cls = made.name if made.kind == "class" else made.name.partition(".")[0]
             owner = self.by_display[made.display]
-            if cls in owner.summary.classes:
+            if cls in self._read(owner).classes:
                 return self.lookup(owner, [cls, binding.attribute], depth + 1)
         return None
 
@@ -181,14 +269,14 @@ class ModuleIndex:
         """The absolute name an import of ``module`` gives ``dotted`` (``FastAPI`` ->
         ``fastapi.FastAPI``), or None when no absolute import binds its head."""
         head, _, rest = dotted.partition(".")
-        for ref in reversed(module.summary.imports):
+        for ref in reversed(self._read(module).imports):
             if ref.local == head and ref.level == 0:
                 return f"{ref.target}.{rest}" if rest else ref.target
         return None
 
     def dispatcher(self, module: ModuleInfo, name: str) -> Dispatcher | None:
         """The framework of ``name`` when it is a module-level ``name = FrameworkApp(...)``."""
-        binding = module.summary.binding(name)
+        binding = self._read(module).binding(name)
         if binding is None or binding.kind != CALL:
             return None
         qualified = self.qualified(module, binding.target)
