@@ -143,3 +143,13 @@ def test_the_command_keeps_its_own_dataclass_code(tmp_path: Path, no_cache: str 
         env["LAMLINT_NO_CACHE"] = "1"
     subprocess.run(command, env=env, check=True, capture_output=True)
     assert code_file(tmp_path / "lamlint").is_file() == (no_cache is None)
+
+
+def test_the_command_collects_cycles_rarely() -> None:
+    """The ``lamlint`` command (lamlint.start) raises the cycle collector's thresholds: with
+    Python's default (a collection per 700 allocations) a one-file run spent 25 ms collecting
+    and a cold run on one core 17 % of its time."""
+    code = ("import gc, sys\nfrom lamlint.start import main\nsys.argv = ['lamlint', '--version']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\nprint(gc.get_threshold())\n")
+    run = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert run.stdout.splitlines()[-1] == "(200000, 30, 30)"
