@@ -75,5 +75,9 @@ class Finding:
     def column(self) -> int:
         return self.span.column
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.path, self.span.line, self.span.column, self.code)
+    def sort_key(self) -> tuple[str, int, int, str, str, int, int]:
+        """Path, position, code; then the message and the end, so that two findings of one
+        rule at one place (a runtime deprecated for two functions of a template) come out in
+        the same order on every run, whatever the order they were found in."""
+        return (self.path, self.span.line, self.span.column, self.code, self.message,
+                self.span.end_line, self.span.end_column)

@@ -266,3 +266,16 @@ def test_action_stops_on_a_configuration_error(examples: Path, tmp_path: Path) -
     check = runner.step("lamlint check")
     assert check.returncode == 2
     assert runner.outputs["check"]["exit-code"] == "2"
+
+
+def test_findings_of_one_rule_at_one_place_come_out_in_one_order() -> None:
+    """A template's runtime deprecated for two of its functions: two LAM612 on one line. The
+    output order is the messages' whatever order they were found in (it came from a set)."""
+    from lamlint.check.result import sort_findings
+
+    def deprecated(name: str) -> Finding:
+        return Finding("LAM612", "deprecated-runtime", "warning", f"runtime python3.9 of {name}",
+                       "serverless.yml", Span(8, 3, 8, 20), "")
+
+    cron, rate = deprecated("cronHandler"), deprecated("rateHandler")
+    assert sort_findings([rate, cron]) == sort_findings([cron, rate]) == [cron, rate]
