@@ -20,6 +20,7 @@ from lamlint.catalogue import load_catalogue
 from lamlint.check import engine
 from lamlint.check.cache import CACHE_FOLDER, CheckCache
 from lamlint.check.engine import check_project
+from lamlint.check.graph import KeptLookups, ModuleIndex, ModuleInfo
 from lamlint.cli import main
 from lamlint.files import FileFilter, collect_python_files
 from lamlint.selection import enabled_codes
@@ -95,6 +96,31 @@ def test_a_changed_file_reanalyses_only_what_it_can_affect(shop: Path) -> None:
     # The same as a run with no cache at all.
     _, fresh = _json("--no-cache")
     assert _codes(fresh) == {("src/reports/app.py", "LAM301")}
+
+
+def test_the_project_models_lookups_are_kept_and_only_those_an_edit_touches_are_redone(
+        shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _engine_run(shop)
+    with CheckCache.of(settings_for(shop)).summaries_path.open("rb") as handle:
+        kept = data_pickle.load(handle)["lookups"]
+    assert isinstance(kept, KeptLookups)
+    every = sum(len(entries) for _, entries in kept.tables.values())
+    resolved: list[tuple[str, ...]] = []
+    lookup = ModuleIndex._lookup
+
+    def counting(index: ModuleIndex, module: ModuleInfo, parts: list[str], depth: int) -> object:
+        if depth == 0:
+            resolved.append((module.display, *parts))
+        return lookup(index, module, parts, depth)
+
+    monkeypatch.setattr(ModuleIndex, "_lookup", counting)
+    _engine_run(shop)
+    assert resolved == []  # nothing changed: every lookup kept
+    client = shop / "src" / "orders" / "client.py"
+    client.write_text(client.read_text() + "\n\ndef probe():\n    return None\n")
+    _engine_run(shop)
+    assert 0 < len(resolved) < every
+    assert {display for display, *_ in resolved} >= {"src/orders/client.py"}
 
 
 def test_a_module_another_handler_starts_to_import_changes_that_handlers_files(shop: Path) -> None:
