@@ -76,7 +76,7 @@ class ProjectFacts:
     # code reached only through a branch on the event's shape (lamlint.check.dispatch).
     branch_triggers: Mapping[tuple[FuncKey, str], tuple[str, ...]] = field(default_factory=dict)
     # module display path -> the project modules importing it loads (graph.import_edges)
-    imports: Mapping[str, set[str]] | None = None
+    imports: Mapping[str, set[str]] = field(default_factory=dict)
 
     def triggers_at(self, display: str, qualname: str | None, handler: Handler) -> tuple[str, ...]:
         """The triggers under which ``handler`` runs the function ``qualname`` of ``display``

@@ -39,7 +39,7 @@ from lamlint.check.cache import (
     project_state,
     run_key,
 )
-from lamlint.check.graph import ModuleInfo, import_edges
+from lamlint.check.graph import ModuleInfo
 from lamlint.check.inert import inert_handler, never_fails
 from lamlint.check.registry import CHECKS
 from lamlint.check.result import RunResult as RunResult
@@ -89,6 +89,10 @@ class FileBudget:
     @classmethod
     def of(cls, settings: Settings) -> FileBudget:
         return cls(settings.max_file_size, settings.max_file_tokens)
+
+    def summary_key(self, sha: str) -> str:
+        """What a file's summary depends on: its bytes (their SHA-256) within this budget."""
+        return f"{sha}:{self.max_bytes}:{self.max_tokens}"
 
 
 @dataclass
@@ -400,7 +404,7 @@ def _from_cache(
             cache.saw(path, stat.st_size, stat.st_mtime_ns, sha)
     else:
         sha = content_hash(data)
-    key = f"{sha}:{budget.max_bytes}:{budget.max_tokens}"
+    key = budget.summary_key(sha)
     entry = cache.summary(key)
     if entry is not None and entry.error is None:
         return ParsedFile(path, display, summary=entry.summary, sha=sha, data=data if requested else None)
@@ -518,8 +522,7 @@ def file_digests(
     shas = {one.display: one.sha or "" for one in parsed.values()}
     index_modules = sorted((one.display, one.summary is not None) for one in parsed.values())
     project = digest(run, facts.handlers, facts.missing_handlers, facts.skipped, index_modules)
-    edges = facts.imports if facts.imports is not None else \
-        import_edges(facts.index) if facts.index is not None else {}
+    edges = facts.imports
     served: dict[str, set[str]] = {}  # module -> handlers that load it or run its functions
     reach: dict[str, set[str]] = {}  # handler -> modules it loads or whose functions it runs
     reached = ((module, names) for (module, _), names in facts.reachable.items())
@@ -813,9 +816,8 @@ def check_project(
         # An editor's buffer may lack the handler for a moment (mid-edit, renamed): check what
         # can be judged without it rather than fail the run (the handler is named on stderr).
         lenient |= {f.key for f in settings.functions}
-    # A module's summary is that of its bytes within the file budget.
-    limits = FileBudget.of(settings)
-    versions = {one.display: f"{one.sha}:{limits.max_bytes}:{limits.max_tokens}"
+    budget = FileBudget.of(settings)
+    versions = {one.display: budget.summary_key(one.sha)
                 for one in parsed.values() if one.summary is not None and one.sha} \
         if cache is not None and stdin is None else None
     facts = build_facts(settings, modules, catalogue, unparsable, lenient, versions,
@@ -831,7 +833,6 @@ def check_project(
     for display, reason in sorted(facts.skipped.items()):
         result.skipped.append((display, reason))
     foreign = _not_lambda_folders(project, settings)
-    budget = FileBudget.of(settings)
     digests = file_digests(facts, parsed, requested, run) if cache is not None else {}
     todo: list[Path] = []
     for path in requested:
