@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,3 +106,16 @@ def check_in(root: Path, *args: str) -> Result:
         return CliRunner().invoke(main, ["check", "--extend-select", ",".join(OFF_BY_EVIDENCE), *args])
     finally:
         os.chdir(cwd)
+
+
+def modules_after(args: list[str], cwd: Path) -> set[str]:
+    """The modules a ``lamlint`` process with ``args``, run in ``cwd``, has imported by its end."""
+    code = (
+        "import sys\nfrom lamlint.cli import main\n"
+        "try:\n    main(sys.argv[1:], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "print()\nprint(' '.join(sorted(sys.modules)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True,
+                         text=True, check=True, timeout=120)
+    return set(run.stdout.splitlines()[-1].split())

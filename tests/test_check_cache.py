@@ -7,13 +7,11 @@ import json
 import os
 import pickle
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import FIXTURES, settings_for
+from helpers import FIXTURES, modules_after, settings_for
 
 from lamlint import data_pickle
 from lamlint.catalogue import load_catalogue
@@ -29,10 +27,15 @@ from lamlint.templates import yaml_loader
 SHOP = FIXTURES / "cache" / "shop"
 
 
-@pytest.fixture
-def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(autouse=True)
+def _cache_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache as a user has it: neither turned off nor moved by the environment."""
     monkeypatch.delenv("LAMLINT_NO_CACHE", raising=False)
     monkeypatch.delenv("LAMLINT_CACHE_DIR", raising=False)
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "shop"
     shutil.copytree(SHOP, root)
     monkeypatch.chdir(root)
@@ -202,8 +205,6 @@ def unused(event, context):
 @pytest.fixture
 def export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A SAM project whose handler only the template names (app.process)."""
-    monkeypatch.delenv("LAMLINT_NO_CACHE", raising=False)
-    monkeypatch.delenv("LAMLINT_CACHE_DIR", raising=False)
     root = tmp_path / "export"
     root.mkdir()
     (root / "template.yaml").write_text(TEMPLATE)
@@ -242,22 +243,13 @@ def test_an_unchanged_template_is_not_parsed_again(export: Path, monkeypatch: py
     assert len(_kept_documents(export)) == 1
 
 
-def _imports_yaml(root: Path) -> bool:
-    """Whether a ``lamlint check`` process in ``root`` imports PyYAML."""
-    code = ("import sys\nfrom lamlint.cli import main\ntry:\n    main(['check', '--quiet', '--exit-zero'])\n"
-            "except SystemExit:\n    pass\nprint('yaml' in sys.modules)\n")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    run = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
-                         check=True, timeout=120)
-    return run.stdout.split()[-1] == "True"
-
-
 def test_a_run_whose_templates_are_all_kept_does_not_import_pyyaml(export: Path) -> None:
-    assert _imports_yaml(export)  # nothing kept yet: parsed
+    check = ["check", "--quiet", "--exit-zero"]
+    assert "yaml" in modules_after(check, export)  # nothing kept yet: parsed
     (export / "app.py").write_text(EXPORT + "\n# edited\n")  # the engine runs again
-    assert not _imports_yaml(export)
+    assert "yaml" not in modules_after(check, export)
     (export / "template.yaml").write_text(TEMPLATE + "\n# edited\n")
-    assert _imports_yaml(export)
+    assert "yaml" in modules_after(check, export)
 
 
 def test_a_planted_template_document_never_runs_anything(export: Path, tmp_path: Path) -> None:

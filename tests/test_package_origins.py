@@ -9,8 +9,6 @@ import json
 import os
 import shutil
 import struct
-import subprocess
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -22,6 +20,7 @@ from fixtures.package.native import EM_AARCH64, EM_X86_64, elf64
 from fixtures.package.offline import offline_installers
 from fixtures.package.wheels import build_all, build_wheel
 from fixtures.package.zips import EXECUTABLE, FILE, make_zip
+from helpers import modules_after
 
 from lamlint.cli import main
 from lamlint.package import artifact, build
@@ -31,7 +30,6 @@ from lamlint.package.native import Target, worth_sniffing
 from lamlint.package.zipwriter import ZipSource
 
 X86 = Target("python3.12", "x86_64")
-ROOT = Path(__file__).resolve().parents[1]
 # An ELF32 library: its glibc needs are not read (unknown), whatever the source.
 ELF32 = b"\x7fELF\x01\x01\x01" + bytes(9) + struct.pack("<HH", 3, EM_X86_64) + bytes(100)
 
@@ -298,18 +296,6 @@ def test_origins_of_other_members_are_ignored(tmp_path: Path, opened: list[str])
     assert opened == []
 
 
-def _modules_after(args: list[str], cwd: Path) -> set[str]:
-    code = (
-        "import sys\nfrom lamlint.cli import main\n"
-        "try:\n    main(sys.argv[1:], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
-        "print(' '.join(sorted(m for m in sys.modules if m == 'libcst' or m.startswith('lamlint.'))))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True,
-                         text=True, check=True, timeout=120)
-    return set(run.stdout.split()[-200:])
-
-
 @pytest.fixture
 def plain_project(tmp_path: Path) -> Path:
     root = tmp_path / "plain"
@@ -328,7 +314,7 @@ def plain_project(tmp_path: Path) -> Path:
 
 
 def test_packaging_a_project_without_templates_loads_no_reader_nor_libcst(plain_project: Path) -> None:
-    loaded = _modules_after(["package", "--quiet", "--no-cache"], plain_project)
+    loaded = modules_after(["package", "--quiet", "--no-cache"], plain_project)
     assert (plain_project / "dist" / "fn.zip").is_file()
     assert "lamlint.package.build" in loaded
     assert not loaded & {"libcst", "lamlint.templates.cdk_app", "lamlint.templates.cloudformation",
@@ -346,7 +332,7 @@ def test_a_cdk_app_is_still_read_and_loads_libcst(plain_project: Path) -> None:
                          code=lambda_.Code.from_asset("src"))
         app.synth()
     """))
-    loaded = _modules_after(["package", "--quiet", "--no-cache"], plain_project)
+    loaded = modules_after(["package", "--quiet", "--no-cache"], plain_project)
     assert {"libcst", "lamlint.templates.cdk_app"} <= loaded
     assert (plain_project / "dist" / "Orders.zip").is_file()  # the app's function, built
 
@@ -363,7 +349,7 @@ def test_a_template_loads_its_reader_but_not_libcst(plain_project: Path) -> None
               Runtime: python3.12
     """))
     args = ["package", "--quiet", "--no-cache", "--template", "template.yaml"]
-    loaded = _modules_after(args, plain_project)
+    loaded = modules_after(args, plain_project)
     assert {"lamlint.templates.cloudformation", "lamlint.package.template_copy"} <= loaded
     assert "libcst" not in loaded
     assert (plain_project / "dist" / "Orders.zip").is_file()
