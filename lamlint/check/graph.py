@@ -64,7 +64,7 @@ def module_names(path: Path, roots: Iterable[Path]) -> list[str]:
 LookupEntry = tuple[_Symbol | None, frozenset[str]]  # what a name is, the modules read to say so
 # The lookups made from one module: the modules they read, and (display, *parts) -> the symbol
 # as (kind, display, name), or None.
-KeptTable = tuple[frozenset[str], dict[tuple[str, ...], "tuple[str, str, str] | None"]]
+KeptTable = tuple[frozenset[str], dict[tuple[str, ...], tuple[str, str, str] | None]]
 
 
 @dataclass(frozen=True)
